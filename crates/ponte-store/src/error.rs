@@ -1,0 +1,180 @@
+//! The errors of the store crate, each carrying what a person needs to fix the cause.
+
+use oxigraph::store::StorageError;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The request is not valid SPARQL.
+    #[error("SPARQL syntax error: {message}")]
+    SparqlSyntax {
+        /// The parser's message.
+        message: String,
+        /// 1-based line of the error, when known.
+        line: Option<u64>,
+        /// 1-based column of the error, when known.
+        column: Option<u64>,
+    },
+    /// The request is well-formed but refused by a policy (nesting depth, federation, ...).
+    #[error("{0}")]
+    Refused(String),
+    /// An RDF document could not be parsed.
+    #[error("RDF syntax error{}: {message}", location_suffix(*.line, *.column))]
+    RdfSyntax {
+        /// The parser's message.
+        message: String,
+        /// 1-based line of the error, when known.
+        line: Option<u64>,
+        /// 1-based column of the error, when known.
+        column: Option<u64>,
+    },
+    /// The evaluation was stopped: deadline passed or client gone.
+    #[error("the operation was cancelled (time limit reached or client gone)")]
+    Cancelled,
+    /// The serialized result would exceed the configured cap.
+    #[error("the result is larger than the {0} bytes allowed; narrow the query or use LIMIT")]
+    ResultTooLarge(usize),
+    /// The client's request asks for something impossible on this data (bad IRI, type error...).
+    #[error("{0}")]
+    BadRequest(String),
+    /// The store is open read-only.
+    #[error("the store is open read-only")]
+    ReadOnly,
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The storage layer failed (disk, corruption, lock held by another process...).
+    #[error("storage error: {0}")]
+    Storage(#[from] StorageError),
+    /// Any other evaluation failure that is not the client's fault.
+    #[error("{0}")]
+    Internal(String),
+}
+
+fn location_suffix(line: Option<u64>, column: Option<u64>) -> String {
+    match (line, column) {
+        (Some(line), Some(column)) => format!(" at line {line}, column {column}"),
+        (Some(line), None) => format!(" at line {line}"),
+        _ => String::new(),
+    }
+}
+
+impl From<oxigraph::io::RdfSyntaxError> for StoreError {
+    fn from(error: oxigraph::io::RdfSyntaxError) -> Self {
+        let location = error.location();
+        Self::RdfSyntax {
+            message: error.to_string(),
+            // oxrdfio positions are 0-based.
+            line: location.as_ref().map(|l| l.start.line + 1),
+            column: location.as_ref().map(|l| l.start.column + 1),
+        }
+    }
+}
+
+impl From<oxigraph::io::RdfParseError> for StoreError {
+    fn from(error: oxigraph::io::RdfParseError) -> Self {
+        match error {
+            oxigraph::io::RdfParseError::Syntax(e) => e.into(),
+            oxigraph::io::RdfParseError::Io(e) => Self::RdfSyntax {
+                message: e.to_string(),
+                line: None,
+                column: None,
+            },
+        }
+    }
+}
+
+impl From<oxigraph::store::LoaderError> for StoreError {
+    fn from(error: oxigraph::store::LoaderError) -> Self {
+        match error {
+            oxigraph::store::LoaderError::Parsing(e) => e.into(),
+            oxigraph::store::LoaderError::Storage(e) => e.into(),
+            oxigraph::store::LoaderError::InvalidBaseIri { iri, error } => {
+                Self::BadRequest(format!("invalid base IRI <{iri}>: {error}"))
+            }
+        }
+    }
+}
+
+impl From<oxigraph::sparql::SparqlSyntaxError> for StoreError {
+    fn from(error: oxigraph::sparql::SparqlSyntaxError) -> Self {
+        let message = error.to_string();
+        let (line, column) = peg_location(&message).unzip();
+        Self::SparqlSyntax {
+            message,
+            line,
+            column,
+        }
+    }
+}
+
+/// Reads "error at LINE:COLUMN: ..." from the SPARQL parser's message (its only location API).
+fn peg_location(message: &str) -> Option<(u64, u64)> {
+    let rest = &message[message.find("at ")? + 3..];
+    let (line, rest) = rest.split_once(':')?;
+    let column: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((line.trim().parse().ok()?, column.parse().ok()?))
+}
+
+/// RDF/XML syntax errors carry no position: find it by parsing again one byte at a time and
+/// noting how far the parser read when it failed. Only called on the error path.
+pub(crate) fn locate_rdf_xml_error(body: &[u8]) -> Option<(u64, u64)> {
+    struct OneByteAtATime<'a> {
+        data: &'a [u8],
+        read: usize,
+    }
+    impl std::io::Read for OneByteAtATime<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match (self.data.get(self.read), buf.first_mut()) {
+                (Some(byte), Some(slot)) => {
+                    *slot = *byte;
+                    self.read += 1;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+    let mut reader = OneByteAtATime {
+        data: body,
+        read: 0,
+    };
+    let parser = oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::RdfXml);
+    let mut quads = parser.for_reader(&mut reader);
+    let failed = quads.any(|quad| quad.is_err());
+    drop(quads);
+    if !failed {
+        return None;
+    }
+    let consumed = &body[..reader.read.min(body.len())];
+    let line = consumed.iter().filter(|b| **b == b'\n').count() + 1;
+    let line_start = consumed
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&consumed[line_start..])
+        .chars()
+        .count()
+        .max(1);
+    Some((line as u64, column as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_sparql_parser_location() {
+        assert_eq!(
+            peg_location("error at 3:17: expected one of ..."),
+            Some((3, 17))
+        );
+        assert_eq!(peg_location("no location here"), None);
+    }
+}

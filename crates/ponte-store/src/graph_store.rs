@@ -1,0 +1,263 @@
+//! The operations behind the SPARQL 1.1 Graph Store HTTP Protocol, each atomic.
+
+use crate::sparql::CappedWriter;
+use crate::{PonteStore, RdfFormat, StoreError};
+use oxigraph::io::{RdfParser, RdfSerializer};
+use oxigraph::model::{GraphName, GraphNameRef, NamedNode};
+
+/// The graph a Graph Store request is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GraphTarget {
+    /// `?default`: the store's default graph.
+    Default,
+    /// `?graph=IRI`, or the request IRI itself (direct identification).
+    Named(NamedNode),
+}
+
+impl GraphTarget {
+    fn as_ref(&self) -> GraphNameRef<'_> {
+        match self {
+            Self::Default => GraphNameRef::DefaultGraph,
+            Self::Named(node) => node.into(),
+        }
+    }
+}
+
+impl PonteStore {
+    /// Whether the graph exists (the default graph always does).
+    pub fn graph_exists(&self, target: &GraphTarget) -> Result<bool, StoreError> {
+        Ok(match target {
+            GraphTarget::Default => true,
+            GraphTarget::Named(node) => self.store.contains_named_graph(node)?,
+        })
+    }
+
+    /// Serializes the graph in `format`, or `None` when it does not exist. Fails with
+    /// [`StoreError::ResultTooLarge`] past `max_bytes`.
+    pub fn serialize_graph(
+        &self,
+        target: &GraphTarget,
+        format: RdfFormat,
+        max_bytes: usize,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        if !self.graph_exists(target)? {
+            return Ok(None);
+        }
+        let mut serializer =
+            RdfSerializer::from_format(format).for_writer(CappedWriter::new(max_bytes));
+        for quad in self
+            .store
+            .quads_for_pattern(None, None, None, Some(target.as_ref()))
+        {
+            let quad = quad?;
+            serializer
+                .serialize_triple(quad.as_ref())
+                .map_err(|e| CappedWriter::error(e, max_bytes))?;
+        }
+        let writer = serializer
+            .finish()
+            .map_err(|e| CappedWriter::error(e, max_bytes))?;
+        Ok(Some(writer.into_inner()))
+    }
+
+    /// Serializes the whole dataset in a dataset `format` (TriG, N-Quads, JSON-LD).
+    pub fn serialize_dataset(
+        &self,
+        format: RdfFormat,
+        max_bytes: usize,
+    ) -> Result<Vec<u8>, StoreError> {
+        let mut serializer =
+            RdfSerializer::from_format(format).for_writer(CappedWriter::new(max_bytes));
+        for quad in self.store.iter() {
+            serializer
+                .serialize_quad(&quad?)
+                .map_err(|e| CappedWriter::error(e, max_bytes))?;
+        }
+        let writer = serializer
+            .finish()
+            .map_err(|e| CappedWriter::error(e, max_bytes))?;
+        Ok(writer.into_inner())
+    }
+
+    /// Parses each of `parts` (format and bytes) and, in one transaction, replaces the graph's
+    /// content with them (`replace`, HTTP PUT) or adds them (HTTP POST). Relative IRIs resolve
+    /// against `base_iri`. Returns whether the graph was created. A parse error changes nothing.
+    pub fn write_graph(
+        &self,
+        target: &GraphTarget,
+        replace: bool,
+        parts: &[(RdfFormat, impl AsRef<[u8]>)],
+        base_iri: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        self.ensure_writable()?;
+        let graph_name = match target {
+            GraphTarget::Default => GraphName::DefaultGraph,
+            GraphTarget::Named(node) => node.clone().into(),
+        };
+        let created = !self.graph_exists(target)?;
+        let mut transaction = self.store.start_transaction()?;
+        if replace {
+            transaction.clear_graph(target.as_ref())?;
+        }
+        if let GraphTarget::Named(node) = target {
+            transaction.insert_named_graph(node);
+        }
+        for (format, body) in parts {
+            // A graph holds triples: a body naming other graphs is an error, not a side door.
+            let mut parser = RdfParser::from_format(*format)
+                .without_named_graphs()
+                .with_default_graph(graph_name.clone());
+            if let Some(base_iri) = base_iri {
+                parser = parser.with_base_iri(base_iri).map_err(|e| {
+                    StoreError::BadRequest(format!("invalid base IRI <{base_iri}>: {e}"))
+                })?;
+            }
+            transaction
+                .load_from_slice(parser, body.as_ref())
+                .map_err(|e| locate(e.into(), *format, body.as_ref()))?;
+        }
+        transaction.commit()?;
+        Ok(created)
+    }
+
+    /// Deletes the graph (the default graph is emptied). Returns whether it existed.
+    pub fn delete_graph(&self, target: &GraphTarget) -> Result<bool, StoreError> {
+        self.ensure_writable()?;
+        match target {
+            GraphTarget::Default => {
+                self.store.clear_graph(GraphNameRef::DefaultGraph)?;
+                Ok(true)
+            }
+            GraphTarget::Named(node) => {
+                let mut transaction = self.store.start_transaction()?;
+                let existed = transaction.contains_named_graph(node)?;
+                if existed {
+                    transaction.remove_named_graph(node)?;
+                }
+                transaction.commit()?;
+                Ok(existed)
+            }
+        }
+    }
+}
+
+/// Adds the line and column to an RDF/XML syntax error, whose parser does not give them.
+fn locate(error: StoreError, format: RdfFormat, body: &[u8]) -> StoreError {
+    match error {
+        StoreError::RdfSyntax {
+            message,
+            line: None,
+            ..
+        } if format == RdfFormat::RdfXml => {
+            let (line, column) = crate::error::locate_rdf_xml_error(body).unzip();
+            StoreError::RdfSyntax {
+                message,
+                line,
+                column,
+            }
+        }
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph() -> GraphTarget {
+        GraphTarget::Named(NamedNode::new("http://example.com/g").unwrap())
+    }
+
+    #[test]
+    fn put_post_get_delete_round_trip() {
+        let store = PonteStore::in_memory().unwrap();
+        let g = graph();
+        assert!(
+            store
+                .serialize_graph(&g, RdfFormat::NTriples, 1 << 20)
+                .unwrap()
+                .is_none()
+        );
+        let created = store
+            .write_graph(
+                &g,
+                true,
+                &[(RdfFormat::Turtle, b"<urn:a> <urn:p> 1 .")],
+                None,
+            )
+            .unwrap();
+        assert!(created);
+        let created = store
+            .write_graph(
+                &g,
+                false,
+                &[(RdfFormat::Turtle, b"<urn:a> <urn:p> 2 .")],
+                None,
+            )
+            .unwrap();
+        assert!(!created);
+        let body = store
+            .serialize_graph(&g, RdfFormat::NTriples, 1 << 20)
+            .unwrap()
+            .unwrap();
+        assert_eq!(String::from_utf8(body).unwrap().lines().count(), 2);
+        store
+            .write_graph(
+                &g,
+                true,
+                &[(RdfFormat::Turtle, b"<urn:a> <urn:p> 3 .")],
+                None,
+            )
+            .unwrap();
+        assert_eq!(store.len().unwrap(), 1);
+        assert!(store.delete_graph(&g).unwrap());
+        assert!(!store.delete_graph(&g).unwrap());
+    }
+
+    #[test]
+    fn a_bad_body_changes_nothing() {
+        let store = PonteStore::in_memory().unwrap();
+        let g = graph();
+        store
+            .write_graph(
+                &g,
+                true,
+                &[(RdfFormat::Turtle, b"<urn:a> <urn:p> 1 .")],
+                None,
+            )
+            .unwrap();
+        let error = store
+            .write_graph(
+                &g,
+                true,
+                &[(RdfFormat::Turtle, "<urn:a> <urn:p> 2 .\n<urn:b> <urn:p> .")],
+                None,
+            )
+            .unwrap_err();
+        assert!(
+            matches!(error, StoreError::RdfSyntax { line: Some(2), .. }),
+            "{error}"
+        );
+        assert_eq!(store.len().unwrap(), 1);
+    }
+
+    #[test]
+    fn the_result_cap_is_enforced() {
+        let store = PonteStore::in_memory().unwrap();
+        store
+            .write_graph(
+                &GraphTarget::Default,
+                true,
+                &[(
+                    RdfFormat::Turtle,
+                    "<urn:a> <urn:p> \"a long enough literal\" .",
+                )],
+                None,
+            )
+            .unwrap();
+        assert!(matches!(
+            store.serialize_graph(&GraphTarget::Default, RdfFormat::NTriples, 10),
+            Err(StoreError::ResultTooLarge(10))
+        ));
+    }
+}

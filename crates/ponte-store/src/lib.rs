@@ -1,0 +1,128 @@
+//! Ponte's store: the only crate that opens or writes the oxigraph store.
+//!
+//! It seeds a new store with the ontology and seed data, bulk-loads files atomically, evaluates
+//! SPARQL under a cancellation token and a result cap, serves the Graph Store Protocol operations,
+//! dumps and checks the store. Its API is synchronous, like oxigraph's: async callers run it on a
+//! blocking thread.
+
+mod error;
+mod graph_store;
+mod load;
+mod seed;
+pub mod sparql;
+pub mod vocab;
+
+pub use error::StoreError;
+pub use graph_store::GraphTarget;
+pub use load::LoadReport;
+pub use oxigraph::io::RdfFormat;
+pub use oxigraph::sparql::CancellationToken;
+pub use oxigraph::sparql::results::QueryResultsFormat;
+pub use seed::{SEED_FILES, SeedFile, SeedReport};
+
+use oxigraph::store::Store;
+use std::path::Path;
+
+/// A handle on the ecosystem graph; cheap to clone (clones share the same store).
+#[derive(Clone)]
+pub struct PonteStore {
+    store: Store,
+    read_only: bool,
+}
+
+/// What `ponte check` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckReport {
+    /// Number of quads in the store.
+    pub quads: usize,
+    /// Number of named graphs.
+    pub named_graphs: usize,
+    /// Embedded seed files whose graph is missing or differs from the file.
+    pub stale_seed_files: Vec<String>,
+}
+
+impl PonteStore {
+    /// Opens (or creates) the on-disk store at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Ok(Self {
+            store: Store::open(path)?,
+            read_only: false,
+        })
+    }
+
+    /// Opens the on-disk store at `path` for reading only; every write is refused.
+    pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        Ok(Self {
+            store: Store::open_read_only(path)?,
+            read_only: true,
+        })
+    }
+
+    /// Creates an empty in-memory store.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Ok(Self {
+            store: Store::new()?,
+            read_only: false,
+        })
+    }
+
+    /// Whether writes are refused.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    fn ensure_writable(&self) -> Result<(), StoreError> {
+        if self.read_only {
+            Err(StoreError::ReadOnly)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Number of quads in the store.
+    pub fn len(&self) -> Result<usize, StoreError> {
+        Ok(self.store.len()?)
+    }
+
+    /// Whether the store holds no quad.
+    pub fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self.store.is_empty()?)
+    }
+
+    /// Writes every quad of the store to `writer` in a dataset `format` (N-Quads, TriG,
+    /// JSON-LD); a triple format is refused, since Ponte keeps its facts in named graphs.
+    pub fn dump(&self, format: RdfFormat, writer: impl std::io::Write) -> Result<(), StoreError> {
+        if !format.supports_datasets() {
+            return Err(StoreError::BadRequest(format!(
+                "{} holds one graph; dump in a dataset format (nquads, trig) to keep the named graphs",
+                format.name()
+            )));
+        }
+        self.store
+            .dump_to_writer(format, writer)
+            .map(|_| ())
+            .map_err(|e| match e {
+                oxigraph::store::SerializerError::Storage(e) => StoreError::Storage(e),
+                other => StoreError::Internal(other.to_string()),
+            })
+    }
+
+    /// Checks the integrity of the store (indexes agree with each other) and that the seed
+    /// graphs match the embedded files.
+    pub fn check(&self) -> Result<CheckReport, StoreError> {
+        self.store.validate()?;
+        Ok(CheckReport {
+            quads: self.store.len()?,
+            named_graphs: self.store.named_graphs().count(),
+            stale_seed_files: seed::stale_files(&self.store, SEED_FILES)?,
+        })
+    }
+
+    /// Flushes memory buffers to disk (used before a clean shutdown).
+    pub fn flush(&self) -> Result<(), StoreError> {
+        if !self.read_only {
+            self.store.flush()?;
+        }
+        Ok(())
+    }
+}
