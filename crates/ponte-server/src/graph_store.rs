@@ -1,0 +1,245 @@
+//! The SPARQL 1.1 Graph Store HTTP Protocol at `/store`: indirect identification
+//! (`?graph=IRI`, `?default`) and direct identification (`/store/...` is the graph's own IRI).
+
+use crate::AppState;
+use crate::auth::authorize_write;
+use crate::http_util::{content_type, origin, parse_params, read_body};
+use crate::negotiate::{Kind, negotiate};
+use crate::problem::ApiError;
+use crate::sparql_endpoint::ok;
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use oxigraph::model::NamedNode;
+use ponte_store::sparql::OutputFormat;
+use ponte_store::{GraphTarget, RdfFormat};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// What a request addresses.
+enum Addressed {
+    Graph(GraphTarget),
+    /// `/store` with no parameter: the whole dataset (GET) or a new graph (POST).
+    Store,
+}
+
+/// `/store?graph=IRI`, `/store?default` and bare `/store`.
+pub async fn indirect(
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let params = parse_params(request.uri().query().unwrap_or_default().as_bytes());
+    let graphs: Vec<&str> = params
+        .iter()
+        .filter(|(k, _)| k == "graph")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let default = params.iter().any(|(k, _)| k == "default");
+    let addressed = match (graphs.as_slice(), default) {
+        ([], false) => Addressed::Store,
+        ([], true) => Addressed::Graph(GraphTarget::Default),
+        ([iri], false) => Addressed::Graph(GraphTarget::Named(graph_iri(iri)?)),
+        _ => {
+            return Err(ApiError::bad_request(
+                "name one graph: either ?default or a single ?graph=IRI",
+            ));
+        }
+    };
+    handle(state, addressed, request).await
+}
+
+/// `/store/{path}`: the request IRI names the graph.
+pub async fn direct(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
+    let iri = format!(
+        "{}{}",
+        origin(request.headers(), &state.config.public_host),
+        request.uri().path()
+    );
+    let target = GraphTarget::Named(graph_iri(&iri)?);
+    handle(state, Addressed::Graph(target), request).await
+}
+
+fn graph_iri(iri: &str) -> Result<NamedNode, ApiError> {
+    NamedNode::new(iri).map_err(|e| {
+        ApiError::bad_request(format!("the graph name <{iri}> is not a valid IRI: {e}"))
+            .with("parameter", "graph")
+    })
+}
+
+async fn handle(
+    state: AppState,
+    addressed: Addressed,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let method = request.method().clone();
+    match (method, addressed) {
+        (Method::GET | Method::HEAD, Addressed::Graph(target)) => {
+            read_graph(&state, request.headers(), target).await
+        }
+        (Method::GET | Method::HEAD, Addressed::Store) => {
+            read_dataset(&state, request.headers()).await
+        }
+        (Method::PUT, Addressed::Graph(target)) => write(&state, target, true, request).await,
+        (Method::POST, Addressed::Graph(target)) => write(&state, target, false, request).await,
+        (Method::POST, Addressed::Store) => {
+            let iri = format!(
+                "{}/store/{}",
+                origin(request.headers(), &state.config.public_host),
+                new_graph_id()
+            );
+            let target = GraphTarget::Named(graph_iri(&iri)?);
+            let mut response = write(&state, target, false, request).await?;
+            *response.status_mut() = StatusCode::CREATED;
+            response.headers_mut().insert(
+                header::LOCATION,
+                HeaderValue::from_str(&iri).map_err(|_| ApiError::bad_request("invalid Host"))?,
+            );
+            Ok(response)
+        }
+        (Method::DELETE, Addressed::Graph(target)) => {
+            authorize_write(request.headers(), state.config.write_token.as_deref())?;
+            let store = state.store.clone();
+            let existed = state
+                .executor
+                .run(move |_| Ok(store.delete_graph(&target)?))
+                .await?;
+            if existed {
+                Ok(StatusCode::NO_CONTENT.into_response())
+            } else {
+                Err(ApiError::not_found("no such graph"))
+            }
+        }
+        (Method::PUT | Method::DELETE, Addressed::Store) => Err(ApiError::bad_request(
+            "name the graph to replace or delete: ?graph=IRI or ?default",
+        )),
+        _ => Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method not allowed",
+            "the graph store answers GET, HEAD, PUT, POST and DELETE",
+        )),
+    }
+}
+
+async fn read_graph(
+    state: &AppState,
+    headers: &HeaderMap,
+    target: GraphTarget,
+) -> Result<Response, ApiError> {
+    let (format, media_type) = negotiate(headers, Kind::Graph)?;
+    let OutputFormat::Rdf(format) = format else {
+        return Err(ApiError::bad_request("graphs are served as RDF"));
+    };
+    let store = state.store.clone();
+    let max_bytes = state.config.max_result_bytes;
+    let body = state
+        .executor
+        .run(move |_| Ok(store.serialize_graph(&target, format, max_bytes)?))
+        .await?;
+    match body {
+        Some(body) => Ok(ok(body, media_type)),
+        None => Err(ApiError::not_found("no such graph")),
+    }
+}
+
+async fn read_dataset(state: &AppState, headers: &HeaderMap) -> Result<Response, ApiError> {
+    let (format, media_type) = negotiate(headers, Kind::Dataset)?;
+    let OutputFormat::Rdf(format) = format else {
+        return Err(ApiError::bad_request("the dataset is served as RDF"));
+    };
+    let store = state.store.clone();
+    let max_bytes = state.config.max_result_bytes;
+    let body = state
+        .executor
+        .run(move |_| Ok(store.serialize_dataset(format, max_bytes)?))
+        .await?;
+    Ok(ok(body, media_type))
+}
+
+/// PUT (`replace`) or POST: an RDF body, or a `multipart/form-data` body whose parts are each
+/// an RDF document, all written in one transaction.
+async fn write(
+    state: &AppState,
+    target: GraphTarget,
+    replace: bool,
+    request: Request,
+) -> Result<Response, ApiError> {
+    authorize_write(request.headers(), state.config.write_token.as_deref())?;
+    let parts = match content_type(request.headers())?.as_deref() {
+        Some("multipart/form-data") => multipart_parts(request, state).await?,
+        Some(media_type) => {
+            let format = rdf_format(media_type)?;
+            let body = read_body(request.into_body(), state.config.max_body_bytes).await?;
+            vec![(format, body)]
+        }
+        None => {
+            return Err(ApiError::unsupported_media_type(
+                "the body needs a Content-Type naming its RDF format, e.g. text/turtle",
+            ));
+        }
+    };
+    let base = match &target {
+        GraphTarget::Named(node) => node.as_str().to_owned(),
+        GraphTarget::Default => format!(
+            "{}/store",
+            origin(&HeaderMap::new(), &state.config.public_host)
+        ),
+    };
+    let store = state.store.clone();
+    let created = state
+        .executor
+        .run(move |_| Ok(store.write_graph(&target, replace, &parts, Some(&base))?))
+        .await?;
+    Ok(if created {
+        StatusCode::CREATED.into_response()
+    } else {
+        StatusCode::NO_CONTENT.into_response()
+    })
+}
+
+async fn multipart_parts(
+    request: Request,
+    state: &AppState,
+) -> Result<Vec<(RdfFormat, bytes::Bytes)>, ApiError> {
+    let mut multipart = Multipart::from_request(request, state)
+        .await
+        .map_err(|e| ApiError::bad_request(format!("invalid multipart body: {e}")))?;
+    let mut parts = Vec::new();
+    loop {
+        let field = multipart.next_field().await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::payload_too_large(state.config.max_body_bytes)
+            } else {
+                ApiError::bad_request(format!("invalid multipart body: {e}"))
+            }
+        })?;
+        let Some(field) = field else { break };
+        let name = field.name().unwrap_or("").to_owned();
+        let media_type = field.content_type().map(str::to_owned).ok_or_else(|| {
+            ApiError::unsupported_media_type(format!("multipart part '{name}' has no Content-Type"))
+        })?;
+        let format = rdf_format(&media_type)?;
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| ApiError::bad_request(format!("invalid multipart part '{name}': {e}")))?;
+        parts.push((format, bytes));
+    }
+    Ok(parts)
+}
+
+fn rdf_format(media_type: &str) -> Result<RdfFormat, ApiError> {
+    let essence = media_type.split(';').next().unwrap_or_default().trim();
+    RdfFormat::from_media_type(essence).ok_or_else(|| {
+        ApiError::unsupported_media_type(format!(
+            "{essence} is not an RDF format this server reads (Turtle, N-Triples, RDF/XML, JSON-LD, ...)"
+        ))
+    })
+}
+
+/// A new graph id: unique within this process and across restarts (time-based prefix).
+fn new_graph_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{nanos:x}-{:x}", COUNTER.fetch_add(1, Ordering::Relaxed))
+}

@@ -1,0 +1,74 @@
+//! Small request helpers shared by the endpoints: body reading under a size limit, query-string
+//! and form parameters, media types, and the request's own base IRI.
+
+use crate::problem::ApiError;
+use axum::body::Body;
+use axum::http::{HeaderMap, header};
+use bytes::Bytes;
+use mediatype::{MediaType, ReadParams};
+
+/// Reads the whole body, refusing more than `limit` bytes with a 413.
+pub async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(body, limit).await.map_err(|error| {
+        let too_large = std::error::Error::source(&error)
+            .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+        if too_large {
+            ApiError::payload_too_large(limit)
+        } else {
+            ApiError::bad_request(format!("could not read the request body: {error}"))
+        }
+    })
+}
+
+/// Decodes `application/x-www-form-urlencoded` pairs (a query string or a form body).
+pub fn parse_params(raw: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(raw).into_owned().collect()
+}
+
+/// The request's `Content-Type` essence (`type/subtype`, lowercased), refusing any charset
+/// other than UTF-8. `None` when the header is absent.
+pub fn content_type(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(None);
+    };
+    let text = value
+        .to_str()
+        .map_err(|_| ApiError::bad_request("the Content-Type header is not valid text"))?;
+    let media_type = MediaType::parse(text).map_err(|_| {
+        ApiError::unsupported_media_type(format!("cannot read the Content-Type {text:?}"))
+    })?;
+    if let Some(charset) = media_type.get_param(mediatype::names::CHARSET) {
+        let charset = charset.unquoted_str();
+        if !charset.eq_ignore_ascii_case("utf-8") && !charset.eq_ignore_ascii_case("utf8") {
+            return Err(ApiError::unsupported_media_type(format!(
+                "charset {charset} is not supported; send UTF-8"
+            )));
+        }
+    }
+    Ok(Some(media_type.essence().to_string().to_ascii_lowercase()))
+}
+
+/// `http://HOST` for the request, from its `Host` header when that is a plain host name or
+/// address (anything else could smuggle text into IRIs), else `fallback`.
+pub fn origin(headers: &HeaderMap, fallback: &str) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.bytes().all(|b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
+                })
+        });
+    format!("http://{}", host.unwrap_or(fallback))
+}
+
+/// The body as UTF-8 text, or a 400 naming the byte where it stops being UTF-8.
+pub fn utf8(body: &Bytes) -> Result<String, ApiError> {
+    String::from_utf8(body.to_vec()).map_err(|e| {
+        ApiError::bad_request(format!(
+            "the request body is not valid UTF-8 (byte {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}

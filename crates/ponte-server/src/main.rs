@@ -1,0 +1,350 @@
+//! The `ponte` command: `serve`, `load`, `query`, `dump`, `check`.
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ponte_server::{AppState, ServerConfig, default_concurrency};
+use ponte_store::sparql::{OutputFormat, ProtocolDataset, QueryKind, parse_query};
+use ponte_store::{CancellationToken, PonteStore, QueryResultsFormat, RdfFormat, SEED_FILES};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use tracing::info;
+
+/// Ponte: the knowledge graph of an innovation ecosystem, served over SPARQL.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Log format: `json` lines, or human `text`; default: text on a terminal, json otherwise.
+    #[arg(long, global = true, env = "PONTE_LOG_FORMAT")]
+    log_format: Option<LogFormat>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Json,
+    Text,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serves SPARQL at /sparql and the Graph Store Protocol at /store; seeds a new store.
+    Serve(ServeArgs),
+    /// Bulk-loads RDF files; all of them or nothing.
+    Load(LoadArgs),
+    /// Runs a SPARQL query against the store and prints the answer.
+    Query(QueryArgs),
+    /// Writes the whole store to standard output.
+    Dump(DumpArgs),
+    /// Checks the store's integrity and that its seed graphs match the embedded files.
+    Check(StoreArgs),
+}
+
+#[derive(Args)]
+struct StoreArgs {
+    /// Directory of the on-disk store.
+    #[arg(long, env = "PONTE_LOCATION", default_value = "ponte-data")]
+    location: PathBuf,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Use an in-memory store instead of `--location` (lost at exit).
+    #[arg(long, env = "PONTE_MEMORY", conflicts_with = "read_only")]
+    memory: bool,
+    /// Address to listen on.
+    #[arg(long, env = "PONTE_BIND", default_value = "127.0.0.1:7878")]
+    bind: String,
+    /// Open the store read-only: every write is refused and nothing is seeded.
+    #[arg(long, env = "PONTE_READ_ONLY")]
+    read_only: bool,
+    /// Bearer token required by every write; without one, the server accepts no write.
+    #[arg(long, env = "PONTE_WRITE_TOKEN", hide_env_values = true)]
+    write_token: Option<String>,
+    /// Seconds after which a query or update is stopped and answered with 503.
+    #[arg(long, env = "PONTE_QUERY_TIMEOUT", default_value_t = 30.0)]
+    query_timeout: f64,
+    /// Evaluations allowed at once (default: twice the cores, at least 4).
+    #[arg(long, env = "PONTE_MAX_CONCURRENT_QUERIES")]
+    max_concurrent_queries: Option<usize>,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "PONTE_MAX_BODY_BYTES", default_value_t = 64 << 20)]
+    max_body_bytes: usize,
+    /// Largest answer, in bytes; a bigger one is refused rather than cut off.
+    #[arg(long, env = "PONTE_MAX_RESULT_BYTES", default_value_t = 256 << 20)]
+    max_result_bytes: usize,
+    /// Whether a query's default graph is the union of all graphs.
+    #[arg(long, env = "PONTE_UNION_DEFAULT_GRAPH", default_value_t = true, action = clap::ArgAction::Set)]
+    union_default_graph: bool,
+}
+
+#[derive(Args)]
+struct LoadArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Files to load (format from the extension unless `--format`).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Named graph for the triples (triple formats only); default: the default graph.
+    #[arg(long)]
+    graph: Option<String>,
+    /// Format of every file.
+    #[arg(long)]
+    format: Option<RdfFormatName>,
+}
+
+#[derive(Args)]
+struct QueryArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// The SPARQL query.
+    query: String,
+    /// Output format (default: json for SELECT/ASK, turtle for CONSTRUCT/DESCRIBE).
+    #[arg(long)]
+    format: Option<OutputName>,
+    /// Seconds after which the query is stopped.
+    #[arg(long, default_value_t = 30.0)]
+    timeout: f64,
+}
+
+#[derive(Args)]
+struct DumpArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Output format (a dataset format, to keep the named graphs).
+    #[arg(long, default_value = "nquads")]
+    format: RdfFormatName,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RdfFormatName {
+    Turtle,
+    Ntriples,
+    Nquads,
+    Trig,
+    Rdfxml,
+    Jsonld,
+}
+
+impl From<RdfFormatName> for RdfFormat {
+    fn from(name: RdfFormatName) -> Self {
+        match name {
+            RdfFormatName::Turtle => Self::Turtle,
+            RdfFormatName::Ntriples => Self::NTriples,
+            RdfFormatName::Nquads => Self::NQuads,
+            RdfFormatName::Trig => Self::TriG,
+            RdfFormatName::Rdfxml => Self::RdfXml,
+            RdfFormatName::Jsonld => Self::JsonLd {
+                profile: Default::default(),
+            },
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputName {
+    Json,
+    Xml,
+    Csv,
+    Tsv,
+    Turtle,
+    Ntriples,
+    Nquads,
+    Trig,
+    Rdfxml,
+    Jsonld,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::Load(args) => load(args),
+        Command::Query(args) => query(args),
+        Command::Dump(args) => dump(args),
+        Command::Check(args) => check(args),
+    }
+}
+
+fn init_logging(format: Option<LogFormat>) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let json = match format {
+        Some(LogFormat::Json) => true,
+        Some(LogFormat::Text) => false,
+        None => !std::io::stderr().is_terminal(),
+    };
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn open_existing(args: &StoreArgs) -> anyhow::Result<PonteStore> {
+    if !args.location.exists() {
+        bail!(
+            "no store at {}: run `ponte serve` or `ponte load` first, or pass --location",
+            args.location.display()
+        );
+    }
+    PonteStore::open_read_only(&args.location)
+        .with_context(|| format!("cannot open the store at {}", args.location.display()))
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let store = if args.memory {
+        PonteStore::in_memory()?
+    } else if args.read_only {
+        open_existing(&args.store)?
+    } else {
+        PonteStore::open(&args.store.location).with_context(|| {
+            format!("cannot open the store at {}", args.store.location.display())
+        })?
+    };
+    if !args.read_only {
+        let report = store.seed(SEED_FILES).context("seeding the store failed")?;
+        info!(
+            loaded = report.loaded.len(),
+            replaced = report.replaced.len(),
+            unchanged = report.unchanged,
+            "seed data checked"
+        );
+    }
+    if !args.query_timeout.is_finite() || args.query_timeout <= 0.0 {
+        bail!("--query-timeout must be a positive number of seconds");
+    }
+    let config = ServerConfig {
+        write_token: args.write_token.filter(|t| !t.is_empty()),
+        query_timeout: Duration::from_secs_f64(args.query_timeout),
+        max_concurrent_queries: args
+            .max_concurrent_queries
+            .unwrap_or_else(default_concurrency),
+        max_body_bytes: args.max_body_bytes,
+        max_result_bytes: args.max_result_bytes,
+        union_default_graph: args.union_default_graph,
+        public_host: args.bind.clone(),
+    };
+    if config.write_token.is_none() {
+        info!("no write token configured: every write will be refused");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        // Room for oxigraph's recursive evaluation of large (but accepted) queries.
+        .thread_stack_size(32 << 20)
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&args.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.bind))?;
+        info!(addr = %listener.local_addr()?, "listening");
+        ponte_server::serve(AppState::new(store, config), listener, shutdown_signal()).await?;
+        info!("stopped");
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("install the SIGTERM handler");
+        tokio::select! {
+            _ = interrupt => {},
+            _ = terminate.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    info!("shutting down");
+}
+
+fn load(args: LoadArgs) -> anyhow::Result<()> {
+    let store = PonteStore::open(&args.store.location)
+        .with_context(|| format!("cannot open the store at {}", args.store.location.display()))?;
+    let started = Instant::now();
+    let report = store.bulk_load(
+        &args.files,
+        args.format.map(Into::into),
+        args.graph.as_deref(),
+    )?;
+    store.flush()?;
+    info!(
+        files = report.files,
+        bytes = report.bytes,
+        seconds = started.elapsed().as_secs_f64(),
+        "loaded"
+    );
+    Ok(())
+}
+
+fn query(args: QueryArgs) -> anyhow::Result<()> {
+    let store = open_existing(&args.store)?;
+    let token = CancellationToken::new();
+    let parsed = parse_query(
+        &args.query,
+        None,
+        &ProtocolDataset::default(),
+        true,
+        token.clone(),
+    )?;
+    let format = match (args.format, parsed.kind()) {
+        (None, QueryKind::Graph) => OutputFormat::Rdf(RdfFormat::Turtle),
+        (None, _) | (Some(OutputName::Json), _) => OutputFormat::Results(QueryResultsFormat::Json),
+        (Some(OutputName::Xml), _) => OutputFormat::Results(QueryResultsFormat::Xml),
+        (Some(OutputName::Csv), _) => OutputFormat::Results(QueryResultsFormat::Csv),
+        (Some(OutputName::Tsv), _) => OutputFormat::Results(QueryResultsFormat::Tsv),
+        (Some(OutputName::Turtle), _) => OutputFormat::Rdf(RdfFormat::Turtle),
+        (Some(OutputName::Ntriples), _) => OutputFormat::Rdf(RdfFormat::NTriples),
+        (Some(OutputName::Nquads), _) => OutputFormat::Rdf(RdfFormat::NQuads),
+        (Some(OutputName::Trig), _) => OutputFormat::Rdf(RdfFormat::TriG),
+        (Some(OutputName::Rdfxml), _) => OutputFormat::Rdf(RdfFormat::RdfXml),
+        (Some(OutputName::Jsonld), _) => OutputFormat::Rdf(RdfFormat::JsonLd {
+            profile: Default::default(),
+        }),
+    };
+    let timeout = Duration::from_secs_f64(args.timeout.max(0.001));
+    std::thread::spawn(move || {
+        std::thread::sleep(timeout);
+        token.cancel();
+    });
+    let body = store.evaluate_query(parsed, format, usize::MAX)?;
+    std::io::stdout().lock().write_all(&body)?;
+    Ok(())
+}
+
+fn dump(args: DumpArgs) -> anyhow::Result<()> {
+    let store = open_existing(&args.store)?;
+    let stdout = std::io::stdout().lock();
+    store.dump(args.format.into(), std::io::BufWriter::new(stdout))?;
+    Ok(())
+}
+
+fn check(args: StoreArgs) -> anyhow::Result<()> {
+    let store = open_existing(&args)?;
+    let report = store.check()?;
+    println!(
+        "store {}: {} quads in {} named graphs; indexes consistent",
+        args.location.display(),
+        report.quads,
+        report.named_graphs
+    );
+    if report.stale_seed_files.is_empty() {
+        println!("seed graphs match the embedded files");
+        Ok(())
+    } else {
+        bail!(
+            "seed graphs missing or outdated (run `ponte serve` once to refresh them): {}",
+            report.stale_seed_files.join(", ")
+        )
+    }
+}

@@ -1,0 +1,225 @@
+//! Content negotiation: picks the representation from the `Accept` header (q-values, ranges,
+//! specificity) among the formats a response kind can be served in.
+
+use crate::problem::ApiError;
+use axum::http::{HeaderMap, header};
+use headers_accept::Accept;
+use mediatype::MediaType;
+use ponte_store::sparql::OutputFormat;
+use ponte_store::{QueryResultsFormat, RdfFormat};
+use std::str::FromStr;
+use std::sync::LazyLock;
+
+/// A media type this server can produce, and what it maps to. The first entry of a list is the
+/// default when the client accepts anything.
+struct Offer {
+    media_type: MediaType<'static>,
+    format: OutputFormat,
+}
+
+fn offers(list: &[(&'static str, OutputFormat)]) -> Vec<Offer> {
+    list.iter()
+        .map(|(name, format)| Offer {
+            media_type: MediaType::parse(name).expect("valid media type"),
+            format: *format,
+        })
+        .collect()
+}
+
+static RESULT_OFFERS: LazyLock<Vec<Offer>> = LazyLock::new(|| {
+    use OutputFormat::Results;
+    offers(&[
+        (
+            "application/sparql-results+json",
+            Results(QueryResultsFormat::Json),
+        ),
+        (
+            "application/sparql-results+xml",
+            Results(QueryResultsFormat::Xml),
+        ),
+        ("text/csv", Results(QueryResultsFormat::Csv)),
+        (
+            "text/tab-separated-values",
+            Results(QueryResultsFormat::Tsv),
+        ),
+        ("application/json", Results(QueryResultsFormat::Json)),
+        ("application/xml", Results(QueryResultsFormat::Xml)),
+        ("text/xml", Results(QueryResultsFormat::Xml)),
+    ])
+});
+
+/// Boolean results have no CSV/TSV form worth offering by default, but the spec allows them.
+static BOOLEAN_OFFERS: LazyLock<Vec<Offer>> = LazyLock::new(|| {
+    use OutputFormat::Results;
+    offers(&[
+        (
+            "application/sparql-results+json",
+            Results(QueryResultsFormat::Json),
+        ),
+        (
+            "application/sparql-results+xml",
+            Results(QueryResultsFormat::Xml),
+        ),
+        ("application/json", Results(QueryResultsFormat::Json)),
+        ("application/xml", Results(QueryResultsFormat::Xml)),
+        ("text/xml", Results(QueryResultsFormat::Xml)),
+        ("text/csv", Results(QueryResultsFormat::Csv)),
+        (
+            "text/tab-separated-values",
+            Results(QueryResultsFormat::Tsv),
+        ),
+    ])
+});
+
+static GRAPH_OFFERS: LazyLock<Vec<Offer>> = LazyLock::new(|| {
+    use OutputFormat::Rdf;
+    offers(&[
+        ("text/turtle", Rdf(RdfFormat::Turtle)),
+        ("application/n-triples", Rdf(RdfFormat::NTriples)),
+        ("application/rdf+xml", Rdf(RdfFormat::RdfXml)),
+        (
+            "application/ld+json",
+            Rdf(RdfFormat::JsonLd {
+                profile: Default::default(),
+            }),
+        ),
+        ("application/n-quads", Rdf(RdfFormat::NQuads)),
+        ("application/trig", Rdf(RdfFormat::TriG)),
+        ("text/plain", Rdf(RdfFormat::NTriples)),
+        ("application/x-turtle", Rdf(RdfFormat::Turtle)),
+        ("application/xml", Rdf(RdfFormat::RdfXml)),
+        (
+            "application/json",
+            Rdf(RdfFormat::JsonLd {
+                profile: Default::default(),
+            }),
+        ),
+    ])
+});
+
+static DATASET_OFFERS: LazyLock<Vec<Offer>> = LazyLock::new(|| {
+    use OutputFormat::Rdf;
+    offers(&[
+        ("application/trig", Rdf(RdfFormat::TriG)),
+        ("application/n-quads", Rdf(RdfFormat::NQuads)),
+        (
+            "application/ld+json",
+            Rdf(RdfFormat::JsonLd {
+                profile: Default::default(),
+            }),
+        ),
+    ])
+});
+
+/// What is being served, which decides the formats offered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// SELECT solutions.
+    Solutions,
+    /// ASK boolean.
+    Boolean,
+    /// An RDF graph (CONSTRUCT, DESCRIBE, a Graph Store graph, the service description).
+    Graph,
+    /// A whole RDF dataset.
+    Dataset,
+}
+
+/// The best format for `kind` according to the request's `Accept` header; a missing or
+/// unparsable header accepts anything. 406 when nothing offered is acceptable.
+pub fn negotiate(
+    headers: &HeaderMap,
+    kind: Kind,
+) -> Result<(OutputFormat, &'static str), ApiError> {
+    let offers: &'static [Offer] = match kind {
+        Kind::Solutions => &RESULT_OFFERS,
+        Kind::Boolean => &BOOLEAN_OFFERS,
+        Kind::Graph => &GRAPH_OFFERS,
+        Kind::Dataset => &DATASET_OFFERS,
+    };
+    let accept = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    let default = &offers[0];
+    if accept.trim().is_empty() {
+        return Ok((default.format, default.media_type_str()));
+    }
+    let Ok(accept) = Accept::from_str(&accept) else {
+        return Ok((default.format, default.media_type_str()));
+    };
+    let chosen = accept
+        .negotiate(offers.iter().map(|offer| &offer.media_type))
+        .and_then(|chosen| offers.iter().find(|offer| &offer.media_type == chosen));
+    match chosen {
+        Some(offer) => Ok((offer.format, offer.media_type_str())),
+        None => {
+            let mut names: Vec<&str> = offers.iter().map(Offer::media_type_str).collect();
+            names.dedup();
+            Err(ApiError::not_acceptable(&names))
+        }
+    }
+}
+
+impl Offer {
+    fn media_type_str(&self) -> &'static str {
+        // The media types are built from 'static strings; render the canonical name.
+        match self.format {
+            OutputFormat::Results(format) => format.media_type(),
+            OutputFormat::Rdf(format) => format.media_type(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn pick(accept: &str, kind: Kind) -> Result<&'static str, u16> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_str(accept).unwrap());
+        negotiate(&headers, kind)
+            .map(|(_, name)| name)
+            .map_err(|e| e.status().as_u16())
+    }
+
+    #[test]
+    fn follows_q_values_and_specificity() {
+        assert_eq!(
+            pick(
+                "text/csv;q=0.5, application/sparql-results+xml",
+                Kind::Solutions
+            ),
+            Ok("application/sparql-results+xml")
+        );
+        assert_eq!(
+            pick("*/*", Kind::Solutions),
+            Ok("application/sparql-results+json")
+        );
+        assert_eq!(
+            pick("text/*;q=0.9, text/csv;q=0", Kind::Solutions),
+            Ok("text/tab-separated-values; charset=utf-8")
+        );
+        assert_eq!(
+            pick("application/n-triples, text/turtle;q=0.5", Kind::Graph),
+            Ok("application/n-triples")
+        );
+        assert_eq!(
+            pick("application/ld+json", Kind::Graph),
+            Ok("application/ld+json")
+        );
+        assert_eq!(pick("", Kind::Graph), Ok("text/turtle"));
+    }
+
+    #[test]
+    fn nothing_acceptable_is_406() {
+        assert_eq!(pick("image/png", Kind::Solutions), Err(406));
+        assert_eq!(pick("text/turtle", Kind::Solutions), Err(406));
+        assert_eq!(
+            pick("application/sparql-results+json", Kind::Graph),
+            Err(406)
+        );
+    }
+}

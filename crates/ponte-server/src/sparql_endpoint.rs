@@ -1,0 +1,208 @@
+//! The SPARQL 1.1 Protocol at `/sparql`: queries by GET and POST, updates by POST (with the
+//! write token), the service description on a bare GET.
+
+use crate::AppState;
+use crate::auth::authorize_write;
+use crate::http_util::{content_type, origin, parse_params, read_body, utf8};
+use crate::negotiate::{Kind, negotiate};
+use crate::problem::ApiError;
+use crate::service_description::service_description;
+use axum::body::Body;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use ponte_store::sparql::{ProtocolDataset, QueryKind, parse_query, parse_update};
+
+/// One protocol operation, read from the parameters.
+enum Operation {
+    Query(String, ProtocolDataset),
+    Update(String, ProtocolDataset),
+    Describe,
+}
+
+/// `GET /sparql`: a query, or the service description when there is none.
+pub async fn get(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let params = parse_params(raw.unwrap_or_default().as_bytes());
+    match operation(&params)? {
+        Operation::Query(query, dataset) => run_query(&state, &headers, query, dataset).await,
+        Operation::Update(..) => Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method not allowed",
+            "updates must be sent with POST",
+        )),
+        Operation::Describe => describe(&state, &headers),
+    }
+}
+
+/// `POST /sparql`: a form (`query=` or `update=`), or a direct `application/sparql-query` or
+/// `application/sparql-update` body with the dataset in the query string.
+pub async fn post(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let url_params = parse_params(raw.unwrap_or_default().as_bytes());
+    let limit = state.config.max_body_bytes;
+    match content_type(&headers)?.as_deref() {
+        Some("application/sparql-query") => {
+            let query = utf8(&read_body(body, limit).await?)?;
+            let dataset = dataset(&url_params, "default-graph-uri", "named-graph-uri");
+            run_query(&state, &headers, query, dataset).await
+        }
+        Some("application/sparql-update") => {
+            authorize_write(&headers, state.config.write_token.as_deref())?;
+            let update = utf8(&read_body(body, limit).await?)?;
+            let dataset = dataset(&url_params, "using-graph-uri", "using-named-graph-uri");
+            run_update(&state, &headers, update, dataset).await
+        }
+        Some("application/x-www-form-urlencoded") => {
+            let mut params = parse_params(&read_body(body, limit).await?);
+            params.extend(url_params);
+            match operation(&params)? {
+                Operation::Query(query, dataset) => {
+                    run_query(&state, &headers, query, dataset).await
+                }
+                Operation::Update(update, dataset) => {
+                    authorize_write(&headers, state.config.write_token.as_deref())?;
+                    run_update(&state, &headers, update, dataset).await
+                }
+                Operation::Describe => Err(ApiError::bad_request(
+                    "the form has neither a 'query' nor an 'update' parameter",
+                )),
+            }
+        }
+        Some(other) => Err(ApiError::unsupported_media_type(format!(
+            "POST /sparql reads application/sparql-query, application/sparql-update or application/x-www-form-urlencoded, not {other}"
+        ))),
+        None => Err(ApiError::unsupported_media_type(
+            "POST /sparql needs a Content-Type: application/sparql-query, application/sparql-update or application/x-www-form-urlencoded",
+        )),
+    }
+}
+
+/// Any other method on `/sparql`.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Method not allowed",
+        "/sparql answers GET and POST",
+    )
+}
+
+fn operation(params: &[(String, String)]) -> Result<Operation, ApiError> {
+    let values = |name: &str| {
+        params
+            .iter()
+            .filter(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .collect::<Vec<_>>()
+    };
+    let mut queries = values("query");
+    let mut updates = values("update");
+    if queries.len() > 1 || updates.len() > 1 {
+        return Err(ApiError::bad_request(
+            "send one 'query' or one 'update' parameter, not several",
+        )
+        .with(
+            "parameter",
+            if queries.len() > 1 { "query" } else { "update" },
+        ));
+    }
+    match (queries.pop(), updates.pop()) {
+        (Some(_), Some(_)) => Err(ApiError::bad_request(
+            "a request carries either a 'query' or an 'update' parameter, not both",
+        )),
+        (Some(query), None) => Ok(Operation::Query(
+            query,
+            dataset(params, "default-graph-uri", "named-graph-uri"),
+        )),
+        (None, Some(update)) => Ok(Operation::Update(
+            update,
+            dataset(params, "using-graph-uri", "using-named-graph-uri"),
+        )),
+        (None, None) => Ok(Operation::Describe),
+    }
+}
+
+fn dataset(params: &[(String, String)], default_key: &str, named_key: &str) -> ProtocolDataset {
+    let values = |name: &str| {
+        params
+            .iter()
+            .filter(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .collect()
+    };
+    ProtocolDataset {
+        default_graphs: values(default_key),
+        named_graphs: values(named_key),
+    }
+}
+
+fn endpoint_iri(state: &AppState, headers: &HeaderMap) -> String {
+    format!("{}/sparql", origin(headers, &state.config.public_host))
+}
+
+async fn run_query(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: String,
+    dataset: ProtocolDataset,
+) -> Result<Response, ApiError> {
+    let base = endpoint_iri(state, headers);
+    let store = state.store.clone();
+    let union = state.config.union_default_graph;
+    let max_bytes = state.config.max_result_bytes;
+    let request_headers = headers.clone();
+    let (body, media_type) = state
+        .executor
+        .run(move |token| {
+            let parsed = parse_query(&query, Some(&base), &dataset, union, token)?;
+            let kind = match parsed.kind() {
+                QueryKind::Solutions => Kind::Solutions,
+                QueryKind::Boolean => Kind::Boolean,
+                QueryKind::Graph => Kind::Graph,
+            };
+            let (format, media_type) = negotiate(&request_headers, kind)?;
+            Ok((store.evaluate_query(parsed, format, max_bytes)?, media_type))
+        })
+        .await?;
+    Ok(ok(body, media_type))
+}
+
+async fn run_update(
+    state: &AppState,
+    headers: &HeaderMap,
+    update: String,
+    dataset: ProtocolDataset,
+) -> Result<Response, ApiError> {
+    let base = endpoint_iri(state, headers);
+    let store = state.store.clone();
+    state
+        .executor
+        .run(move |token| {
+            let parsed = parse_update(&update, Some(&base), &dataset, token)?;
+            Ok(store.execute_update(parsed)?)
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn describe(state: &AppState, headers: &HeaderMap) -> Result<Response, ApiError> {
+    let (format, media_type) = negotiate(headers, Kind::Graph)?;
+    let body = service_description(&endpoint_iri(state, headers), &state.config, format)?;
+    Ok(ok(body, media_type))
+}
+
+/// A 200 with `body` as `media_type`.
+pub fn ok(body: Vec<u8>, media_type: &'static str) -> Response {
+    let mut response = body.into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+    response
+}

@@ -1,0 +1,300 @@
+//! End-to-end tests of the real `ponte` binary: a served query, the timeout and nesting guards
+//! as a client sees them, atomic bulk loading under `kill -9`, and the CLI commands.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ponte");
+
+/// A `ponte serve` process, killed on drop.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    fn start(args: &[&str]) -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let child = Command::new(BIN)
+            .args(["serve", "--bind", &addr, "--log-format", "text"])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = Self { child, addr };
+        let started = Instant::now();
+        while server.request("GET", "/health", &[], "").map(|r| r.0).ok() != Some(200) {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    /// One HTTP/1.1 request; returns status, headers (lowercased names) and body.
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> std::io::Result<(u16, String, String)> {
+        let mut stream = TcpStream::connect(&self.addr)?;
+        stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.addr,
+            body.len()
+        );
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
+        request.push_str(body);
+        stream.write_all(request.as_bytes())?;
+        let mut reader = BufReader::new(stream);
+        let mut status_line = String::new();
+        reader.read_line(&mut status_line)?;
+        let status = status_line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line)?;
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            head.push_str(&line.to_ascii_lowercase());
+        }
+        let mut body = Vec::new();
+        reader.read_to_end(&mut body)?;
+        Ok((status, head, String::from_utf8_lossy(&body).into_owned()))
+    }
+
+    fn query(&self, query: &str) -> (u16, String, String) {
+        let encoded: String = form_urlencoded::byte_serialize(query.as_bytes()).collect();
+        self.request("GET", &format!("/sparql?query={encoded}"), &[], "")
+            .unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn serves_the_seed_data_from_an_on_disk_store_and_restarts_without_reloading() {
+    let dir = tempfile::tempdir().unwrap();
+    let location = dir.path().join("store");
+    let location = location.to_str().unwrap();
+    let count = |server: &Server| {
+        let (status, head, body) = server.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }");
+        assert_eq!(status, 200, "{body}");
+        assert!(head.contains("content-type: application/sparql-results+json"));
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        json["results"]["bindings"][0]["n"]["value"]
+            .as_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    let first = {
+        let server = Server::start(&["--location", location]);
+        count(&server)
+    };
+    assert!(first > 100, "seed data loaded: {first}");
+    let server = Server::start(&["--location", location]);
+    assert_eq!(count(&server), first, "a restart loads nothing twice");
+    drop(server);
+    let check = Command::new(BIN)
+        .args(["check", "--location", location])
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+#[test]
+fn a_cross_join_under_a_2s_timeout_is_a_503_within_3s_and_the_server_goes_on() {
+    let server = Server::start(&["--memory", "--query-timeout", "2"]);
+    let started = Instant::now();
+    let (status, head, body) =
+        server.query("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }");
+    let elapsed = started.elapsed();
+    assert_eq!(status, 503, "{body}");
+    assert!(head.contains("content-type: application/problem+json"));
+    assert!(
+        elapsed < Duration::from_secs(3),
+        "answered after {elapsed:?}"
+    );
+    let started = Instant::now();
+    let (status, _, body) = server.query("ASK { ?s a ?t }");
+    assert_eq!(status, 200);
+    assert!(body.contains("true"));
+    assert!(started.elapsed() < Duration::from_secs(1));
+}
+
+#[test]
+fn ten_thousand_nested_braces_are_a_400_and_the_process_answers_the_next_request() {
+    let server = Server::start(&["--memory"]);
+    for (open, close) in [("{", "}"), ("{ OPTIONAL {", "}}"), ("{ {} UNION {", "}}")] {
+        let query = format!(
+            "SELECT * WHERE {}{}",
+            open.repeat(10_000),
+            close.repeat(10_000)
+        );
+        let (status, head, body) = server
+            .request(
+                "POST",
+                "/sparql",
+                &[("Content-Type", "application/sparql-query")],
+                &query,
+            )
+            .unwrap();
+        assert_eq!(status, 400, "{body}");
+        assert!(head.contains("application/problem+json"));
+    }
+    let (status, _, _) = server.query("ASK { ?s ?p ?o }");
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn kill_9_during_a_bulk_load_leaves_none_or_all_of_the_file() {
+    const TRIPLES: u64 = 1_000_000;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("million.nt");
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
+        for i in 0..TRIPLES {
+            writeln!(
+                out,
+                "<http://example.com/s{i}> <http://example.com/p{}> \"value {i}\" .",
+                i % 17
+            )
+            .unwrap();
+        }
+    }
+    let count_in = |location: &Path| -> u64 {
+        if !location.exists() {
+            return 0; // killed before it even created the store
+        }
+        let output = Command::new(BIN)
+            .args([
+                "query",
+                "--location",
+                location.to_str().unwrap(),
+                "--format",
+                "csv",
+            ])
+            .arg("SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:million> { ?s ?p ?o } }")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let load = |location: &Path| {
+        Command::new(BIN)
+            .args([
+                "load",
+                "--location",
+                location.to_str().unwrap(),
+                "--graph",
+                "urn:million",
+            ])
+            .arg(&file)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    // A full load, to know how long one takes.
+    let full = dir.path().join("full");
+    let started = Instant::now();
+    assert!(load(&full).wait().unwrap().success());
+    let duration = started.elapsed();
+    assert_eq!(count_in(&full), TRIPLES);
+    // Kills spread over the load, including near its end (the SST ingestion).
+    for fraction in [0.1, 0.4, 0.7, 0.9, 0.98] {
+        let location = dir.path().join(format!("killed-{fraction}"));
+        let mut child = load(&location);
+        std::thread::sleep(duration.mul_f64(fraction));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let count = count_in(&location);
+        assert!(
+            count == 0 || count == TRIPLES,
+            "killed at {fraction}: {count} triples"
+        );
+    }
+}
+
+#[test]
+fn cli_query_dump_and_check_work_on_a_loaded_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let location = dir.path().join("store");
+    let data = dir.path().join("data.ttl");
+    std::fs::write(&data, "<urn:a> <urn:p> \"x\" .\n").unwrap();
+    let run = |args: &[&str]| {
+        let output = Command::new(BIN).args(args).output().unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let loc = location.to_str().unwrap();
+    let (ok, _, err) = run(&["load", "--location", loc, data.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(&[
+        "query",
+        "--location",
+        loc,
+        "SELECT ?o WHERE { <urn:a> <urn:p> ?o }",
+        "--format",
+        "tsv",
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "?o\n\"x\"\n");
+    let (ok, out, _) = run(&["dump", "--location", loc, "--format", "nquads"]);
+    assert!(ok);
+    assert_eq!(out, "<urn:a> <urn:p> \"x\" .\n");
+    // Not seeded yet: check reports it and fails.
+    let (ok, _, err) = run(&["check", "--location", loc]);
+    assert!(!ok && err.contains("seed"), "{err}");
+    let bad = dir.path().join("bad.ttl");
+    std::fs::write(&bad, "<urn:b> <urn:p> \"y\" .\n<urn:b> <urn:p> .\n").unwrap();
+    let (ok, _, err) = run(&["load", "--location", loc, bad.to_str().unwrap()]);
+    assert!(!ok && err.contains("line 2"), "{err}");
+    let (_, out, _) = run(&["query", "--location", loc, "ASK { <urn:b> ?p ?o }"]);
+    assert!(out.contains("false"), "{out}");
+}

@@ -1,0 +1,771 @@
+//! In-process tests of every protocol path, through the same `app` the binary serves.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode, header};
+use http_body_util::BodyExt;
+use ponte_server::{AppState, ServerConfig, app};
+use ponte_store::{PonteStore, SEED_FILES};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+use tower::ServiceExt;
+
+const TOKEN: &str = "test-token";
+
+fn config() -> ServerConfig {
+    ServerConfig {
+        write_token: Some(TOKEN.into()),
+        ..ServerConfig::default()
+    }
+}
+
+fn seeded_state(config: ServerConfig) -> AppState {
+    let store = PonteStore::in_memory().unwrap();
+    store.seed(SEED_FILES).unwrap();
+    AppState::new(store, config)
+}
+
+fn router() -> Router {
+    app(seeded_state(config()))
+}
+
+async fn send(router: &Router, request: Request<Body>) -> (StatusCode, String, String) {
+    let response: Response<Body> = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        content_type,
+        String::from_utf8_lossy(&body).into_owned(),
+    )
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).unwrap()
+}
+
+fn get_accept(uri: &str, accept: &str) -> Request<Body> {
+    Request::get(uri)
+        .header(header::ACCEPT, accept)
+        .body(Body::empty())
+        .unwrap()
+}
+
+fn enc(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+fn query_uri(query: &str) -> String {
+    format!("/sparql?query={}", enc(query))
+}
+
+fn post(
+    uri: &str,
+    content_type: &str,
+    body: impl Into<Body>,
+    token: Option<&str>,
+) -> Request<Body> {
+    let mut builder = Request::post(uri).header(header::CONTENT_TYPE, content_type);
+    if let Some(token) = token {
+        builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    builder.body(body.into()).unwrap()
+}
+
+fn json(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
+}
+
+async fn count(router: &Router, pattern: &str) -> u64 {
+    let query = format!("SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}");
+    let (status, _, body) = send(router, get(&query_uri(&query))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    json(&body)["results"]["bindings"][0]["n"]["value"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn get_query_answers_seed_data_in_sparql_json() {
+    let router = router();
+    let (status, content_type, body) = send(
+        &router,
+        get(&query_uri("SELECT ?s WHERE { ?s a ?type } LIMIT 3")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(content_type, "application/sparql-results+json");
+    assert_eq!(
+        json(&body)["results"]["bindings"].as_array().unwrap().len(),
+        3
+    );
+    assert!(count(&router, "?s a ?type").await > 100);
+}
+
+#[tokio::test]
+async fn post_form_and_direct_queries_work() {
+    let router = router();
+    let form = format!("query={}", enc("ASK { ?s ?p ?o }"));
+    let (status, _, body) = send(
+        &router,
+        post("/sparql", "application/x-www-form-urlencoded", form, None),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(json(&body)["boolean"], true);
+    let (status, _, body) = send(
+        &router,
+        post(
+            "/sparql",
+            "application/sparql-query",
+            "ASK { ?s ?p ?o }",
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(json(&body)["boolean"], true);
+}
+
+#[tokio::test]
+async fn results_are_negotiated_with_q_values() {
+    let router = router();
+    let uri = query_uri("SELECT ?s WHERE { ?s a ?t } LIMIT 1");
+    for (accept, expected) in [
+        (
+            "application/sparql-results+xml",
+            "application/sparql-results+xml",
+        ),
+        ("text/csv", "text/csv"),
+        ("text/tab-separated-values", "text/tab-separated-values"),
+        (
+            "text/csv;q=0.1, application/sparql-results+xml;q=0.9",
+            "application/sparql-results+xml",
+        ),
+        ("*/*", "application/sparql-results+json"),
+    ] {
+        let (status, content_type, _) = send(&router, get_accept(&uri, accept)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            content_type.starts_with(expected),
+            "{accept} gave {content_type}"
+        );
+    }
+    let construct = query_uri("CONSTRUCT { ?s a ?t } WHERE { ?s a ?t } LIMIT 2");
+    for (accept, expected) in [
+        ("text/turtle", "text/turtle"),
+        ("application/n-triples", "application/n-triples"),
+        ("application/n-quads", "application/n-quads"),
+        ("application/trig", "application/trig"),
+        ("application/rdf+xml", "application/rdf+xml"),
+        ("application/ld+json", "application/ld+json"),
+    ] {
+        let (status, content_type, body) = send(&router, get_accept(&construct, accept)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(
+            content_type.starts_with(expected),
+            "{accept} gave {content_type}"
+        );
+    }
+    let (status, content_type, body) = send(&router, get_accept(&uri, "image/png")).await;
+    assert_eq!(status, StatusCode::NOT_ACCEPTABLE);
+    assert_eq!(content_type, "application/problem+json");
+    assert!(
+        json(&body)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("application/sparql-results+json")
+    );
+}
+
+#[tokio::test]
+async fn a_syntax_error_is_a_400_naming_where() {
+    let (status, content_type, body) =
+        send(&router(), get(&query_uri("SELECT * WHERE {\n ?s ?p \n}"))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(content_type, "application/problem+json");
+    let problem = json(&body);
+    assert_eq!(problem["status"], 400);
+    assert_eq!(problem["title"], "SPARQL syntax error");
+    assert_eq!(problem["line"], 3);
+    assert!(problem["column"].is_number());
+}
+
+#[tokio::test]
+async fn bare_get_returns_the_service_description() {
+    let (status, content_type, body) = send(&router(), get("/sparql")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(content_type, "text/turtle");
+    assert!(
+        body.contains("SPARQL11Query") && body.contains("http://localhost/sparql")
+            || body.contains("/sparql"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn protocol_dataset_parameters_select_the_graphs() {
+    let router = router();
+    let update =
+        "INSERT DATA { GRAPH <urn:g1> { <urn:a> <urn:p> 1 } GRAPH <urn:g2> { <urn:b> <urn:p> 2 } }";
+    let (status, _, body) = send(
+        &router,
+        post("/sparql", "application/sparql-update", update, Some(TOKEN)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let query = enc("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }");
+    let (_, _, body) = send(
+        &router,
+        get(&format!("/sparql?query={query}&default-graph-uri=urn:g1")),
+    )
+    .await;
+    assert_eq!(json(&body)["results"]["bindings"][0]["n"]["value"], "1");
+    let query = enc("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }");
+    let (_, _, body) = send(
+        &router,
+        get(&format!("/sparql?query={query}&named-graph-uri=urn:g2")),
+    )
+    .await;
+    let bindings = json(&body)["results"]["bindings"].clone();
+    assert_eq!(bindings.as_array().unwrap().len(), 1);
+    assert_eq!(bindings[0]["g"]["value"], "urn:g2");
+}
+
+#[tokio::test]
+async fn protocol_mistakes_are_4xx_problems() {
+    let router = router();
+    let q = enc("ASK {}");
+    let cases = [
+        get(&format!("/sparql?query={q}&query={q}")),
+        get(&format!("/sparql?update={}", enc("CLEAR ALL"))),
+        post("/sparql", "text/plain", "ASK {}", None),
+        Request::post("/sparql").body(Body::from("ASK {}")).unwrap(),
+        post(
+            "/sparql",
+            "application/sparql-query; charset=UTF-16",
+            "ASK {}",
+            None,
+        ),
+        Request::put(query_uri("ASK {}"))
+            .body(Body::empty())
+            .unwrap(),
+        post(
+            "/sparql",
+            "application/sparql-query",
+            vec![0xff_u8, 0xfe, 0x41],
+            None,
+        ),
+        post(
+            "/sparql",
+            "application/x-www-form-urlencoded",
+            format!("query={q}&update=CLEAR+ALL"),
+            Some(TOKEN),
+        ),
+    ];
+    for request in cases {
+        let description = format!("{} {}", request.method(), request.uri());
+        let (status, content_type, _) = send(&router, request).await;
+        assert!(status.is_client_error(), "{description}: {status}");
+        assert_eq!(content_type, "application/problem+json", "{description}");
+    }
+}
+
+#[tokio::test]
+async fn using_graph_uri_with_using_in_the_update_is_refused() {
+    let update = "INSERT { <urn:a> <urn:p> 1 } USING <urn:g> WHERE { }";
+    let (status, _, _) = send(
+        &router(),
+        post(
+            "/sparql?using-graph-uri=urn:h",
+            "application/sparql-update",
+            update,
+            Some(TOKEN),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+/// Every write path, tried with no header, another scheme, a wrong token: none may change
+/// the store.
+#[tokio::test]
+async fn no_write_succeeds_without_the_token() {
+    let router = router();
+    let before = count(&router, "GRAPH ?g { ?s ?p ?o }").await + count(&router, "?s ?p ?o").await;
+    let credentials: [Option<(&str, &str)>; 4] = [
+        None,
+        Some((header::AUTHORIZATION.as_str(), "Basic dGVzdDp0ZXN0LXRva2Vu")),
+        Some((header::AUTHORIZATION.as_str(), "Bearer wrong-token")),
+        Some((header::AUTHORIZATION.as_str(), "test-token")),
+    ];
+    let writes: Vec<(&str, &str, &str, &str)> = vec![
+        (
+            "POST",
+            "/sparql",
+            "application/sparql-update",
+            "INSERT DATA { <urn:x> <urn:p> 1 }",
+        ),
+        (
+            "POST",
+            "/sparql",
+            "application/x-www-form-urlencoded",
+            "update=INSERT+DATA+%7B+%3Curn%3Ax%3E+%3Curn%3Ap%3E+1+%7D",
+        ),
+        ("POST", "/sparql", "application/sparql-update", "CLEAR ALL"),
+        (
+            "PUT",
+            "/store?default",
+            "text/turtle",
+            "<urn:x> <urn:p> 1 .",
+        ),
+        (
+            "PUT",
+            "/store?graph=urn:new",
+            "text/turtle",
+            "<urn:x> <urn:p> 1 .",
+        ),
+        (
+            "POST",
+            "/store?graph=urn:new",
+            "text/turtle",
+            "<urn:x> <urn:p> 1 .",
+        ),
+        ("POST", "/store", "text/turtle", "<urn:x> <urn:p> 1 ."),
+        (
+            "POST",
+            "/store/direct/graph",
+            "text/turtle",
+            "<urn:x> <urn:p> 1 .",
+        ),
+        (
+            "PUT",
+            "/store/direct/graph",
+            "text/turtle",
+            "<urn:x> <urn:p> 1 .",
+        ),
+        ("DELETE", "/store?default", "", ""),
+        (
+            "DELETE",
+            "/store?graph=https%3A%2F%2Fw3id.org%2Fponte%2Fgraph%2Fmeta",
+            "",
+            "",
+        ),
+        (
+            "POST",
+            "/store?default",
+            "multipart/form-data; boundary=XX",
+            "--XX\r\nContent-Disposition: form-data; name=\"a\"\r\nContent-Type: text/turtle\r\n\r\n<urn:x> <urn:p> 1 .\r\n--XX--\r\n",
+        ),
+    ];
+    for (method, uri, content_type, body) in &writes {
+        for credential in &credentials {
+            let mut builder = Request::builder().method(*method).uri(*uri);
+            if !content_type.is_empty() {
+                builder = builder.header(header::CONTENT_TYPE, *content_type);
+            }
+            if let Some((name, value)) = credential {
+                builder = builder.header(*name, *value);
+            }
+            let (status, content_type, body) =
+                send(&router, builder.body(Body::from(*body)).unwrap()).await;
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {uri} with {credential:?}: {body}"
+            );
+            assert_eq!(content_type, "application/problem+json");
+        }
+    }
+    let after = count(&router, "GRAPH ?g { ?s ?p ?o }").await + count(&router, "?s ?p ?o").await;
+    assert_eq!(before, after);
+
+    // With no token configured, nothing is writable at all.
+    let closed = app(seeded_state(ServerConfig::default()));
+    for (method, uri, content_type, body) in &writes {
+        let mut builder = Request::builder()
+            .method(*method)
+            .uri(*uri)
+            .header(header::AUTHORIZATION, "Bearer anything");
+        if !content_type.is_empty() {
+            builder = builder.header(header::CONTENT_TYPE, *content_type);
+        }
+        let (status, _, _) = send(&closed, builder.body(Body::from(*body)).unwrap()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{method} {uri}");
+    }
+}
+
+#[tokio::test]
+async fn an_update_with_the_token_is_applied_atomically() {
+    let router = router();
+    let (status, _, _) = send(
+        &router,
+        post(
+            "/sparql",
+            "application/sparql-update",
+            "INSERT DATA { <urn:x> <urn:p> 1 }",
+            Some(TOKEN),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(count(&router, "<urn:x> <urn:p> ?o").await, 1);
+    // The second operation fails (the graph exists), so the first is not applied either.
+    let update = "INSERT DATA { <urn:y> <urn:p> 1 } ; CREATE GRAPH <urn:g> ; CREATE GRAPH <urn:g>";
+    let (status, _, body) = send(
+        &router,
+        post("/sparql", "application/sparql-update", update, Some(TOKEN)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(count(&router, "<urn:y> <urn:p> ?o").await, 0);
+}
+
+#[tokio::test]
+async fn a_slow_query_is_stopped_at_the_deadline() {
+    let store = PonteStore::in_memory().unwrap();
+    store.seed(SEED_FILES).unwrap();
+    let state = AppState::new(
+        store,
+        ServerConfig {
+            query_timeout: Duration::from_secs(1),
+            ..config()
+        },
+    );
+    let executor = state.executor.clone();
+    let router = app(state);
+    let started = Instant::now();
+    let (status, content_type, body) = send(
+        &router,
+        get(&query_uri(
+            "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }",
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(content_type, "application/problem+json");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    // The evaluation itself stops, freeing its slot.
+    let waited = Instant::now();
+    while executor.running() > 0 {
+        assert!(
+            waited.elapsed() < Duration::from_secs(2),
+            "evaluation still running"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (status, _, _) = send(&router, get(&query_uri("ASK { ?s ?p ?o }"))).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_dropped_request_stops_its_evaluation() {
+    let state = seeded_state(ServerConfig {
+        max_concurrent_queries: 1,
+        ..config()
+    });
+    let executor = state.executor.clone();
+    let router = app(state);
+    let heavy = router.clone().oneshot(get(&query_uri(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }",
+    )));
+    // The client gives up after 300 ms: the future is dropped, as hyper does on disconnect.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), heavy)
+            .await
+            .is_err()
+    );
+    let waited = Instant::now();
+    while executor.running() > 0 {
+        assert!(
+            waited.elapsed() < Duration::from_secs(2),
+            "evaluation still running"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (status, _, _) = send(&router, get(&query_uri("ASK { ?s ?p ?o }"))).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn hostile_nesting_is_a_400_and_the_server_lives_on() {
+    let router = router();
+    for (open, close) in [("{", "}"), ("{ OPTIONAL {", "}}"), ("{ {} UNION {", "}}")] {
+        let query = format!(
+            "SELECT * WHERE {}{}",
+            open.repeat(10_000),
+            close.repeat(10_000)
+        );
+        let (status, content_type, _) = send(
+            &router,
+            post("/sparql", "application/sparql-query", query, None),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(content_type, "application/problem+json");
+    }
+    // A long flat chain is not nested, and is evaluated.
+    let chain = vec!["{ ?s ?p ?o }"; 10_000].join(" UNION ");
+    let (status, _, body) = send(
+        &router,
+        post(
+            "/sparql",
+            "application/sparql-query",
+            format!("ASK {{ {chain} }}"),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, _) = send(&router, get(&query_uri("ASK { ?s ?p ?o }"))).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_413() {
+    let router = app(seeded_state(ServerConfig {
+        max_body_bytes: 1024,
+        ..config()
+    }));
+    let big = format!("ASK {{ ?s ?p \"{}\" }}", "x".repeat(4096));
+    let (status, content_type, _) = send(
+        &router,
+        post("/sparql", "application/sparql-query", big.clone(), None),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(content_type, "application/problem+json");
+    let (status, _, _) = send(
+        &router,
+        post("/store?default", "text/turtle", big, Some(TOKEN)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn malformed_rdf_bodies_name_the_line_and_change_nothing() {
+    let router = router();
+    let before = count(&router, "GRAPH ?g { ?s ?p ?o }").await;
+    let bodies = [
+        (
+            "text/turtle",
+            "<urn:a> <urn:p> 1 .\n<urn:a> <urn:p> \"open .\n",
+            2,
+        ),
+        (
+            "application/n-triples",
+            "<urn:a> <urn:p> <urn:b> .\n<urn:a> <urn:p> .\n",
+            2,
+        ),
+        (
+            "application/rdf+xml",
+            "<?xml version=\"1.0\"?>\n<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n<rdf:Description rdf:about=\"urn:a\">\n</rdf:RDF>\n",
+            4,
+        ),
+        (
+            "application/ld+json",
+            "{\n \"@id\": \"urn:a\",\n \"urn:p\": [1,\n}\n",
+            4,
+        ),
+    ];
+    for (content_type, body, line) in bodies {
+        let (status, problem_type, problem) = send(
+            &router,
+            post("/store?graph=urn:bad", content_type, body, Some(TOKEN)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{content_type}: {problem}");
+        assert_eq!(problem_type, "application/problem+json");
+        assert_eq!(json(&problem)["line"], line, "{content_type}: {problem}");
+    }
+    assert_eq!(count(&router, "GRAPH ?g { ?s ?p ?o }").await, before);
+}
+
+#[tokio::test]
+async fn deeply_nested_json_ld_and_rdf_xml_do_not_hurt() {
+    let router = router();
+    let depth = 100_000;
+    let json_ld = format!("{}{}", "{\"urn:p\":".repeat(depth), "}".repeat(depth));
+    let rdf_xml = format!(
+        "<?xml version=\"1.0\"?><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns:e=\"urn:e#\">{}{}</rdf:RDF>",
+        "<rdf:Description><e:p>".repeat(depth),
+        "</e:p></rdf:Description>".repeat(depth)
+    );
+    for (content_type, body) in [
+        ("application/ld+json", json_ld),
+        ("application/rdf+xml", rdf_xml),
+    ] {
+        let started = Instant::now();
+        let (status, _, _) = send(
+            &router,
+            post("/store?graph=urn:deep", content_type, body, Some(TOKEN)),
+        )
+        .await;
+        assert!(
+            status.is_success() || status.is_client_error(),
+            "{content_type}: {status}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{content_type} took {:?}",
+            started.elapsed()
+        );
+    }
+    let (status, _, _) = send(&router, get(&query_uri("ASK { ?s ?p ?o }"))).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn federation_and_load_are_refused() {
+    let router = router();
+    let (status, _, body) = send(
+        &router,
+        get(&query_uri(
+            "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, _, body) = send(
+        &router,
+        post(
+            "/sparql",
+            "application/sparql-update",
+            "LOAD <http://127.0.0.1:9/x.ttl>",
+            Some(TOKEN),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+}
+
+#[tokio::test]
+async fn graph_store_round_trip() {
+    let router = router();
+    let (status, _, _) = send(&router, get("/store?graph=urn:gsp")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = send(
+        &router,
+        Request::put("/store?graph=urn:gsp")
+            .header(header::CONTENT_TYPE, "text/turtle")
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .body(Body::from("<urn:a> <urn:p> 1 ."))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _, _) = send(
+        &router,
+        Request::put("/store?graph=urn:gsp")
+            .header(header::CONTENT_TYPE, "text/turtle")
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .body(Body::from("<urn:a> <urn:p> 2 ."))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = send(
+        &router,
+        post(
+            "/store?graph=urn:gsp",
+            "text/turtle",
+            "<urn:a> <urn:p> 3 .",
+            Some(TOKEN),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, content_type, body) = send(
+        &router,
+        get_accept("/store?graph=urn:gsp", "application/n-triples"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(content_type, "application/n-triples");
+    assert_eq!(body.lines().count(), 2, "{body}");
+    let response = router
+        .clone()
+        .oneshot(
+            Request::head("/store?graph=urn:gsp")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "text/turtle");
+    let response = router
+        .clone()
+        .oneshot(post(
+            "/store",
+            "text/turtle",
+            "<urn:b> <urn:p> 1 .",
+            Some(TOKEN),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let location = response.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let (status, _, _) = send(&router, get(&format!("/store?graph={}", enc(&location)))).await;
+    assert_eq!(status, StatusCode::OK);
+    let delete = || {
+        Request::delete("/store?graph=urn:gsp")
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(send(&router, delete()).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(send(&router, delete()).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn reads_allow_cross_origin_requests() {
+    let response = router()
+        .oneshot(
+            Request::get(query_uri("ASK {}"))
+                .header(header::ORIGIN, "https://portal.example")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+}
+
+#[tokio::test]
+async fn a_read_only_store_refuses_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = PonteStore::open(dir.path()).unwrap();
+        store.seed(SEED_FILES).unwrap();
+    }
+    let store = PonteStore::open_read_only(dir.path()).unwrap();
+    let router = app(AppState::new(store, config()));
+    let (status, _, _) = send(
+        &router,
+        post(
+            "/sparql",
+            "application/sparql-update",
+            "INSERT DATA { <urn:a> <urn:p> 1 }",
+            Some(TOKEN),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(count(&router, "?s a ?t").await > 0);
+}
