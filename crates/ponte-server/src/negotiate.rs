@@ -140,6 +140,8 @@ pub fn negotiate(
         .get_all(header::ACCEPT)
         .iter()
         .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(without_parameters)
         .collect::<Vec<_>>()
         .join(",");
     let default = &offers[0];
@@ -160,6 +162,20 @@ pub fn negotiate(
             Err(ApiError::not_acceptable(&names))
         }
     }
+}
+
+/// Keeps a media range and its `q`, dropping other parameters: every answer is UTF-8, so
+/// `text/turtle; charset=utf-8` must match `text/turtle`.
+fn without_parameters(range: &str) -> String {
+    let mut parts = range.split(';');
+    let mut kept = parts.next().unwrap_or_default().trim().to_owned();
+    for parameter in parts {
+        if parameter.trim().to_ascii_lowercase().starts_with("q=") {
+            kept.push(';');
+            kept.push_str(parameter.trim());
+        }
+    }
+    kept
 }
 
 impl Offer {
@@ -211,6 +227,17 @@ mod tests {
             Ok("application/ld+json")
         );
         assert_eq!(pick("", Kind::Graph), Ok("text/turtle"));
+        assert_eq!(
+            pick("text/turtle; charset=utf-8", Kind::Graph),
+            Ok("text/turtle")
+        );
+        assert_eq!(
+            pick(
+                "text/csv; charset=utf-8; q=0.5, application/sparql-results+xml; q=0.4",
+                Kind::Solutions
+            ),
+            Ok("text/csv; charset=utf-8")
+        );
     }
 
     #[test]
