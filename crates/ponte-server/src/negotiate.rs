@@ -157,8 +157,12 @@ pub fn negotiate(
     match chosen {
         Some(offer) => Ok((offer.format, offer.media_type_str())),
         None => {
-            let mut names: Vec<&str> = offers.iter().map(Offer::media_type_str).collect();
-            names.dedup();
+            let mut names: Vec<&str> = Vec::new();
+            for name in offers.iter().map(Offer::media_type_str) {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
             Err(ApiError::not_acceptable(&names))
         }
     }

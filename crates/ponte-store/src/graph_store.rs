@@ -89,7 +89,7 @@ impl PonteStore {
         parts: &[(RdfFormat, impl AsRef<[u8]>)],
         base_iri: Option<&str>,
     ) -> Result<bool, StoreError> {
-        self.ensure_writable()?;
+        let _writing = self.lock_for_writing()?;
         let graph_name = match target {
             GraphTarget::Default => GraphName::DefaultGraph,
             GraphTarget::Named(node) => node.clone().into(),
@@ -122,7 +122,7 @@ impl PonteStore {
 
     /// Deletes the graph (the default graph is emptied). Returns whether it existed.
     pub fn delete_graph(&self, target: &GraphTarget) -> Result<bool, StoreError> {
-        self.ensure_writable()?;
+        let _writing = self.lock_for_writing()?;
         match target {
             GraphTarget::Default => {
                 self.store.clear_graph(GraphNameRef::DefaultGraph)?;

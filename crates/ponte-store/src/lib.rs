@@ -22,12 +22,16 @@ pub use seed::{SEED_FILES, SeedFile, SeedReport};
 
 use oxigraph::store::Store;
 use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// A handle on the ecosystem graph; cheap to clone (clones share the same store).
 #[derive(Clone)]
 pub struct PonteStore {
     store: Store,
     read_only: bool,
+    /// Serializes writers: oxigraph transactions are repeatable-read, so two concurrent
+    /// read-modify-write updates could otherwise both commit on stale reads.
+    write_lock: Arc<Mutex<()>>,
 }
 
 /// What `ponte check` found.
@@ -44,26 +48,25 @@ pub struct CheckReport {
 impl PonteStore {
     /// Opens (or creates) the on-disk store at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        Ok(Self {
-            store: Store::open(path)?,
-            read_only: false,
-        })
+        Ok(Self::new(Store::open(path)?, false))
     }
 
     /// Opens the on-disk store at `path` for reading only; every write is refused.
     pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
-        Ok(Self {
-            store: Store::open_read_only(path)?,
-            read_only: true,
-        })
+        Ok(Self::new(Store::open_read_only(path)?, true))
     }
 
     /// Creates an empty in-memory store.
     pub fn in_memory() -> Result<Self, StoreError> {
-        Ok(Self {
-            store: Store::new()?,
-            read_only: false,
-        })
+        Ok(Self::new(Store::new()?, false))
+    }
+
+    fn new(store: Store, read_only: bool) -> Self {
+        Self {
+            store,
+            read_only,
+            write_lock: Arc::new(Mutex::new(())),
+        }
     }
 
     /// Whether writes are refused.
@@ -71,12 +74,17 @@ impl PonteStore {
         self.read_only
     }
 
-    fn ensure_writable(&self) -> Result<(), StoreError> {
+    /// Refuses writes on a read-only store; otherwise waits for the write lock, held until the
+    /// returned guard is dropped.
+    fn lock_for_writing(&self) -> Result<MutexGuard<'_, ()>, StoreError> {
         if self.read_only {
-            Err(StoreError::ReadOnly)
-        } else {
-            Ok(())
+            return Err(StoreError::ReadOnly);
         }
+        // A writer that panicked left no partial commit behind (transactions are atomic).
+        Ok(self
+            .write_lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
     /// Number of quads in the store.

@@ -29,7 +29,7 @@ impl PonteStore {
         format: Option<RdfFormat>,
         graph: Option<&str>,
     ) -> Result<LoadReport, StoreError> {
-        self.ensure_writable()?;
+        let _writing = self.lock_for_writing()?;
         let graph = graph
             .map(|iri| {
                 NamedNode::new(iri)

@@ -64,7 +64,7 @@ impl PonteStore {
     /// Loads each of `files` whose graph is missing or stale, all in one transaction, so a
     /// restart loads nothing twice and a crash midway leaves the previous state.
     pub fn seed(&self, files: &[SeedFile]) -> Result<SeedReport, StoreError> {
-        self.ensure_writable()?;
+        let _writing = self.lock_for_writing()?;
         let mut report = SeedReport::default();
         let mut transaction = self.store.start_transaction()?;
         let now = Literal::new_typed_literal(now_xsd_date_time(), xsd::DATE_TIME);

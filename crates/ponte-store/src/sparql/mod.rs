@@ -238,7 +238,7 @@ impl PonteStore {
     /// Executes `update` in one transaction: on any error, including cancellation, nothing
     /// changes.
     pub fn execute_update(&self, update: ParsedUpdate) -> Result<(), StoreError> {
-        self.ensure_writable()?;
+        let _writing = self.lock_for_writing()?;
         let ParsedUpdate { prepared, token } = update;
         prepared.on_store(&self.store).execute().map_err(|e| {
             if token.is_cancelled() {
