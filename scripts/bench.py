@@ -906,8 +906,8 @@ def parse_args(argv: list[str]):
         description="Side-by-side BSBM benchmark of Ponte against the reference oxigraph server "
                     "(bulk load, then concurrent query serving). Environment: PONTE_BIN (the ponte "
                     "binary; default $CARGO_TARGET_DIR/release/ponte or target/release/ponte if it exists), PONTE_ENDPOINT (default "
-                    "/sparql), PONTE_HEALTH (default /health; empty: none), PONTE_LOAD_CMD and "
-                    "PONTE_SERVE_CMD (argv templates with {bin} {location} {file} {bind}), "
+                    "/sparql), PONTE_HEALTH (default /health; empty: none), PONTE_LOAD_CMD, "
+                    "PONTE_SERVE_CMD and OXIGRAPH_SERVE_CMD (argv templates with {bin} {location} {file} {bind}), "
                     "PONTE_BENCH_VENV (the virtualenv, default ~/.cache/ponte/bench-venv), "
                     "PONTE_BSBM_DIR (the BSBM folder).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
@@ -962,7 +962,7 @@ def main(argv: list[str]) -> int:
     if not os.access(oxi_bin, os.X_OK):
         die(f"oxigraph binary not found: {args.oxigraph_bin} (run through scripts/bench)")
     oxi_load = "{bin} load --location {location} --file {file}"
-    oxi_serve = "{bin} serve --location {location} --bind {bind}"
+    oxi_serve = os.environ.get("OXIGRAPH_SERVE_CMD", "{bin} serve --location {location} --bind {bind}")
     oxigraph = Side("oxigraph", "oxigraph", oxi_bin, oxi_load, oxi_serve, "/query", None,
                     tool_version([oxi_bin, "--version"]))
     sides = [oxigraph]
@@ -1024,7 +1024,7 @@ def main(argv: list[str]) -> int:
     if not (args.self_test or args.peer_only):
         env = {"PONTE_BIN": sides[0].bin}
         env.update({k: os.environ[k] for k in ("PONTE_ENDPOINT", "PONTE_HEALTH", "PONTE_LOAD_CMD",
-                                               "PONTE_SERVE_CMD") if k in os.environ})
+                                               "PONTE_SERVE_CMD", "OXIGRAPH_SERVE_CMD") if k in os.environ})
         cmd = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " " + cmd
     run: dict = {
         "title": title,

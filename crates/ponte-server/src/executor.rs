@@ -6,9 +6,9 @@
 //! legal query (thousands of chained `UNION`s) must not depend on the caller's runtime settings.
 
 use crate::problem::ApiError;
+use crossbeam_channel::{Sender, unbounded};
 use ponte_store::{CancellationToken, StoreError};
-use std::sync::mpsc::{Sender, channel};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Semaphore, oneshot};
 use tokio::time::Instant;
@@ -45,23 +45,17 @@ impl Executor {
         let max_concurrent = max_concurrent.max(1);
         // One worker per permit: a request holding a permit always finds a free worker. The
         // workers end when the last `Executor` clone (and so the sender) is dropped.
-        let (jobs, receiver) = channel::<Job>();
-        let receiver = Arc::new(Mutex::new(receiver));
+        // crossbeam's receivers spin briefly before sleeping, which saves a futex wake-up per
+        // request when requests come back to back.
+        let (jobs, receiver) = unbounded::<Job>();
         for i in 0..max_concurrent {
-            let receiver = Arc::clone(&receiver);
+            let receiver = receiver.clone();
             std::thread::Builder::new()
                 .name(format!("ponte-eval-{i}"))
                 .stack_size(WORKER_STACK_BYTES)
                 .spawn(move || {
-                    loop {
-                        let job = match receiver.lock() {
-                            Ok(receiver) => receiver.recv(),
-                            Err(_) => return,
-                        };
-                        match job {
-                            Ok(job) => job(),
-                            Err(_) => return,
-                        }
+                    while let Ok(job) = receiver.recv() {
+                        job();
                     }
                 })
                 .expect("spawn an evaluation worker");

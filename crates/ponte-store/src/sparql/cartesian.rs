@@ -6,13 +6,17 @@
 //! side re-reads the inner side, so the token is checked all the time and nothing is
 //! materialised. The cost stays proportional to the size of the answer, which for a cross join
 //! is the product anyway.
+//!
+//! Only parts with no constant subject or object ("unanchored", like `?s ?p ?o`) can be large
+//! enough to matter; anchored parts (`<x> ?p ?o`, `?s a :Startup`) stay in one pattern with the
+//! first unanchored part, so ordinary queries keep oxigraph's own join planning.
 
 use spargebra::Query;
 use spargebra::algebra::GraphPattern;
 use spargebra::term::{NamedNodePattern, TermPattern, TriplePattern};
 
-/// Rewrites every basic graph pattern made of several disconnected parts (no variable or blank
-/// node in common) into a nested loop over those parts.
+/// Rewrites every basic graph pattern with several disconnected unanchored parts (no variable
+/// or blank node in common) into a nested loop over those parts.
 pub fn split_cross_joins(query: &mut Query) {
     let pattern = match query {
         Query::Select { pattern, .. }
@@ -31,14 +35,23 @@ pub fn split_cross_joins_in(pattern: &mut GraphPattern) {
 fn rewrite(pattern: &mut GraphPattern) {
     match pattern {
         GraphPattern::Bgp { patterns } => {
-            let mut components = connected_components(std::mem::take(patterns)).into_iter();
-            let first = components.next().unwrap_or_default();
-            *pattern = components.fold(GraphPattern::Bgp { patterns: first }, |left, next| {
-                GraphPattern::Lateral {
-                    left: Box::new(left),
-                    right: Box::new(GraphPattern::Bgp { patterns: next }),
-                }
-            });
+            let (anchored, mut unanchored): (Vec<_>, Vec<_>) =
+                connected_components(std::mem::take(patterns))
+                    .into_iter()
+                    .partition(|component| component.iter().any(is_anchored));
+            let mut first: Vec<TriplePattern> = anchored.into_iter().flatten().collect();
+            if !unanchored.is_empty() {
+                first.extend(unanchored.remove(0));
+            }
+            *pattern =
+                unanchored
+                    .into_iter()
+                    .fold(GraphPattern::Bgp { patterns: first }, |left, next| {
+                        GraphPattern::Lateral {
+                            left: Box::new(left),
+                            right: Box::new(GraphPattern::Bgp { patterns: next }),
+                        }
+                    });
         }
         GraphPattern::Path { .. } | GraphPattern::Values { .. } => {}
         GraphPattern::Join { left, right }
@@ -83,6 +96,13 @@ fn connected_components(patterns: Vec<TriplePattern>) -> Vec<Vec<TriplePattern>>
     components.into_iter().map(|(_, members)| members).collect()
 }
 
+/// Whether the pattern has a constant subject or object, which bounds what it matches.
+fn is_anchored(pattern: &TriplePattern) -> bool {
+    let constant =
+        |term: &TermPattern| !matches!(term, TermPattern::Variable(_) | TermPattern::BlankNode(_));
+    constant(&pattern.subject) || constant(&pattern.object)
+}
+
 /// The variables and blank nodes of a triple pattern, the only things that connect patterns.
 fn names(pattern: &TriplePattern) -> Vec<String> {
     let mut names = Vec::new();
@@ -114,6 +134,15 @@ mod tests {
     fn disconnected_patterns_become_a_nested_loop() {
         let sse = rewritten("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?c ?x ?y }");
         assert!(sse.contains("lateral"), "{sse}");
+    }
+
+    #[test]
+    fn anchored_parts_are_left_to_the_optimizer() {
+        let sse =
+            rewritten("SELECT * WHERE { <urn:x> ?p ?o . <urn:x> ?q ?r . ?s a <urn:T> . ?a ?b ?c }");
+        assert!(!sse.contains("lateral"), "{sse}");
+        let sse = rewritten("SELECT * WHERE { <urn:x> ?p ?o . ?a ?b ?c . ?d ?e ?f }");
+        assert_eq!(sse.matches("lateral").count(), 1, "{sse}");
     }
 
     #[test]
