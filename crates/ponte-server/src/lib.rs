@@ -4,6 +4,7 @@
 
 mod auth;
 mod executor;
+mod federation;
 mod graph_store;
 mod http_util;
 mod negotiate;
@@ -12,6 +13,7 @@ mod service_description;
 mod sparql_endpoint;
 
 pub use executor::Executor;
+pub use federation::http_federation;
 pub use problem::ApiError;
 
 use axum::Router;
@@ -43,6 +45,8 @@ pub struct ServerConfig {
     pub union_default_graph: bool,
     /// Host (and port) used in minted IRIs when a request's `Host` header is unusable.
     pub public_host: String,
+    /// Remote endpoints `SERVICE` may call; `None` refuses every `SERVICE`.
+    pub federation: Option<ponte_store::sparql::Federation>,
 }
 
 impl Default for ServerConfig {
@@ -55,6 +59,7 @@ impl Default for ServerConfig {
             max_result_bytes: 256 << 20,
             union_default_graph: true,
             public_host: "127.0.0.1:7878".into(),
+            federation: None,
         }
     }
 }
@@ -105,12 +110,23 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/store", any(graph_store::indirect))
         .route("/store/{*path}", any(graph_store::direct))
-        .route("/health", get(|| async { "ok" }))
+        .route("/health", get(health))
         .fallback(|| async { ApiError::not_found("nothing here; try /sparql or /store") })
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(cors)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// `GET /health`: the server is up, and how many evaluations are running (cancelled ones
+/// included until they have really stopped).
+async fn health(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({
+        "status": "ok",
+        "evaluations_running": state.executor.running(),
+    }))
 }
 
 /// Serves `app(state)` on `listener` until `shutdown` completes, then finishes in-flight

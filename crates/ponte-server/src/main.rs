@@ -2,7 +2,7 @@
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use ponte_server::{AppState, ServerConfig, default_concurrency};
+use ponte_server::{AppState, ServerConfig, default_concurrency, http_federation};
 use ponte_store::sparql::{OutputFormat, ProtocolDataset, QueryKind, parse_query};
 use ponte_store::{CancellationToken, PonteStore, QueryResultsFormat, RdfFormat, SEED_FILES};
 use std::io::{IsTerminal, Write};
@@ -79,6 +79,14 @@ struct ServeArgs {
     /// Whether a query's default graph is the union of all graphs.
     #[arg(long, env = "PONTE_UNION_DEFAULT_GRAPH", default_value_t = true, action = clap::ArgAction::Set)]
     union_default_graph: bool,
+    /// A remote SPARQL endpoint `SERVICE` may call (repeat the flag, or comma-separate in the
+    /// variable); with none, every `SERVICE` is refused. `LOAD` is always refused.
+    #[arg(
+        long = "federation-allow",
+        env = "PONTE_FEDERATION_ALLOW",
+        value_delimiter = ','
+    )]
+    federation_allow: Vec<String>,
 }
 
 #[derive(Args)]
@@ -221,6 +229,16 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if !args.query_timeout.is_finite() || args.query_timeout <= 0.0 {
         bail!("--query-timeout must be a positive number of seconds");
     }
+    let federation = if args.federation_allow.is_empty() {
+        None
+    } else {
+        info!(endpoints = ?args.federation_allow, "federation enabled");
+        Some(http_federation(
+            &args.federation_allow,
+            Duration::from_secs_f64(args.query_timeout),
+            args.max_result_bytes,
+        )?)
+    };
     let config = ServerConfig {
         write_token: args.write_token.filter(|t| !t.is_empty()),
         query_timeout: Duration::from_secs_f64(args.query_timeout),
@@ -231,6 +249,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         max_result_bytes: args.max_result_bytes,
         union_default_graph: args.union_default_graph,
         public_host: args.bind.clone(),
+        federation,
     };
     if config.write_token.is_none() {
         info!("no write token configured: every write will be refused");
@@ -295,6 +314,7 @@ fn query(args: QueryArgs) -> anyhow::Result<()> {
         None,
         &ProtocolDataset::default(),
         true,
+        None,
         token.clone(),
     )?;
     let format = match (args.format, parsed.kind()) {

@@ -129,6 +129,9 @@ impl From<StoreError> for ApiError {
                     .with("limit", limit)
             }
             StoreError::BadRequest(_) => Self::bad_request(detail),
+            StoreError::Remote(_) => {
+                Self::new(StatusCode::BAD_GATEWAY, "Remote endpoint failed", detail)
+            }
             other => {
                 // The cause is logged, never sent: it may name files or internals.
                 tracing::error!(error = %other, "internal error");

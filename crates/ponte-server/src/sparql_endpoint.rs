@@ -157,11 +157,19 @@ async fn run_query(
     let store = state.store.clone();
     let union = state.config.union_default_graph;
     let max_bytes = state.config.max_result_bytes;
+    let federation = state.config.federation.clone();
     let request_headers = headers.clone();
     let (body, media_type) = state
         .executor
         .run(move |token| {
-            let parsed = parse_query(&query, Some(&base), &dataset, union, token)?;
+            let parsed = parse_query(
+                &query,
+                Some(&base),
+                &dataset,
+                union,
+                federation.as_ref(),
+                token,
+            )?;
             let kind = match parsed.kind() {
                 QueryKind::Solutions => Kind::Solutions,
                 QueryKind::Boolean => Kind::Boolean,
@@ -182,10 +190,11 @@ async fn run_update(
 ) -> Result<Response, ApiError> {
     let base = endpoint_iri(state, headers);
     let store = state.store.clone();
+    let federation = state.config.federation.clone();
     state
         .executor
         .run(move |token| {
-            let parsed = parse_update(&update, Some(&base), &dataset, token)?;
+            let parsed = parse_update(&update, Some(&base), &dataset, federation.as_ref(), token)?;
             Ok(store.execute_update(parsed)?)
         })
         .await?;

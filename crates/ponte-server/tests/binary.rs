@@ -155,6 +155,38 @@ fn a_cross_join_under_a_2s_timeout_is_a_503_within_3s_and_the_server_goes_on() {
 }
 
 #[test]
+fn a_client_that_disconnects_stops_its_evaluation() {
+    let server = Server::start(&["--memory"]); // the default 30 s timeout is far away
+    let running = || -> u64 {
+        let (_, _, body) = server.request("GET", "/health", &[], "").unwrap();
+        let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+        health["evaluations_running"].as_u64().unwrap()
+    };
+    let query: String = form_urlencoded::byte_serialize(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }".as_bytes(),
+    )
+    .collect();
+    let mut client = TcpStream::connect(&server.addr).unwrap();
+    write!(
+        client,
+        "GET /sparql?query={query} HTTP/1.1\r\nHost: {}\r\n\r\n",
+        server.addr
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(running(), 1, "the heavy query is being evaluated");
+    drop(client);
+    let started = Instant::now();
+    while running() > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "evaluation still running after the client left"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
 fn ten_thousand_nested_braces_are_a_400_and_the_process_answers_the_next_request() {
     let server = Server::start(&["--memory"]);
     for (open, close) in [("{", "}"), ("{ OPTIONAL {", "}}"), ("{ {} UNION {", "}}")] {

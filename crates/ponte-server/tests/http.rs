@@ -4,8 +4,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode, header};
 use http_body_util::BodyExt;
-use ponte_server::{AppState, ServerConfig, app};
-use ponte_store::{PonteStore, SEED_FILES};
+use ponte_server::{AppState, ServerConfig, app, http_federation};
+use ponte_store::{GraphTarget, PonteStore, RdfFormat, SEED_FILES};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
@@ -768,4 +768,63 @@ async fn a_read_only_store_refuses_writes() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(count(&router, "?s a ?t").await > 0);
+}
+
+#[tokio::test]
+async fn service_calls_reach_only_allow_listed_endpoints() {
+    // The remote endpoint: a second Ponte on a loopback port, holding one triple.
+    let remote = PonteStore::in_memory().unwrap();
+    remote
+        .write_graph(
+            &GraphTarget::Default,
+            false,
+            &[(RdfFormat::Turtle, "<urn:r> <urn:p> \"remote\" .")],
+            None,
+        )
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(ponte_server::serve(
+        AppState::new(remote, config()),
+        listener,
+        std::future::pending(),
+    ));
+    let allowed = format!("http://{addr}/sparql");
+    let federation = http_federation(
+        std::slice::from_ref(&allowed),
+        Duration::from_secs(5),
+        1 << 20,
+    )
+    .unwrap();
+    let federated = app(seeded_state(ServerConfig {
+        federation: Some(federation),
+        ..config()
+    }));
+    let query = format!("SELECT ?o WHERE {{ SERVICE <{allowed}> {{ <urn:r> <urn:p> ?o }} }}");
+    let (status, _, body) = send(&federated, get(&query_uri(&query))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        json(&body)["results"]["bindings"][0]["o"]["value"],
+        "remote"
+    );
+    // The same server under another IRI is not on the list, written or bound at run time
+    // (oxigraph evaluates a variable SERVICE before its binding: refused as unbound, 400).
+    let other = format!("http://{addr}/store");
+    for query in [
+        format!("SELECT * WHERE {{ SERVICE <{other}> {{ ?s ?p ?o }} }}"),
+        format!("SELECT * WHERE {{ VALUES ?e {{ <{other}> }} SERVICE ?e {{ ?s ?p ?o }} }}"),
+    ] {
+        let (status, _, body) = send(&federated, get(&query_uri(&query))).await;
+        assert!(status.is_client_error(), "{query}: {status} {body}");
+        assert!(!body.contains("remote"), "{body}");
+    }
+    // Without federation configured, SERVICE is refused before evaluation.
+    let (status, _, _) = send(
+        &router(),
+        get(&query_uri(&format!(
+            "SELECT * WHERE {{ SERVICE <{allowed}> {{ ?s ?p ?o }} }}"
+        ))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

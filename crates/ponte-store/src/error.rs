@@ -52,6 +52,9 @@ pub enum StoreError {
     /// The storage layer failed (disk, corruption, lock held by another process...).
     #[error("storage error: {0}")]
     Storage(#[from] StorageError),
+    /// A remote SPARQL endpoint called through `SERVICE` failed.
+    #[error("remote endpoint failed: {0}")]
+    Remote(String),
     /// Any other evaluation failure that is not the client's fault.
     #[error("{0}")]
     Internal(String),

@@ -14,6 +14,9 @@ use spargebra::{GraphUpdateOperation, SparqlParser};
 use std::io::{self, Write};
 
 mod cartesian;
+mod federation;
+
+pub use federation::{Federation, Fetch};
 
 /// Deepest bracket nesting accepted; oxigraph's recursive parser and evaluator would overflow
 /// their stack a few thousand levels down, and no analyst's query comes near this.
@@ -96,17 +99,19 @@ pub struct ParsedUpdate {
     token: CancellationToken,
 }
 
-/// Parses a query, checking nesting and federation first. Protocol dataset parameters override
-/// the query's FROM clauses; with none and `union_default_graph`, the default graph is the union
-/// of all graphs (Ponte keeps every fact in the named graph of its source).
+/// Parses a query, checking nesting first. `SERVICE` is refused unless `federation` allows
+/// its endpoint. Protocol dataset parameters override the query's FROM clauses; with none and
+/// `union_default_graph`, the default graph is the union of all graphs (Ponte keeps every fact
+/// in the named graph of its source).
 pub fn parse_query(
     text: &str,
     base_iri: Option<&str>,
     dataset: &ProtocolDataset,
     union_default_graph: bool,
+    federation: Option<&Federation>,
     token: CancellationToken,
 ) -> Result<ParsedQuery, StoreError> {
-    guard(text)?;
+    guard(text, federation.is_some())?;
     let mut query = parser(base_iri)?.parse_query(text)?;
     cartesian::split_cross_joins(&mut query);
     let kind = match &query {
@@ -114,9 +119,7 @@ pub fn parse_query(
         spargebra::Query::Ask { .. } => QueryKind::Boolean,
         spargebra::Query::Construct { .. } | spargebra::Query::Describe { .. } => QueryKind::Graph,
     };
-    let mut prepared = SparqlEvaluator::new()
-        .with_cancellation_token(token.clone())
-        .for_query(query);
+    let mut prepared = evaluator(federation, &token).for_query(query);
     if !dataset.is_empty() {
         dataset.apply(prepared.dataset_mut())?;
     } else if union_default_graph && prepared.dataset().is_default_dataset() {
@@ -129,15 +132,17 @@ pub fn parse_query(
     })
 }
 
-/// Parses an update, checking nesting and refusing `LOAD` (no remote fetches) and a protocol
-/// dataset given together with `USING`/`WITH` in the update.
+/// Parses an update, checking nesting and refusing `LOAD` (no remote fetches), `SERVICE` to
+/// endpoints `federation` does not allow, and a protocol dataset given together with
+/// `USING`/`WITH` in the update.
 pub fn parse_update(
     text: &str,
     base_iri: Option<&str>,
     dataset: &ProtocolDataset,
+    federation: Option<&Federation>,
     token: CancellationToken,
 ) -> Result<ParsedUpdate, StoreError> {
-    guard(text)?;
+    guard(text, federation.is_some())?;
     let mut update = parser(base_iri)?.parse_update(text)?;
     for operation in &mut update.operations {
         if let GraphUpdateOperation::DeleteInsert { pattern, .. } = operation {
@@ -160,15 +165,21 @@ pub fn parse_update(
             _ => {}
         }
     }
-    let mut prepared = SparqlEvaluator::new()
-        .with_cancellation_token(token.clone())
-        .for_update(update);
+    let mut prepared = evaluator(federation, &token).for_update(update);
     if !dataset.is_empty() {
         for using in prepared.using_datasets_mut() {
             dataset.apply(using)?;
         }
     }
     Ok(ParsedUpdate { prepared, token })
+}
+
+fn evaluator(federation: Option<&Federation>, token: &CancellationToken) -> SparqlEvaluator {
+    let evaluator = SparqlEvaluator::new().with_cancellation_token(token.clone());
+    match federation {
+        Some(federation) => federation.register(evaluator),
+        None => evaluator,
+    }
 }
 
 fn parser(base_iri: Option<&str>) -> Result<SparqlParser, StoreError> {
@@ -247,6 +258,8 @@ impl PonteStore {
             match e {
                 UpdateEvaluationError::Storage(e) => StoreError::Storage(e),
                 UpdateEvaluationError::Unexpected(e) => StoreError::Internal(e.to_string()),
+                UpdateEvaluationError::UnsupportedService(name) => refused_service(&name),
+                UpdateEvaluationError::Service(e) => StoreError::Remote(e.to_string()),
                 other => StoreError::BadRequest(other.to_string()),
             }
         })
@@ -270,8 +283,16 @@ fn query_error(error: QueryEvaluationError, token: &CancellationToken) -> StoreE
         QueryEvaluationError::Dataset(e) | QueryEvaluationError::Unexpected(e) => {
             StoreError::Internal(e.to_string())
         }
+        QueryEvaluationError::UnsupportedService(name) => refused_service(&name),
+        QueryEvaluationError::Service(e) => StoreError::Remote(e.to_string()),
         other => StoreError::BadRequest(other.to_string()),
     }
+}
+
+fn refused_service(name: &NamedNode) -> StoreError {
+    StoreError::Refused(format!(
+        "SERVICE {name} refused: it is not an endpoint this server's federation allow-list names"
+    ))
 }
 
 fn io_error(error: io::Error, max_bytes: usize, token: &CancellationToken) -> StoreError {
@@ -329,8 +350,9 @@ impl Write for CappedWriter {
 }
 
 /// Scans the request text (skipping strings, IRIs and comments) before the recursive parser
-/// sees it: refuses bracket nesting deeper than [`MAX_NESTING`] and, in queries, `SERVICE`.
-fn guard(text: &str) -> Result<(), StoreError> {
+/// sees it: refuses bracket nesting deeper than [`MAX_NESTING`] and, without federation,
+/// `SERVICE`.
+fn guard(text: &str, allow_service: bool) -> Result<(), StoreError> {
     let bytes = text.as_bytes();
     let mut depth = 0_usize;
     let mut line = 1_u64;
@@ -374,7 +396,7 @@ fn guard(text: &str) -> Result<(), StoreError> {
                 }
             }
             b'}' | b')' | b']' => depth = depth.saturating_sub(1),
-            b's' | b'S' if is_keyword(bytes, i, b"service") => {
+            b's' | b'S' if !allow_service && is_keyword(bytes, i, b"service") => {
                 return Err(StoreError::Refused(format!(
                     "SERVICE (line {line}) refused: federated queries to remote endpoints are disabled on this server"
                 )));
@@ -453,6 +475,7 @@ mod tests {
             None,
             &ProtocolDataset::default(),
             true,
+            None,
             CancellationToken::new(),
         )
     }
@@ -511,6 +534,7 @@ mod tests {
             "LOAD <http://127.0.0.1:1/data.ttl>",
             None,
             &ProtocolDataset::default(),
+            None,
             CancellationToken::new(),
         )
         .err()
@@ -556,6 +580,7 @@ mod tests {
             None,
             &ProtocolDataset::default(),
             true,
+            None,
             token.clone(),
         )
         .unwrap();
