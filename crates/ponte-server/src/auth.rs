@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, header};
 
 /// Checks that the request may write. Reads never call this.
 pub fn authorize_write(headers: &HeaderMap, write_token: Option<&str>) -> Result<(), ApiError> {
-    let Some(expected) = write_token else {
+    let Some(expected) = write_token.filter(|token| !token.is_empty()) else {
         return Err(ApiError::forbidden(
             "writes are disabled: the server was started without a write token (--write-token or PONTE_WRITE_TOKEN)",
         ));

@@ -100,7 +100,7 @@ async fn handle(
             let store = state.store.clone();
             let existed = state
                 .executor
-                .run(move |_| Ok(store.delete_graph(&target)?))
+                .run(move |token| Ok(store.delete_graph(&target, &token)?))
                 .await?;
             if existed {
                 Ok(StatusCode::NO_CONTENT.into_response())
@@ -132,7 +132,7 @@ async fn read_graph(
     let max_bytes = state.config.max_result_bytes;
     let body = state
         .executor
-        .run(move |_| Ok(store.serialize_graph(&target, format, max_bytes)?))
+        .run(move |token| Ok(store.serialize_graph(&target, format, max_bytes, &token)?))
         .await?;
     match body {
         Some(body) => Ok(ok(body, media_type)),
@@ -149,7 +149,7 @@ async fn read_dataset(state: &AppState, headers: &HeaderMap) -> Result<Response,
     let max_bytes = state.config.max_result_bytes;
     let body = state
         .executor
-        .run(move |_| Ok(store.serialize_dataset(format, max_bytes)?))
+        .run(move |token| Ok(store.serialize_dataset(format, max_bytes, &token)?))
         .await?;
     Ok(ok(body, media_type))
 }
@@ -186,7 +186,7 @@ async fn write(
     let store = state.store.clone();
     let created = state
         .executor
-        .run(move |_| Ok(store.write_graph(&target, replace, &parts, Some(&base))?))
+        .run(move |token| Ok(store.write_graph(&target, replace, &parts, Some(&base), &token)?))
         .await?;
     Ok(if created {
         StatusCode::CREATED.into_response()
@@ -217,10 +217,13 @@ async fn multipart_parts(
             ApiError::unsupported_media_type(format!("multipart part '{name}' has no Content-Type"))
         })?;
         let format = rdf_format(&media_type)?;
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|e| ApiError::bad_request(format!("invalid multipart part '{name}': {e}")))?;
+        let bytes = field.bytes().await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::payload_too_large(state.config.max_body_bytes)
+            } else {
+                ApiError::bad_request(format!("invalid multipart part '{name}': {e}"))
+            }
+        })?;
         parts.push((format, bytes));
     }
     Ok(parts)

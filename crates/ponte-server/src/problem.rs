@@ -168,7 +168,7 @@ impl IntoResponse for ApiError {
                 HeaderValue::from_static("Bearer realm=\"ponte\""),
             );
         }
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if self.title == "Server busy" {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response

@@ -1,9 +1,10 @@
 //! The operations behind the SPARQL 1.1 Graph Store HTTP Protocol, each atomic.
 
-use crate::sparql::CappedWriter;
+use crate::sparql::{CappedWriter, ensure_alive};
 use crate::{PonteStore, RdfFormat, StoreError};
 use oxigraph::io::{RdfParser, RdfSerializer};
 use oxigraph::model::{GraphName, GraphNameRef, NamedNode};
+use oxigraph::sparql::CancellationToken;
 
 /// The graph a Graph Store request is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +40,7 @@ impl PonteStore {
         target: &GraphTarget,
         format: RdfFormat,
         max_bytes: usize,
+        token: &CancellationToken,
     ) -> Result<Option<Vec<u8>>, StoreError> {
         if !self.graph_exists(target)? {
             return Ok(None);
@@ -49,6 +51,7 @@ impl PonteStore {
             .store
             .quads_for_pattern(None, None, None, Some(target.as_ref()))
         {
+            ensure_alive(token)?;
             let quad = quad?;
             serializer
                 .serialize_triple(quad.as_ref())
@@ -65,10 +68,12 @@ impl PonteStore {
         &self,
         format: RdfFormat,
         max_bytes: usize,
+        token: &CancellationToken,
     ) -> Result<Vec<u8>, StoreError> {
         let mut serializer =
             RdfSerializer::from_format(format).for_writer(CappedWriter::new(max_bytes));
         for quad in self.store.iter() {
+            ensure_alive(token)?;
             serializer
                 .serialize_quad(&quad?)
                 .map_err(|e| CappedWriter::error(e, max_bytes))?;
@@ -88,8 +93,11 @@ impl PonteStore {
         replace: bool,
         parts: &[(RdfFormat, impl AsRef<[u8]>)],
         base_iri: Option<&str>,
+        token: &CancellationToken,
     ) -> Result<bool, StoreError> {
         let _writing = self.lock_for_writing()?;
+        // The request may have timed out while waiting for the lock: then it must not apply.
+        ensure_alive(token)?;
         let graph_name = match target {
             GraphTarget::Default => GraphName::DefaultGraph,
             GraphTarget::Named(node) => node.clone().into(),
@@ -116,13 +124,19 @@ impl PonteStore {
                 .load_from_slice(parser, body.as_ref())
                 .map_err(|e| locate(e.into(), *format, body.as_ref()))?;
         }
+        ensure_alive(token)?;
         transaction.commit()?;
         Ok(created)
     }
 
     /// Deletes the graph (the default graph is emptied). Returns whether it existed.
-    pub fn delete_graph(&self, target: &GraphTarget) -> Result<bool, StoreError> {
+    pub fn delete_graph(
+        &self,
+        target: &GraphTarget,
+        token: &CancellationToken,
+    ) -> Result<bool, StoreError> {
         let _writing = self.lock_for_writing()?;
+        ensure_alive(token)?;
         match target {
             GraphTarget::Default => {
                 self.store.clear_graph(GraphNameRef::DefaultGraph)?;
@@ -174,7 +188,7 @@ mod tests {
         let g = graph();
         assert!(
             store
-                .serialize_graph(&g, RdfFormat::NTriples, 1 << 20)
+                .serialize_graph(&g, RdfFormat::NTriples, 1 << 20, &CancellationToken::new())
                 .unwrap()
                 .is_none()
         );
@@ -184,6 +198,7 @@ mod tests {
                 true,
                 &[(RdfFormat::Turtle, b"<urn:a> <urn:p> 1 .")],
                 None,
+                &CancellationToken::new(),
             )
             .unwrap();
         assert!(created);
@@ -193,11 +208,12 @@ mod tests {
                 false,
                 &[(RdfFormat::Turtle, b"<urn:a> <urn:p> 2 .")],
                 None,
+                &CancellationToken::new(),
             )
             .unwrap();
         assert!(!created);
         let body = store
-            .serialize_graph(&g, RdfFormat::NTriples, 1 << 20)
+            .serialize_graph(&g, RdfFormat::NTriples, 1 << 20, &CancellationToken::new())
             .unwrap()
             .unwrap();
         assert_eq!(String::from_utf8(body).unwrap().lines().count(), 2);
@@ -207,11 +223,12 @@ mod tests {
                 true,
                 &[(RdfFormat::Turtle, b"<urn:a> <urn:p> 3 .")],
                 None,
+                &CancellationToken::new(),
             )
             .unwrap();
         assert_eq!(store.len().unwrap(), 1);
-        assert!(store.delete_graph(&g).unwrap());
-        assert!(!store.delete_graph(&g).unwrap());
+        assert!(store.delete_graph(&g, &CancellationToken::new()).unwrap());
+        assert!(!store.delete_graph(&g, &CancellationToken::new()).unwrap());
     }
 
     #[test]
@@ -224,6 +241,7 @@ mod tests {
                 true,
                 &[(RdfFormat::Turtle, b"<urn:a> <urn:p> 1 .")],
                 None,
+                &CancellationToken::new(),
             )
             .unwrap();
         let error = store
@@ -232,6 +250,7 @@ mod tests {
                 true,
                 &[(RdfFormat::Turtle, "<urn:a> <urn:p> 2 .\n<urn:b> <urn:p> .")],
                 None,
+                &CancellationToken::new(),
             )
             .unwrap_err();
         assert!(
@@ -253,10 +272,16 @@ mod tests {
                     "<urn:a> <urn:p> \"a long enough literal\" .",
                 )],
                 None,
+                &CancellationToken::new(),
             )
             .unwrap();
         assert!(matches!(
-            store.serialize_graph(&GraphTarget::Default, RdfFormat::NTriples, 10),
+            store.serialize_graph(
+                &GraphTarget::Default,
+                RdfFormat::NTriples,
+                10,
+                &CancellationToken::new()
+            ),
             Err(StoreError::ResultTooLarge(10))
         ));
     }

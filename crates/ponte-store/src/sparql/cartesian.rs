@@ -7,60 +7,60 @@
 //! materialised. The cost stays proportional to the size of the answer, which for a cross join
 //! is the product anyway.
 //!
-//! Only parts with no constant subject or object ("unanchored", like `?s ?p ?o`) can be large
-//! enough to matter; anchored parts (`<x> ?p ?o`, `?s a :Startup`) stay in one pattern with the
-//! first unanchored part, so ordinary queries keep oxigraph's own join planning.
+//! Patterns are connected by a shared variable or blank node, and also by a shared constant
+//! subject (`<x> ?p ?o . <x> ?q ?r`): such a group is small, and oxigraph's own join planning
+//! stays in charge of it.
 
+use crate::StoreError;
 use spargebra::Query;
 use spargebra::algebra::GraphPattern;
 use spargebra::term::{NamedNodePattern, TermPattern, TriplePattern};
+use std::collections::HashMap;
 
-/// Rewrites every basic graph pattern with several disconnected unanchored parts (no variable
-/// or blank node in common) into a nested loop over those parts.
-pub fn split_cross_joins(query: &mut Query) {
+/// Most unrelated parts one basic graph pattern may have: a cross product of more is never an
+/// analyst's question.
+pub const MAX_PARTS: usize = 32;
+
+/// Rewrites every basic graph pattern made of several unrelated parts into a nested loop over
+/// those parts; refuses more than [`MAX_PARTS`] parts.
+pub fn split_cross_joins(query: &mut Query) -> Result<(), StoreError> {
     let pattern = match query {
         Query::Select { pattern, .. }
         | Query::Construct { pattern, .. }
         | Query::Describe { pattern, .. }
         | Query::Ask { pattern, .. } => pattern,
     };
-    split_cross_joins_in(pattern);
+    rewrite(pattern)
 }
 
 /// [`split_cross_joins`] on one graph pattern (e.g. an update's WHERE clause).
-pub fn split_cross_joins_in(pattern: &mut GraphPattern) {
-    rewrite(pattern);
-}
-
-fn rewrite(pattern: &mut GraphPattern) {
+pub fn rewrite(pattern: &mut GraphPattern) -> Result<(), StoreError> {
     match pattern {
         GraphPattern::Bgp { patterns } => {
-            let (anchored, mut unanchored): (Vec<_>, Vec<_>) =
-                connected_components(std::mem::take(patterns))
-                    .into_iter()
-                    .partition(|component| component.iter().any(is_anchored));
-            let mut first: Vec<TriplePattern> = anchored.into_iter().flatten().collect();
-            if !unanchored.is_empty() {
-                first.extend(unanchored.remove(0));
+            let mut parts = connected_components(std::mem::take(patterns)).into_iter();
+            if parts.len() > MAX_PARTS {
+                return Err(StoreError::BadRequest(format!(
+                    "a group of the query has {} unrelated parts (patterns sharing no variable); at most {MAX_PARTS} are accepted",
+                    parts.len()
+                )));
             }
-            *pattern =
-                unanchored
-                    .into_iter()
-                    .fold(GraphPattern::Bgp { patterns: first }, |left, next| {
-                        GraphPattern::Lateral {
-                            left: Box::new(left),
-                            right: Box::new(GraphPattern::Bgp { patterns: next }),
-                        }
-                    });
+            let first = parts.next().unwrap_or_default();
+            *pattern = parts.fold(GraphPattern::Bgp { patterns: first }, |left, next| {
+                GraphPattern::Lateral {
+                    left: Box::new(left),
+                    right: Box::new(GraphPattern::Bgp { patterns: next }),
+                }
+            });
         }
-        GraphPattern::Path { .. } | GraphPattern::Values { .. } => {}
+        // A SERVICE body is sent to the remote endpoint as written.
+        GraphPattern::Path { .. } | GraphPattern::Values { .. } | GraphPattern::Service { .. } => {}
         GraphPattern::Join { left, right }
         | GraphPattern::LeftJoin { left, right, .. }
         | GraphPattern::Lateral { left, right }
         | GraphPattern::Union { left, right }
         | GraphPattern::Minus { left, right } => {
-            rewrite(left);
-            rewrite(right);
+            rewrite(left)?;
+            rewrite(right)?;
         }
         GraphPattern::Filter { inner, .. }
         | GraphPattern::Graph { inner, .. }
@@ -70,53 +70,62 @@ fn rewrite(pattern: &mut GraphPattern) {
         | GraphPattern::Distinct { inner }
         | GraphPattern::Reduced { inner }
         | GraphPattern::Slice { inner, .. }
-        | GraphPattern::Group { inner, .. }
-        | GraphPattern::Service { inner, .. } => rewrite(inner),
+        | GraphPattern::Group { inner, .. } => rewrite(inner)?,
     }
+    Ok(())
 }
 
-/// Groups triple patterns that share a variable or blank node, keeping their order.
+/// Groups triple patterns that share a variable, a blank node or a constant subject (union-find),
+/// keeping the order in which each group first appears.
 fn connected_components(patterns: Vec<TriplePattern>) -> Vec<Vec<TriplePattern>> {
-    let mut components: Vec<(Vec<String>, Vec<TriplePattern>)> = Vec::new();
-    for pattern in patterns {
-        let names = names(&pattern);
-        let (mut touching, rest): (Vec<_>, Vec<_>) = components
-            .into_iter()
-            .partition(|(seen, _)| seen.iter().any(|n| names.contains(n)));
-        components = rest;
-        let mut merged = (names, Vec::new());
-        for (seen, members) in touching.drain(..) {
-            merged.0.extend(seen);
-            merged.1.extend(members);
+    let mut parent: Vec<usize> = (0..patterns.len()).collect();
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
         }
-        merged.1.push(pattern);
-        components.push(merged);
+        i
     }
-    // Order components by where their first pattern appeared, as the user wrote them.
-    components.into_iter().map(|(_, members)| members).collect()
+    let mut first_seen: HashMap<String, usize> = HashMap::new();
+    for (index, pattern) in patterns.iter().enumerate() {
+        for key in keys(pattern) {
+            match first_seen.get(&key) {
+                Some(&other) => {
+                    let (a, b) = (find(&mut parent, index), find(&mut parent, other));
+                    parent[a.max(b)] = a.min(b);
+                }
+                None => {
+                    first_seen.insert(key, index);
+                }
+            }
+        }
+    }
+    let mut groups: Vec<(usize, Vec<TriplePattern>)> = Vec::new();
+    for (index, pattern) in patterns.into_iter().enumerate() {
+        let root = find(&mut parent, index);
+        match groups.iter_mut().find(|(r, _)| *r == root) {
+            Some((_, members)) => members.push(pattern),
+            None => groups.push((root, vec![pattern])),
+        }
+    }
+    groups.into_iter().map(|(_, members)| members).collect()
 }
 
-/// Whether the pattern has a constant subject or object, which bounds what it matches.
-fn is_anchored(pattern: &TriplePattern) -> bool {
-    let constant =
-        |term: &TermPattern| !matches!(term, TermPattern::Variable(_) | TermPattern::BlankNode(_));
-    constant(&pattern.subject) || constant(&pattern.object)
-}
-
-/// The variables and blank nodes of a triple pattern, the only things that connect patterns.
-fn names(pattern: &TriplePattern) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut term = |term: &TermPattern| match term {
-        TermPattern::Variable(v) => names.push(format!("?{}", v.as_str())),
-        TermPattern::BlankNode(b) => names.push(format!("_:{}", b.as_str())),
+/// What connects a pattern to others: its variables, blank nodes and constant subject.
+fn keys(pattern: &TriplePattern) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut term = |term: &TermPattern, is_subject: bool| match term {
+        TermPattern::Variable(v) => keys.push(format!("?{}", v.as_str())),
+        TermPattern::BlankNode(b) => keys.push(format!("_:{}", b.as_str())),
+        other if is_subject => keys.push(other.to_string()),
         _ => {}
     };
-    term(&pattern.subject);
-    term(&pattern.object);
+    term(&pattern.subject, true);
+    term(&pattern.object, false);
     if let NamedNodePattern::Variable(v) = &pattern.predicate {
-        names.push(format!("?{}", v.as_str()));
+        keys.push(format!("?{}", v.as_str()));
     }
-    names
+    keys
 }
 
 #[cfg(test)]
@@ -124,30 +133,45 @@ mod tests {
     use super::*;
     use spargebra::SparqlParser;
 
-    fn rewritten(query: &str) -> String {
+    fn rewritten(query: &str) -> Result<String, StoreError> {
         let mut query = SparqlParser::new().parse_query(query).unwrap();
-        split_cross_joins(&mut query);
-        query.to_sse()
+        split_cross_joins(&mut query)?;
+        Ok(query.to_sse())
     }
 
     #[test]
-    fn disconnected_patterns_become_a_nested_loop() {
-        let sse = rewritten("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?c ?x ?y }");
-        assert!(sse.contains("lateral"), "{sse}");
-    }
-
-    #[test]
-    fn anchored_parts_are_left_to_the_optimizer() {
-        let sse =
-            rewritten("SELECT * WHERE { <urn:x> ?p ?o . <urn:x> ?q ?r . ?s a <urn:T> . ?a ?b ?c }");
-        assert!(!sse.contains("lateral"), "{sse}");
-        let sse = rewritten("SELECT * WHERE { <urn:x> ?p ?o . ?a ?b ?c . ?d ?e ?f }");
+    fn unrelated_patterns_become_a_nested_loop() {
+        let sse = rewritten("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?c ?x ?y }").unwrap();
         assert_eq!(sse.matches("lateral").count(), 1, "{sse}");
+        let sse =
+            rewritten("SELECT * WHERE { ?a a <urn:C> . ?b a <urn:C> . ?c a <urn:C> }").unwrap();
+        assert_eq!(sse.matches("lateral").count(), 2, "{sse}");
     }
 
     #[test]
-    fn connected_patterns_are_left_alone() {
-        let sse = rewritten("SELECT * WHERE { ?a ?b ?c . ?c ?e ?f . ?f ?x _:b . _:b ?y 1 }");
+    fn connected_patterns_are_left_to_the_optimizer() {
+        for query in [
+            "SELECT * WHERE { ?a ?b ?c . ?c ?e ?f . ?f ?x _:b . _:b ?y 1 }",
+            "SELECT * WHERE { <urn:x> ?p ?o . <urn:x> ?q ?r . <urn:x> <urn:s> ?t }",
+        ] {
+            let sse = rewritten(query).unwrap();
+            assert!(!sse.contains("lateral"), "{sse}");
+        }
+    }
+
+    #[test]
+    fn service_bodies_are_sent_as_written() {
+        let sse =
+            rewritten("SELECT * WHERE { SERVICE <http://example.com/s> { ?a ?b ?c . ?d ?e ?f } }")
+                .unwrap();
         assert!(!sse.contains("lateral"), "{sse}");
+    }
+
+    #[test]
+    fn too_many_unrelated_parts_are_refused() {
+        let patterns: String = (0..=MAX_PARTS)
+            .map(|i| format!("?a{i} ?b{i} ?c{i} . "))
+            .collect();
+        assert!(rewritten(&format!("SELECT * WHERE {{ {patterns} }}")).is_err());
     }
 }
