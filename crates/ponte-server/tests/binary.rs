@@ -210,6 +210,49 @@ fn ten_thousand_nested_braces_are_a_400_and_the_process_answers_the_next_request
     assert_eq!(status, 200);
 }
 
+/// Chains just under the structure budget are long but flat in the text and deep in oxigraph's
+/// trees: each must be answered, refused or stopped at the deadline, without bringing the
+/// process down, and a stopped evaluation must really stop.
+#[test]
+fn the_longest_accepted_chains_do_not_overflow_the_stack() {
+    let server = Server::start(&["--memory", "--query-timeout", "2"]);
+    let n = 4_900;
+    let queries = [
+        format!("ASK {{ {} }}", vec!["{ ?s ?p ?o }"; n].join(" UNION ")),
+        format!("ASK {{ ?s ?p ?o {} }}", "OPTIONAL { ?s ?p ?o } ".repeat(n)),
+        format!("ASK {{ {} }}", "{ ?s ?p ?o } ".repeat(2 * n)),
+        format!("ASK {{ FILTER({}) }}", vec!["1"; 2 * n].join(" + ")),
+        format!("ASK {{ FILTER({}) }}", vec!["true"; n].join(" || ")),
+        format!("ASK {{ ?s {} ?o }}", vec!["<urn:p>"; 2 * n].join("/")),
+    ];
+    for query in queries {
+        let (status, _, body) = server
+            .request(
+                "POST",
+                "/sparql",
+                &[("Content-Type", "application/sparql-query")],
+                &query,
+            )
+            .unwrap();
+        assert!(matches!(status, 200 | 400 | 503), "{status}: {body}");
+    }
+    let (status, _, _) = server.query("ASK { ?s ?p ?o }");
+    assert_eq!(status, 200, "the process survived");
+    let started = Instant::now();
+    loop {
+        let (_, _, body) = server.request("GET", "/health", &[], "").unwrap();
+        let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+        if health["evaluations_running"] == 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "stopped evaluations still running"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn kill_9_during_a_bulk_load_leaves_none_or_all_of_the_file() {
     const TRIPLES: u64 = 1_000_000;
@@ -329,4 +372,50 @@ fn cli_query_dump_and_check_work_on_a_loaded_store() {
     assert!(!ok && err.contains("line 2"), "{err}");
     let (_, out, _) = run(&["query", "--location", loc, "ASK { <urn:b> ?p ?o }"]);
     assert!(out.contains("false"), "{out}");
+}
+
+#[test]
+fn ror_import_is_atomic_idempotent_and_names_bad_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let location = dir.path().join("store");
+    let loc = location.to_str().unwrap();
+    let good = [
+        r#"{"id":"https://ror.org/05apxxy63","names":[{"value":"KAIST","lang":null,"types":["acronym"]},{"value":"Korea Advanced Institute of Science and Technology","lang":"en","types":["ror_display","label"]}],"types":["education"],"status":"active","established":1971,"locations":[{"geonames_id":1835235,"geonames_details":{"name":"Daejeon","country_code":"KR"}}],"relationships":[{"id":"https://ror.org/047dqcg40","type":"related"}],"external_ids":[],"links":[]}"#,
+        r#"{"id":"https://ror.org/047dqcg40","names":[{"value":"Korea University","lang":"en","types":["ror_display","label"]}],"types":["education"],"status":"active","locations":[],"relationships":[],"external_ids":[],"links":[]}"#,
+    ];
+    let file = dir.path().join("ror.jsonl");
+    std::fs::write(&file, format!("{}\n{}\n{{\"id\": 3\n", good[0], good[1])).unwrap();
+    let import = |extra: &[&str]| {
+        Command::new(BIN)
+            .args(["import", "ror", "--location", loc, "--log-format", "json"])
+            .args(extra)
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    let refused = import(&[]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("ror.jsonl:3:"), "{stderr}");
+    assert!(!location.exists(), "a refused import creates nothing");
+
+    let count = || -> String {
+        let output = Command::new(BIN)
+            .args(["query", "--location", loc, "--format", "tsv"])
+            .arg("SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/ponte/graph/ror> { ?s ?p ?o } }")
+            .output()
+            .unwrap();
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let first = import(&["--on-error", "skip"]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let after_first = count();
+    assert!(!after_first.contains("\n0"), "{after_first}");
+    let second = import(&["--on-error", "skip"]);
+    assert!(String::from_utf8_lossy(&second.stderr).contains("\"changed\":false"));
+    assert_eq!(count(), after_first, "a second run changes nothing");
 }

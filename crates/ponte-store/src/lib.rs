@@ -7,6 +7,7 @@
 
 mod error;
 mod graph_store;
+mod import;
 mod load;
 mod seed;
 pub mod sparql;
@@ -14,8 +15,10 @@ pub mod vocab;
 
 pub use error::StoreError;
 pub use graph_store::GraphTarget;
+pub use import::ImportReport;
 pub use load::LoadReport;
 pub use oxigraph::io::RdfFormat;
+pub use oxigraph::model::Triple;
 pub use oxigraph::sparql::CancellationToken;
 pub use oxigraph::sparql::results::QueryResultsFormat;
 pub use seed::{SEED_FILES, SeedFile, SeedReport};

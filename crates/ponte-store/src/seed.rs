@@ -42,10 +42,7 @@ impl SeedFile {
     }
 
     fn sha256(&self) -> String {
-        Sha256::digest(self.content)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        sha256_hex(self.content)
     }
 }
 
@@ -145,7 +142,18 @@ fn remove_description(
     Ok(())
 }
 
-fn recorded_hash(store: &Store, graph: &NamedNode) -> Result<Option<String>, StoreError> {
+/// Hex SHA-256 of `content`.
+pub(crate) fn sha256_hex(content: &[u8]) -> String {
+    Sha256::digest(content)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+pub(crate) fn recorded_hash(
+    store: &Store,
+    graph: &NamedNode,
+) -> Result<Option<String>, StoreError> {
     let hash = store
         .quads_for_pattern(
             Some(graph.into()),
