@@ -251,6 +251,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             loaded = report.loaded.len(),
             replaced = report.replaced.len(),
             unchanged = report.unchanged,
+            removed = report.removed.len(),
             "seed data checked"
         );
     }

@@ -94,16 +94,18 @@ pub async fn method_not_allowed() -> ApiError {
     )
 }
 
+/// Every value of the parameter `name`, in order.
+fn values(params: &[(String, String)], name: &str) -> Vec<String> {
+    params
+        .iter()
+        .filter(|(key, _)| key == name)
+        .map(|(_, value)| value.clone())
+        .collect()
+}
+
 fn operation(params: &[(String, String)]) -> Result<Operation, ApiError> {
-    let values = |name: &str| {
-        params
-            .iter()
-            .filter(|(key, _)| key == name)
-            .map(|(_, value)| value.clone())
-            .collect::<Vec<_>>()
-    };
-    let mut queries = values("query");
-    let mut updates = values("update");
+    let mut queries = values(params, "query");
+    let mut updates = values(params, "update");
     if queries.len() > 1 || updates.len() > 1 {
         return Err(ApiError::bad_request(
             "send one 'query' or one 'update' parameter, not several",
@@ -130,16 +132,9 @@ fn operation(params: &[(String, String)]) -> Result<Operation, ApiError> {
 }
 
 fn dataset(params: &[(String, String)], default_key: &str, named_key: &str) -> ProtocolDataset {
-    let values = |name: &str| {
-        params
-            .iter()
-            .filter(|(key, _)| key == name)
-            .map(|(_, value)| value.clone())
-            .collect()
-    };
     ProtocolDataset {
-        default_graphs: values(default_key),
-        named_graphs: values(named_key),
+        default_graphs: values(params, default_key),
+        named_graphs: values(params, named_key),
     }
 }
 

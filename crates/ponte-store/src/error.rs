@@ -60,6 +60,24 @@ pub enum StoreError {
     Internal(String),
 }
 
+impl StoreError {
+    /// Prefixes a syntax error's message with the file it is in.
+    pub(crate) fn in_file(self, path: &str) -> Self {
+        match self {
+            Self::RdfSyntax {
+                message,
+                line,
+                column,
+            } => Self::RdfSyntax {
+                message: format!("{path}: {message}"),
+                line,
+                column,
+            },
+            other => other,
+        }
+    }
+}
+
 fn location_suffix(line: Option<u64>, column: Option<u64>) -> String {
     match (line, column) {
         (Some(line), Some(column)) => format!(" at line {line}, column {column}"),

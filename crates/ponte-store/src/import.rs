@@ -1,7 +1,7 @@
 //! Importing a whole source (such as the ROR registry) into its own named graph: atomic, and
 //! idempotent by content hash.
 
-use crate::seed::{description, now_xsd_date_time, recorded_hash, sha256_hex};
+use crate::seed::{description, now_xsd_date_time, recorded_hash, remove_description, sha256_hex};
 use crate::vocab::{META_GRAPH, SHA256, VOID_TRIPLES};
 use crate::{PonteStore, StoreError};
 use oxigraph::model::vocab::xsd;
@@ -44,12 +44,7 @@ impl PonteStore {
         }
         let mut transaction = self.store.start_transaction()?;
         transaction.clear_graph(&graph)?;
-        for quad in
-            self.store
-                .quads_for_pattern(Some((&graph).into()), None, None, Some(META_GRAPH.into()))
-        {
-            transaction.remove(&quad?);
-        }
+        remove_description(&mut transaction, &self.store, &graph)?;
         // Records share places and name each other: count each triple once.
         let triples: HashSet<Triple> = triples.into_iter().collect();
         let count = triples.len();

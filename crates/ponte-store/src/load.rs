@@ -63,7 +63,7 @@ impl PonteStore {
                 let file = File::open(path).map_err(|source| io_error(path, source))?;
                 loader.load_from_reader(parser, BufReader::new(file))
             };
-            result.map_err(|e| in_file(e.into(), path))?;
+            result.map_err(|e| StoreError::from(e).in_file(&path.display().to_string()))?;
         }
         if let Some(graph) = &graph {
             let source = files
@@ -100,21 +100,6 @@ fn io_error(path: &Path, source: std::io::Error) -> StoreError {
     StoreError::Io {
         path: path.display().to_string(),
         source,
-    }
-}
-
-fn in_file(error: StoreError, path: &Path) -> StoreError {
-    match error {
-        StoreError::RdfSyntax {
-            message,
-            line,
-            column,
-        } => StoreError::RdfSyntax {
-            message: format!("{}: {message}", path.display()),
-            line,
-            column,
-        },
-        other => other,
     }
 }
 

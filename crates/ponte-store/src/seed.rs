@@ -55,6 +55,8 @@ pub struct SeedReport {
     pub replaced: Vec<String>,
     /// Files already present, unchanged.
     pub unchanged: usize,
+    /// Graphs of files that are no longer embedded, removed with their description.
+    pub removed: Vec<String>,
 }
 
 impl PonteStore {
@@ -86,7 +88,7 @@ impl PonteStore {
                 .with_default_graph(graph.clone());
             let mut triples = 0_u64;
             for quad in parser.rename_blank_nodes().for_slice(file.content) {
-                let quad = quad.map_err(|e| with_path(e.into(), file.path))?;
+                let quad = quad.map_err(|e| StoreError::from(e).in_file(file.path))?;
                 transaction.insert(&quad);
                 triples += 1;
             }
@@ -107,9 +109,42 @@ impl PonteStore {
                 transaction.insert(quad);
             }
         }
+        // A seed file renamed or deleted leaves a graph nobody maintains: drop it.
+        let current: Vec<NamedNode> = files.iter().map(SeedFile::graph).collect();
+        for graph in seeded_graphs(&self.store)? {
+            if !current.contains(&graph) {
+                transaction.remove_named_graph(&graph)?;
+                remove_description(&mut transaction, &self.store, &graph)?;
+                report.removed.push(graph.into_string());
+            }
+        }
         transaction.commit()?;
         Ok(report)
     }
+}
+
+/// The loaded graphs that came from embedded seed files (`ontology/` or `seed-data/`).
+fn seeded_graphs(store: &Store) -> Result<Vec<NamedNode>, StoreError> {
+    let mut graphs = Vec::new();
+    for quad in store.quads_for_pattern(
+        None,
+        Some(rdf::TYPE),
+        Some(LOADED_GRAPH.into()),
+        Some(META_GRAPH.into()),
+    ) {
+        if let oxigraph::model::NamedOrBlankNode::NamedNode(graph) = quad?.subject {
+            let is_seed = ["ontology/", "seed-data/"].iter().any(|dir| {
+                graph
+                    .as_str()
+                    .strip_prefix(GRAPH_PREFIX)
+                    .is_some_and(|rest| rest.starts_with(dir))
+            });
+            if is_seed {
+                graphs.push(graph);
+            }
+        }
+    }
+    Ok(graphs)
 }
 
 /// The description of a loaded graph in the meta graph: its kind, source and load time.
@@ -131,7 +166,7 @@ pub(crate) fn description(graph: &NamedNode, source: &str, loaded_at: &Literal) 
     ]
 }
 
-fn remove_description(
+pub(crate) fn remove_description(
     transaction: &mut oxigraph::store::Transaction<'_>,
     store: &Store,
     graph: &NamedNode,
@@ -178,21 +213,6 @@ pub(crate) fn stale_files(store: &Store, files: &[SeedFile]) -> Result<Vec<Strin
         }
     }
     Ok(stale)
-}
-
-fn with_path(error: StoreError, path: &str) -> StoreError {
-    match error {
-        StoreError::RdfSyntax {
-            message,
-            line,
-            column,
-        } => StoreError::RdfSyntax {
-            message: format!("{path}: {message}"),
-            line,
-            column,
-        },
-        other => other,
-    }
 }
 
 /// The current time as an `xsd:dateTime` lexical form in UTC.
@@ -281,6 +301,30 @@ mod tests {
                 .quads_for_pattern(Some((&graph).into()), Some(SHA256), None, None)
                 .count(),
             1
+        );
+    }
+
+    #[test]
+    fn the_graph_of_a_removed_seed_file_is_dropped() {
+        let store = PonteStore::in_memory().unwrap();
+        let old = SeedFile {
+            path: "seed-data/old.ttl",
+            content: b"<urn:a> <urn:p> 1 .",
+        };
+        let new = SeedFile {
+            path: "seed-data/new.ttl",
+            content: b"<urn:b> <urn:p> 2 .",
+        };
+        store.seed(&[old, new]).unwrap();
+        let report = store.seed(&[new]).unwrap();
+        assert_eq!(report.removed, vec![old.graph().into_string()]);
+        assert!(!store.store.contains_named_graph(&old.graph()).unwrap());
+        assert_eq!(
+            store
+                .store
+                .quads_for_pattern(Some((&old.graph()).into()), None, None, None)
+                .count(),
+            0
         );
     }
 
