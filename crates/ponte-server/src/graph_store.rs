@@ -51,7 +51,7 @@ pub async fn indirect(
 pub async fn direct(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
     let iri = format!(
         "{}{}",
-        origin(request.headers(), &state.config.public_host),
+        origin(request.headers(), &state.config),
         request.uri().path()
     );
     let target = GraphTarget::Named(graph_iri(&iri)?);
@@ -83,7 +83,7 @@ async fn handle(
         (Method::POST, Addressed::Store) => {
             let iri = format!(
                 "{}/store/{}",
-                origin(request.headers(), &state.config.public_host),
+                origin(request.headers(), &state.config),
                 new_graph_id()
             );
             let target = GraphTarget::Named(graph_iri(&iri)?);
@@ -178,10 +178,7 @@ async fn write(
     };
     let base = match &target {
         GraphTarget::Named(node) => node.as_str().to_owned(),
-        GraphTarget::Default => format!(
-            "{}/store",
-            origin(&HeaderMap::new(), &state.config.public_host)
-        ),
+        GraphTarget::Default => format!("{}/store", origin(&HeaderMap::new(), &state.config)),
     };
     let store = state.store.clone();
     let created = state

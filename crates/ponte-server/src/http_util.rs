@@ -1,6 +1,7 @@
 //! Small request helpers shared by the endpoints: body reading under a size limit, query-string
 //! and form parameters, media types, and the request's own base IRI.
 
+use crate::ServerConfig;
 use crate::problem::ApiError;
 use axum::body::Body;
 use axum::http::{HeaderMap, header};
@@ -48,9 +49,14 @@ pub fn content_type(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     Ok(Some(media_type.essence().to_string().to_ascii_lowercase()))
 }
 
-/// `http://HOST` for the request, from its `Host` header when that is a plain host name or
-/// address (anything else could smuggle text into IRIs), else `fallback`.
-pub fn origin(headers: &HeaderMap, fallback: &str) -> String {
+/// The base URL IRIs minted for this request start with: the configured public URL when there
+/// is one (a proxy or TLS in front), else `http://HOST` from the request's `Host` header when
+/// that is a plain host name or address (anything else could smuggle text into IRIs), else the
+/// address the server listens on.
+pub fn origin(headers: &HeaderMap, config: &ServerConfig) -> String {
+    if let Some(url) = &config.public_url {
+        return url.trim_end_matches('/').to_owned();
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -60,7 +66,7 @@ pub fn origin(headers: &HeaderMap, fallback: &str) -> String {
                     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
                 })
         });
-    format!("http://{}", host.unwrap_or(fallback))
+    format!("http://{}", host.unwrap_or(&config.public_host))
 }
 
 /// The body as UTF-8 text, or a 400 naming the byte where it stops being UTF-8.

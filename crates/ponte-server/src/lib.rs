@@ -45,6 +45,9 @@ pub struct ServerConfig {
     pub union_default_graph: bool,
     /// Host (and port) used in minted IRIs when a request's `Host` header is unusable.
     pub public_host: String,
+    /// The URL clients reach the server at (`https://ponte.example.org`), when a proxy or TLS
+    /// sits in front: minted graph IRIs and the query base use it instead of the `Host` header.
+    pub public_url: Option<String>,
     /// Remote endpoints `SERVICE` may call; `None` refuses every `SERVICE`.
     pub federation: Option<ponte_store::sparql::Federation>,
 }
@@ -59,6 +62,7 @@ impl Default for ServerConfig {
             max_result_bytes: 256 << 20,
             union_default_graph: true,
             public_host: "127.0.0.1:7878".into(),
+            public_url: None,
             federation: None,
         }
     }

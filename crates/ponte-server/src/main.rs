@@ -106,6 +106,10 @@ struct ServeArgs {
     /// Whether a query's default graph is the union of all graphs.
     #[arg(long, env = "PONTE_UNION_DEFAULT_GRAPH", default_value_t = true, action = clap::ArgAction::Set)]
     union_default_graph: bool,
+    /// The URL clients reach this server at, when a proxy or TLS sits in front
+    /// (e.g. https://ponte.example.org); used in minted IRIs instead of the Host header.
+    #[arg(long, env = "PONTE_PUBLIC_URL")]
+    public_url: Option<String>,
     /// A remote SPARQL endpoint `SERVICE` may call (repeat the flag, or comma-separate in the
     /// variable); with none, every `SERVICE` is refused. `LOAD` is always refused.
     #[arg(
@@ -258,6 +262,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if !args.query_timeout.is_finite() || args.query_timeout <= 0.0 {
         bail!("--query-timeout must be a positive number of seconds");
     }
+    if let Some(url) = &args.public_url
+        && oxigraph::model::NamedNode::new(url.as_str()).is_err()
+    {
+        bail!("--public-url must be an absolute URL such as https://ponte.example.org");
+    }
     let federation = if args.federation_allow.is_empty() {
         None
     } else {
@@ -278,6 +287,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         max_result_bytes: args.max_result_bytes,
         union_default_graph: args.union_default_graph,
         public_host: args.bind.clone(),
+        public_url: args.public_url,
         federation,
     };
     if config.write_token.is_none() {

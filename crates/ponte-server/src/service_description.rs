@@ -13,10 +13,12 @@ fn sd(local: &str) -> NamedNode {
     NamedNode::new_unchecked(format!("{SD}{local}"))
 }
 
-/// Describes the endpoint at `endpoint` in `format` (an RDF format).
+/// Describes the endpoint at `endpoint` in `format` (an RDF format); updates are announced only
+/// when the server accepts writes.
 pub fn service_description(
     endpoint: &str,
     config: &ServerConfig,
+    writable: bool,
     format: OutputFormat,
 ) -> Result<Vec<u8>, ApiError> {
     let OutputFormat::Rdf(format) = format else {
@@ -33,12 +35,14 @@ pub fn service_description(
             sd("supportedLanguage"),
             sd("SPARQL11Query"),
         ),
-        Triple::new(
+    ];
+    if writable {
+        triples.push(Triple::new(
             service.clone(),
             sd("supportedLanguage"),
             sd("SPARQL11Update"),
-        ),
-    ];
+        ));
+    }
     if config.union_default_graph {
         triples.push(Triple::new(
             service.clone(),

@@ -139,7 +139,7 @@ fn dataset(params: &[(String, String)], default_key: &str, named_key: &str) -> P
 }
 
 fn endpoint_iri(state: &AppState, headers: &HeaderMap) -> String {
-    format!("{}/sparql", origin(headers, &state.config.public_host))
+    format!("{}/sparql", origin(headers, &state.config))
 }
 
 async fn run_query(
@@ -198,7 +198,18 @@ async fn run_update(
 
 fn describe(state: &AppState, headers: &HeaderMap) -> Result<Response, ApiError> {
     let (format, media_type) = negotiate(headers, Kind::Graph)?;
-    let body = service_description(&endpoint_iri(state, headers), &state.config, format)?;
+    let writable = state
+        .config
+        .write_token
+        .as_deref()
+        .is_some_and(|t| !t.is_empty())
+        && !state.store.is_read_only();
+    let body = service_description(
+        &endpoint_iri(state, headers),
+        &state.config,
+        writable,
+        format,
+    )?;
     Ok(ok(body, media_type))
 }
 

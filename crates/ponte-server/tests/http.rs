@@ -734,6 +734,39 @@ async fn graph_store_round_trip() {
 }
 
 #[tokio::test]
+async fn a_public_url_replaces_the_host_in_minted_iris() {
+    let router = app(seeded_state(ServerConfig {
+        public_url: Some("https://ponte.example.org/".into()),
+        ..config()
+    }));
+    let response = router
+        .clone()
+        .oneshot(post(
+            "/store",
+            "text/turtle",
+            "<urn:b> <urn:p> 1 .",
+            Some(TOKEN),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let location = response.headers()[header::LOCATION].to_str().unwrap();
+    assert!(
+        location.starts_with("https://ponte.example.org/store/"),
+        "{location}"
+    );
+    let (_, _, body) = send(&router, get("/sparql")).await;
+    assert!(
+        body.contains("<https://ponte.example.org/sparql>"),
+        "{body}"
+    );
+    assert!(body.contains("SPARQL11Update"), "{body}");
+    // Without a write token, the description does not announce updates.
+    let (_, _, body) = send(&app(seeded_state(ServerConfig::default())), get("/sparql")).await;
+    assert!(!body.contains("SPARQL11Update"), "{body}");
+}
+
+#[tokio::test]
 async fn reads_allow_cross_origin_requests() {
     let response = router()
         .oneshot(
