@@ -85,6 +85,22 @@ impl Server {
         Ok((status, head, String::from_utf8_lossy(&body).into_owned()))
     }
 
+    /// Evaluations running now, from `/health`.
+    fn running(&self) -> u64 {
+        let (_, _, body) = self.request("GET", "/health", &[], "").unwrap();
+        let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+        health["evaluations_running"].as_u64().unwrap()
+    }
+
+    /// Waits until no evaluation runs, failing with `why` after five seconds.
+    fn wait_until_idle(&self, why: &str) {
+        let started = Instant::now();
+        while self.running() > 0 {
+            assert!(started.elapsed() < Duration::from_secs(5), "{why}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn query(&self, query: &str) -> (u16, String, String) {
         let encoded: String = form_urlencoded::byte_serialize(query.as_bytes()).collect();
         self.request("GET", &format!("/sparql?query={encoded}"), &[], "")
@@ -157,11 +173,6 @@ fn a_cross_join_under_a_2s_timeout_is_a_503_within_3s_and_the_server_goes_on() {
 #[test]
 fn a_client_that_disconnects_stops_its_evaluation() {
     let server = Server::start(&["--memory"]); // the default 30 s timeout is far away
-    let running = || -> u64 {
-        let (_, _, body) = server.request("GET", "/health", &[], "").unwrap();
-        let health: serde_json::Value = serde_json::from_str(&body).unwrap();
-        health["evaluations_running"].as_u64().unwrap()
-    };
     let query: String = form_urlencoded::byte_serialize(
         "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }".as_bytes(),
     )
@@ -174,16 +185,9 @@ fn a_client_that_disconnects_stops_its_evaluation() {
     )
     .unwrap();
     std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(running(), 1, "the heavy query is being evaluated");
+    assert_eq!(server.running(), 1, "the heavy query is being evaluated");
     drop(client);
-    let started = Instant::now();
-    while running() > 0 {
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "evaluation still running after the client left"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    server.wait_until_idle("evaluation still running after the client left");
 }
 
 #[test]
@@ -238,19 +242,7 @@ fn the_longest_accepted_chains_do_not_overflow_the_stack() {
     }
     let (status, _, _) = server.query("ASK { ?s ?p ?o }");
     assert_eq!(status, 200, "the process survived");
-    let started = Instant::now();
-    loop {
-        let (_, _, body) = server.request("GET", "/health", &[], "").unwrap();
-        let health: serde_json::Value = serde_json::from_str(&body).unwrap();
-        if health["evaluations_running"] == 0 {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "stopped evaluations still running"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    server.wait_until_idle("stopped evaluations still running");
 }
 
 #[test]

@@ -1,11 +1,12 @@
 //! Importing a whole source (such as the ROR registry) into its own named graph: atomic, and
 //! idempotent by content hash.
 
-use crate::seed::{description, now_xsd_date_time, recorded_hash, remove_description, sha256_hex};
-use crate::vocab::{META_GRAPH, SHA256, VOID_TRIPLES};
+use crate::seed::{
+    hashed_description, now_xsd_date_time, recorded_hash, remove_description, sha256_hex,
+};
 use crate::{PonteStore, StoreError};
 use oxigraph::model::vocab::xsd;
-use oxigraph::model::{Literal, NamedNode, Quad, Triple};
+use oxigraph::model::{Literal, NamedNode, Triple};
 use std::collections::HashSet;
 
 /// What an import did.
@@ -52,20 +53,8 @@ impl PonteStore {
             transaction.insert(&triple.in_graph(graph.clone()));
         }
         let now = Literal::new_typed_literal(now_xsd_date_time(), xsd::DATE_TIME);
-        let mut quads = description(&graph, source, &now);
-        quads.push(Quad::new(
-            graph.clone(),
-            SHA256,
-            Literal::from(hash),
-            META_GRAPH,
-        ));
-        quads.push(Quad::new(
-            graph.clone(),
-            VOID_TRIPLES,
-            Literal::from(i64::try_from(count).unwrap_or(i64::MAX)),
-            META_GRAPH,
-        ));
-        for quad in &quads {
+        let count_u64 = u64::try_from(count).unwrap_or(u64::MAX);
+        for quad in &hashed_description(&graph, source, &now, &hash, count_u64) {
             transaction.insert(quad);
         }
         transaction.commit()?;

@@ -92,20 +92,7 @@ impl PonteStore {
                 transaction.insert(&quad);
                 triples += 1;
             }
-            let mut quads = description(&graph, file.path, &now);
-            quads.push(Quad::new(
-                graph.clone(),
-                SHA256,
-                Literal::from(hash),
-                META_GRAPH,
-            ));
-            quads.push(Quad::new(
-                graph.clone(),
-                VOID_TRIPLES,
-                Literal::from(i64::try_from(triples).unwrap_or(i64::MAX)),
-                META_GRAPH,
-            ));
-            for quad in &quads {
+            for quad in &hashed_description(&graph, file.path, &now, &hash, triples) {
                 transaction.insert(quad);
             }
         }
@@ -164,6 +151,30 @@ pub(crate) fn description(graph: &NamedNode, source: &str, loaded_at: &Literal) 
             META_GRAPH,
         ),
     ]
+}
+
+/// [`description`] plus the content hash that makes reloading idempotent and the triple count.
+pub(crate) fn hashed_description(
+    graph: &NamedNode,
+    source: &str,
+    loaded_at: &Literal,
+    hash: &str,
+    triples: u64,
+) -> Vec<Quad> {
+    let mut quads = description(graph, source, loaded_at);
+    quads.push(Quad::new(
+        graph.clone(),
+        SHA256,
+        Literal::from(hash),
+        META_GRAPH,
+    ));
+    quads.push(Quad::new(
+        graph.clone(),
+        VOID_TRIPLES,
+        Literal::from(i64::try_from(triples).unwrap_or(i64::MAX)),
+        META_GRAPH,
+    ));
+    quads
 }
 
 pub(crate) fn remove_description(
