@@ -3,7 +3,7 @@
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ponte_server::{AppState, ServerConfig, default_concurrency, http_federation};
-use ponte_store::sparql::{OutputFormat, ProtocolDataset, QueryKind, parse_query};
+use ponte_store::sparql::{OutputFormat, QueryKind};
 use ponte_store::{CancellationToken, PonteStore, QueryResultsFormat, RdfFormat, SEED_FILES};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -346,15 +346,20 @@ fn load(args: LoadArgs) -> anyhow::Result<()> {
 fn query(args: QueryArgs) -> anyhow::Result<()> {
     let store = open_existing(&args.store)?;
     let token = CancellationToken::new();
-    let parsed = parse_query(
-        &args.query,
-        None,
-        &ProtocolDataset::default(),
-        true,
-        None,
-        token.clone(),
-    )?;
-    let format = match (args.format, parsed.kind()) {
+    let timeout = Duration::from_secs_f64(args.timeout.max(0.001));
+    let canceller = token.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(timeout);
+        canceller.cancel();
+    });
+    let body = store.query(&args.query, |kind| output_format(args.format, kind), token)?;
+    std::io::stdout().lock().write_all(&body)?;
+    Ok(())
+}
+
+/// The format `--format` names, or the default for the query's kind.
+fn output_format(name: Option<OutputName>, kind: QueryKind) -> OutputFormat {
+    match (name, kind) {
         (None, QueryKind::Graph) => OutputFormat::Rdf(RdfFormat::Turtle),
         (None, _) | (Some(OutputName::Json), _) => OutputFormat::Results(QueryResultsFormat::Json),
         (Some(OutputName::Xml), _) => OutputFormat::Results(QueryResultsFormat::Xml),
@@ -368,15 +373,7 @@ fn query(args: QueryArgs) -> anyhow::Result<()> {
         (Some(OutputName::Jsonld), _) => OutputFormat::Rdf(RdfFormat::JsonLd {
             profile: Default::default(),
         }),
-    };
-    let timeout = Duration::from_secs_f64(args.timeout.max(0.001));
-    std::thread::spawn(move || {
-        std::thread::sleep(timeout);
-        token.cancel();
-    });
-    let body = store.evaluate_query(parsed, format, usize::MAX)?;
-    std::io::stdout().lock().write_all(&body)?;
-    Ok(())
+    }
 }
 
 fn dump(args: DumpArgs) -> anyhow::Result<()> {

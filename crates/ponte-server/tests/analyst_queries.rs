@@ -11,7 +11,7 @@
 //!     -o docs/queries/NAME.expected.csv http://127.0.0.1:7878/sparql
 //! ```
 
-use ponte_store::sparql::{OutputFormat, ProtocolDataset, parse_query};
+use ponte_store::sparql::OutputFormat;
 use ponte_store::{CancellationToken, PonteStore, QueryResultsFormat, SEED_FILES};
 use std::fmt::Write as _;
 use std::fs;
@@ -38,20 +38,11 @@ fn query_files() -> Vec<PathBuf> {
 
 /// Evaluates `text` as the SPARQL endpoint does and returns its CSV answer.
 fn run_csv(store: &PonteStore, text: &str) -> Result<String, String> {
-    let parsed = parse_query(
-        text,
-        None,
-        &ProtocolDataset::default(),
-        true,
-        None,
-        CancellationToken::new(),
-    )
-    .map_err(|e| format!("does not parse: {e}"))?;
     let bytes = store
-        .evaluate_query(
-            parsed,
-            OutputFormat::Results(QueryResultsFormat::Csv),
-            usize::MAX,
+        .query(
+            text,
+            |_| OutputFormat::Results(QueryResultsFormat::Csv),
+            CancellationToken::new(),
         )
         .map_err(|e| format!("fails: {e}"))?;
     String::from_utf8(bytes).map_err(|e| format!("answer is not UTF-8: {e}"))

@@ -428,6 +428,18 @@ async fn an_update_with_the_token_is_applied_atomically() {
     assert_eq!(count(&router, "<urn:y> <urn:p> ?o").await, 0);
 }
 
+/// Waits until no evaluation runs (cancelled ones stop for real), failing after two seconds.
+async fn wait_until_idle(executor: &ponte_server::Executor) {
+    let waited = Instant::now();
+    while executor.running() > 0 {
+        assert!(
+            waited.elapsed() < Duration::from_secs(2),
+            "evaluation still running"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 #[tokio::test]
 async fn a_slow_query_is_stopped_at_the_deadline() {
     let store = PonteStore::in_memory().unwrap();
@@ -457,14 +469,7 @@ async fn a_slow_query_is_stopped_at_the_deadline() {
         started.elapsed()
     );
     // The evaluation itself stops, freeing its slot.
-    let waited = Instant::now();
-    while executor.running() > 0 {
-        assert!(
-            waited.elapsed() < Duration::from_secs(2),
-            "evaluation still running"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until_idle(&executor).await;
     let (status, _, _) = send(&router, get(&query_uri("ASK { ?s ?p ?o }"))).await;
     assert_eq!(status, StatusCode::OK);
 }
@@ -486,14 +491,7 @@ async fn a_dropped_request_stops_its_evaluation() {
             .await
             .is_err()
     );
-    let waited = Instant::now();
-    while executor.running() > 0 {
-        assert!(
-            waited.elapsed() < Duration::from_secs(2),
-            "evaluation still running"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until_idle(&executor).await;
     let (status, _, _) = send(&router, get(&query_uri("ASK { ?s ?p ?o }"))).await;
     assert_eq!(status, StatusCode::OK);
 }

@@ -21,7 +21,7 @@
 //!
 //! All problems are collected and reported together.
 
-use ponte_store::sparql::{OutputFormat, ProtocolDataset, parse_query};
+use ponte_store::sparql::OutputFormat;
 use ponte_store::{CancellationToken, PonteStore, QueryResultsFormat, SEED_FILES};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -130,20 +130,11 @@ fn parse_fixture(text: &str) -> (Vec<Entry>, Vec<String>) {
 /// split on commas. Only used for answers whose values hold no comma or quote (validated IRIs
 /// and booleans).
 fn select_rows(store: &PonteStore, text: &str) -> Vec<Vec<String>> {
-    let parsed = parse_query(
-        text,
-        None,
-        &ProtocolDataset::default(),
-        true,
-        None,
-        CancellationToken::new(),
-    )
-    .unwrap_or_else(|e| panic!("query does not parse: {e}\n{text}"));
-    let bytes: Vec<u8> = store
-        .evaluate_query(
-            parsed,
-            OutputFormat::Results(QueryResultsFormat::Csv),
-            usize::MAX,
+    let bytes = store
+        .query(
+            text,
+            |_| OutputFormat::Results(QueryResultsFormat::Csv),
+            CancellationToken::new(),
         )
         .unwrap_or_else(|e| panic!("query fails: {e}\n{text}"));
     let csv = String::from_utf8(bytes).expect("CSV answer is UTF-8");

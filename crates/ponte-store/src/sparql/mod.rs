@@ -193,6 +193,20 @@ fn parser(base_iri: Option<&str>) -> Result<SparqlParser, StoreError> {
 }
 
 impl PonteStore {
+    /// Parses and evaluates `text` as the SPARQL endpoint does with no dataset parameters
+    /// (union default graph, no federation) and serializes the whole answer in the format
+    /// `format` picks for the query's kind; used by the command line and the tests.
+    pub fn query(
+        &self,
+        text: &str,
+        format: impl FnOnce(QueryKind) -> OutputFormat,
+        token: CancellationToken,
+    ) -> Result<Vec<u8>, StoreError> {
+        let parsed = parse_query(text, None, &ProtocolDataset::default(), true, None, token)?;
+        let format = format(parsed.kind());
+        self.evaluate_query(parsed, format, usize::MAX)
+    }
+
     /// Evaluates `query` and serializes its whole answer in `format` into memory, failing with
     /// [`StoreError::ResultTooLarge`] past `max_bytes` and [`StoreError::Cancelled`] once the
     /// query's token is cancelled.
