@@ -212,14 +212,16 @@ pub fn record_to_triples(json: &str) -> Result<Vec<Triple>, RorError> {
                     );
                 }
             }
+            // The point is the organisation's own, not its city's: records sharing a city give
+            // different points in it.
             if let (Some(lat), Some(lng)) = (details.lat, details.lng) {
                 add(
-                    &place,
+                    &subject,
                     iri("http://schema.org/latitude"),
                     Literal::from(lat).into(),
                 );
                 add(
-                    &place,
+                    &subject,
                     iri("http://schema.org/longitude"),
                     Literal::from(lng).into(),
                 );
