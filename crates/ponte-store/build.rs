@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::{env, fs};
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // At run time, not compile time: a build-script binary cached from another checkout must
+    // read this checkout's files.
+    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let root = manifest_dir.join("../..");
     let mut out = String::from(
         "/// The RDF files of `ontology/` and `seed-data/`, embedded at build time.\npub static SEED_FILES: &[SeedFile] = &[\n",
     );
