@@ -13,22 +13,4 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-venv="${PONTE_SHACL_VENV:-$HOME/.cache/ponte/shacl-venv}"
-python="${PYTHON:-python3}"
-req="$here/requirements.txt"
-
-if [[ ! -x "$venv/bin/python" ]]; then
-    mkdir -p "$(dirname "$venv")"
-    "$python" -m venv "$venv"
-fi
-
-# Reinstall only when requirements.txt changed since the last successful install.
-stamp="$venv/.ponte-requirements.sha256"
-want="$(sha256sum "$req" | cut -d' ' -f1)"
-if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
-    echo "$want" >"$stamp"
-fi
-
-cd "$here"
-exec "$venv/bin/python" -m pytest -q "$here" "$@"
+exec "$here/../pytest-in-venv.sh" "${PONTE_SHACL_VENV:-$HOME/.cache/ponte/shacl-venv}" "$here" "$@"

@@ -70,7 +70,25 @@ fn post(
     body: impl Into<Body>,
     token: Option<&str>,
 ) -> Request<Body> {
-    let mut builder = Request::post(uri).header(header::CONTENT_TYPE, content_type);
+    write("POST", uri, content_type, body, token)
+}
+
+fn put(uri: &str, content_type: &str, body: impl Into<Body>, token: Option<&str>) -> Request<Body> {
+    write("PUT", uri, content_type, body, token)
+}
+
+/// A write request with a body and, when given, the bearer token.
+fn write(
+    method: &str,
+    uri: &str,
+    content_type: &str,
+    body: impl Into<Body>,
+    token: Option<&str>,
+) -> Request<Body> {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, content_type);
     if let Some(token) = token {
         builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
     }
@@ -656,21 +674,23 @@ async fn graph_store_round_trip() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, _) = send(
         &router,
-        Request::put("/store?graph=urn:gsp")
-            .header(header::CONTENT_TYPE, "text/turtle")
-            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
-            .body(Body::from("<urn:a> <urn:p> 1 ."))
-            .unwrap(),
+        put(
+            "/store?graph=urn:gsp",
+            "text/turtle",
+            "<urn:a> <urn:p> 1 .",
+            Some(TOKEN),
+        ),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED);
     let (status, _, _) = send(
         &router,
-        Request::put("/store?graph=urn:gsp")
-            .header(header::CONTENT_TYPE, "text/turtle")
-            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
-            .body(Body::from("<urn:a> <urn:p> 2 ."))
-            .unwrap(),
+        put(
+            "/store?graph=urn:gsp",
+            "text/turtle",
+            "<urn:a> <urn:p> 2 .",
+            Some(TOKEN),
+        ),
     )
     .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
