@@ -4,7 +4,9 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ponte_server::{AppState, ServerConfig, default_concurrency, http_federation};
 use ponte_store::sparql::{OutputFormat, QueryKind};
-use ponte_store::{CancellationToken, PonteStore, QueryResultsFormat, RdfFormat, SEED_FILES};
+use ponte_store::{
+    CancellationToken, PonteStore, QueryResultsFormat, RdfFormat, SEED_FILES, Validation,
+};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -37,7 +39,8 @@ enum Command {
     Query(QueryArgs),
     /// Writes the whole store to standard output.
     Dump(DumpArgs),
-    /// Checks the store's integrity and that its seed graphs match the embedded files.
+    /// Checks the store's integrity, that its seed graphs match the embedded files, and that
+    /// its data conforms to the SHACL shapes.
     Check(StoreArgs),
     /// Imports an external registry into its own named graph.
     #[command(subcommand)]
@@ -133,6 +136,10 @@ struct LoadArgs {
     /// Format of every file.
     #[arg(long)]
     format: Option<RdfFormatName>,
+    /// Load without checking the data against the SHACL shapes: only for data already checked
+    /// (a `ponte dump`) or foreign to Ponte's ontology (benchmarks). Much faster on big files.
+    #[arg(long)]
+    skip_validation: bool,
 }
 
 #[derive(Args)]
@@ -239,26 +246,35 @@ fn open_existing(args: &StoreArgs) -> anyhow::Result<PonteStore> {
         .with_context(|| format!("cannot open the store at {}", args.location.display()))
 }
 
+/// Opens (or creates) the store for writing, with the ontology and seed data up to date: the
+/// shapes that check every write need the ontology's class hierarchy.
+fn open_for_writing(args: &StoreArgs) -> anyhow::Result<PonteStore> {
+    let store = PonteStore::open(&args.location)
+        .with_context(|| format!("cannot open the store at {}", args.location.display()))?;
+    seeded(store)
+}
+
+/// Loads the seed files that are missing or changed.
+fn seeded(store: PonteStore) -> anyhow::Result<PonteStore> {
+    let report = store.seed(SEED_FILES).context("seeding the store failed")?;
+    info!(
+        loaded = report.loaded.len(),
+        replaced = report.replaced.len(),
+        unchanged = report.unchanged,
+        removed = report.removed.len(),
+        "seed data checked"
+    );
+    Ok(store)
+}
+
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let store = if args.memory {
-        PonteStore::in_memory()?
+        seeded(PonteStore::in_memory()?)?
     } else if args.read_only {
         open_existing(&args.store)?
     } else {
-        PonteStore::open(&args.store.location).with_context(|| {
-            format!("cannot open the store at {}", args.store.location.display())
-        })?
+        open_for_writing(&args.store)?
     };
-    if !args.read_only {
-        let report = store.seed(SEED_FILES).context("seeding the store failed")?;
-        info!(
-            loaded = report.loaded.len(),
-            replaced = report.replaced.len(),
-            unchanged = report.unchanged,
-            removed = report.removed.len(),
-            "seed data checked"
-        );
-    }
     if !args.query_timeout.is_finite() || args.query_timeout <= 0.0 {
         bail!("--query-timeout must be a positive number of seconds");
     }
@@ -325,13 +341,17 @@ async fn shutdown_signal() {
 }
 
 fn load(args: LoadArgs) -> anyhow::Result<()> {
-    let store = PonteStore::open(&args.store.location)
-        .with_context(|| format!("cannot open the store at {}", args.store.location.display()))?;
+    let store = open_for_writing(&args.store)?;
     let started = Instant::now();
     let report = store.bulk_load(
         &args.files,
         args.format.map(Into::into),
         args.graph.as_deref(),
+        if args.skip_validation {
+            Validation::Skip
+        } else {
+            Validation::Shapes
+        },
     )?;
     store.flush()?;
     info!(
@@ -392,15 +412,24 @@ fn check(args: StoreArgs) -> anyhow::Result<()> {
         report.quads,
         report.named_graphs
     );
-    if report.stale_seed_files.is_empty() {
-        println!("seed graphs match the embedded files");
-        Ok(())
-    } else {
+    if !report.stale_seed_files.is_empty() {
         bail!(
             "seed graphs missing or outdated (run `ponte serve` once to refresh them): {}",
             report.stale_seed_files.join(", ")
         )
     }
+    println!("seed graphs match the embedded files");
+    if !report.violations.is_empty() {
+        for violation in &report.violations {
+            println!("violation: {violation}");
+        }
+        bail!(
+            "{} SHACL violation(s) against ontology/shapes.ttl",
+            report.violations.len()
+        )
+    }
+    println!("the data conforms to the SHACL shapes (ontology/shapes.ttl)");
+    Ok(())
 }
 
 /// The named graph ROR records are imported into.
@@ -444,8 +473,7 @@ fn import_ror(args: RorArgs) -> anyhow::Result<()> {
             errors.len()
         );
     }
-    let store = PonteStore::open(&args.store.location)
-        .with_context(|| format!("cannot open the store at {}", args.store.location.display()))?;
+    let store = open_for_writing(&args.store)?;
     let source = args.file.display().to_string();
     let report = store.replace_graph(ROR_GRAPH, triples, &source, &content)?;
     store.flush()?;

@@ -3,7 +3,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use ponte_store::StoreError;
+use ponte_store::{StoreError, Term, Violation};
 use serde_json::{Map, Value, json};
 
 /// An HTTP error with its problem details.
@@ -129,6 +129,7 @@ impl From<StoreError> for ApiError {
                     .with("limit", limit)
             }
             StoreError::BadRequest(_) => Self::bad_request(detail),
+            StoreError::Invalid(violations) => violations_problem(&violations),
             StoreError::Remote(_) => {
                 Self::new(StatusCode::BAD_GATEWAY, "Remote endpoint failed", detail)
             }
@@ -143,6 +144,49 @@ impl From<StoreError> for ApiError {
             }
         }
     }
+}
+
+/// The most violations a 422 lists; `violationCount` gives the total.
+const MAX_LISTED_VIOLATIONS: usize = 100;
+
+/// 422 for a write the SHACL shapes refuse: each violation names the node, the property, the
+/// value, the shape and what is wrong.
+fn violations_problem(violations: &[Violation]) -> ApiError {
+    let plain = |term: &Term| match term {
+        Term::NamedNode(node) => node.as_str().to_owned(),
+        other => other.to_string(),
+    };
+    let listed: Vec<Value> = violations
+        .iter()
+        .take(MAX_LISTED_VIOLATIONS)
+        .map(|v| {
+            json!({
+                "focusNode": plain(&v.focus_node),
+                "path": v.path,
+                "value": v.value.as_ref().map(|t| t.to_string()),
+                "shape": v.shape,
+                "constraint": v.component,
+                "message": v.message,
+            })
+        })
+        .collect();
+    let detail = match violations.first() {
+        Some(first) if violations.len() == 1 => {
+            format!("the data breaks a SHACL shape; nothing was written: {first}")
+        }
+        Some(first) => format!(
+            "the data breaks the SHACL shapes in {} places; nothing was written. First: {first}",
+            violations.len()
+        ),
+        None => "the data breaks the SHACL shapes; nothing was written".to_owned(),
+    };
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Data does not conform to the shapes",
+        detail,
+    )
+    .with("violationCount", violations.len())
+    .with("violations", listed)
 }
 
 impl IntoResponse for ApiError {

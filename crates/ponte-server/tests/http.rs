@@ -880,3 +880,174 @@ async fn service_calls_reach_only_allow_listed_endpoints() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+const CRAFTED_PREFIXES: &str = "PREFIX id: <https://w3id.org/ponte/id/>
+PREFIX ponte: <https://w3id.org/ponte/ontology#>
+PREFIX schema: <http://schema.org/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+";
+const ID: &str = "https://w3id.org/ponte/id/";
+
+/// Asserts a 422 problem whose violations include one on `focus` (with `path` when given)
+/// whose message says `words`.
+fn assert_refused(
+    case: &str,
+    status: StatusCode,
+    content_type: &str,
+    body: &str,
+    focus: &str,
+    path: Option<&str>,
+    words: &str,
+) {
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{case}: {body}");
+    assert_eq!(content_type, "application/problem+json", "{case}");
+    let problem = json(body);
+    let violations = problem["violations"].as_array().unwrap();
+    assert!(
+        violations.iter().any(|v| {
+            v["focusNode"] == format!("{ID}{focus}")
+                && path.is_none_or(|p| v["path"].as_str().is_some_and(|vp| vp.contains(p)))
+                && v["message"].as_str().unwrap().contains(words)
+                && v["shape"].as_str().is_some_and(|s| !s.is_empty())
+        }),
+        "{case}: no violation on {focus} {path:?} saying {words:?}: {body}"
+    );
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was written"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn writes_that_break_the_shapes_are_422_naming_node_property_and_shape() {
+    let router = router();
+    let cases = [
+        (
+            "wrong kind",
+            "id:some-lab a ponte:ResearchLab ; rdfs:label \"Some lab\"@en ; ponte:participatedIn id:bologna .",
+            "some-lab",
+            Some("https://w3id.org/ponte/ontology#participatedIn"),
+            "Wrong kind of participation",
+        ),
+        (
+            "missing label",
+            "id:nameless a ponte:Company ; schema:location id:bologna .",
+            "nameless",
+            Some("http://www.w3.org/2000/01/rdf-schema#label"),
+            "Missing name",
+        ),
+        (
+            "date as text",
+            "id:odd-mission a ponte:Mission ; rdfs:label \"Odd mission\"@en ; schema:startDate \"22/06/2022\" .",
+            "odd-mission",
+            Some("http://schema.org/startDate"),
+            "Start date in the wrong format",
+        ),
+        (
+            "impossible date",
+            "id:odd-mission a ponte:Mission ; rdfs:label \"Odd mission\"@en ; schema:endDate \"2022-13-45\"^^xsd:date .",
+            "odd-mission",
+            Some("http://schema.org/endDate"),
+            "End date in the wrong format",
+        ),
+        (
+            "dangling reference",
+            "id:some-university a ponte:University ; rdfs:label \"Some university\"@en ; ponte:participatedIn id:no-such-mission .",
+            "no-such-mission",
+            None,
+            "Dangling reference",
+        ),
+        (
+            "city without a country",
+            "id:atlantis a ponte:City ; rdfs:label \"Atlantis\"@en .",
+            "atlantis",
+            None,
+            "without a country",
+        ),
+    ];
+    let before = count(&router, "GRAPH ?g { ?s ?p ?o }").await;
+    for (case, turtle, focus, path, words) in cases {
+        let update =
+            format!("{CRAFTED_PREFIXES}INSERT DATA {{ GRAPH <urn:crafted> {{ {turtle} }} }}");
+        let (status, content_type, body) = send(
+            &router,
+            post("/sparql", "application/sparql-update", update, Some(TOKEN)),
+        )
+        .await;
+        assert_refused(case, status, &content_type, &body, focus, path, words);
+        // The Graph Store Protocol checks the same way.
+        let turtle = format!(
+            "{}{turtle}",
+            CRAFTED_PREFIXES
+                .replace("PREFIX", "@prefix")
+                .replace(">\n", "> .\n")
+        );
+        let (status, content_type, body) = send(
+            &router,
+            put(
+                "/store?graph=urn:crafted",
+                "text/turtle",
+                turtle,
+                Some(TOKEN),
+            ),
+        )
+        .await;
+        assert_refused(case, status, &content_type, &body, focus, path, words);
+    }
+    assert_eq!(count(&router, "GRAPH ?g { ?s ?p ?o }").await, before);
+
+    // Well-formed data goes in.
+    let good = format!(
+        "{CRAFTED_PREFIXES}INSERT DATA {{ GRAPH <urn:crafted> {{ id:acme a ponte:Company ; rdfs:label \"Acme\"@en ; schema:location id:bologna ; ponte:participatedIn id:mission-usa-2022 . }} }}"
+    );
+    let (status, _, body) = send(
+        &router,
+        post("/sparql", "application/sparql-update", good, Some(TOKEN)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+
+    // Untyping the mission would leave its participants pointing at nothing: refused.
+    let untype =
+        format!("{CRAFTED_PREFIXES}DELETE WHERE {{ GRAPH ?g {{ id:mission-usa-2022 a ?kind }} }}");
+    let (status, content_type, body) = send(
+        &router,
+        post("/sparql", "application/sparql-update", untype, Some(TOKEN)),
+    )
+    .await;
+    assert_refused(
+        "untyped mission",
+        status,
+        &content_type,
+        &body,
+        "acme",
+        Some("participatedIn"),
+        "Wrong kind of participation",
+    );
+    // Dropping the graph that describes the places strands every link to them: refused too.
+    let (status, content_type, body) = send(
+        &router,
+        write(
+            "DELETE",
+            "/store?graph=https://w3id.org/ponte/graph/seed-data/places",
+            "text/plain",
+            "",
+            Some(TOKEN),
+        ),
+    )
+    .await;
+    assert_refused(
+        "places dropped",
+        status,
+        &content_type,
+        &body,
+        "acme",
+        Some("http://schema.org/location"),
+        "Wrong kind of location",
+    );
+    assert_eq!(count(&router, "GRAPH ?g { ?s ?p ?o }").await, before + 4);
+}

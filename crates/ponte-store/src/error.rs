@@ -55,9 +55,30 @@ pub enum StoreError {
     /// A remote SPARQL endpoint called through `SERVICE` failed.
     #[error("remote endpoint failed: {0}")]
     Remote(String),
+    /// The write would leave data that breaks the SHACL shapes; nothing was written.
+    #[error("{}", violations_summary(.0))]
+    Invalid(Vec<ponte_shacl::Violation>),
     /// Any other evaluation failure that is not the client's fault.
     #[error("{0}")]
     Internal(String),
+}
+
+/// The first violations, one per line, for logs and the command line.
+fn violations_summary(violations: &[ponte_shacl::Violation]) -> String {
+    const SHOWN: usize = 20;
+    let mut text = format!(
+        "the data breaks the SHACL shapes ({} violation{}); nothing was written:",
+        violations.len(),
+        if violations.len() == 1 { "" } else { "s" }
+    );
+    for violation in violations.iter().take(SHOWN) {
+        text.push_str("\n  - ");
+        text.push_str(&violation.to_string());
+    }
+    if violations.len() > SHOWN {
+        text.push_str(&format!("\n  ... and {} more", violations.len() - SHOWN));
+    }
+    text
 }
 
 impl StoreError {
@@ -141,49 +162,6 @@ fn peg_location(message: &str) -> Option<(u64, u64)> {
     let (line, rest) = rest.split_once(':')?;
     let column: String = rest.chars().take_while(char::is_ascii_digit).collect();
     Some((line.trim().parse().ok()?, column.parse().ok()?))
-}
-
-/// RDF/XML syntax errors carry no position: find it by parsing again one byte at a time and
-/// noting how far the parser read when it failed. Only called on the error path.
-pub(crate) fn locate_rdf_xml_error(body: &[u8]) -> Option<(u64, u64)> {
-    struct OneByteAtATime<'a> {
-        data: &'a [u8],
-        read: usize,
-    }
-    impl std::io::Read for OneByteAtATime<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            match (self.data.get(self.read), buf.first_mut()) {
-                (Some(byte), Some(slot)) => {
-                    *slot = *byte;
-                    self.read += 1;
-                    Ok(1)
-                }
-                _ => Ok(0),
-            }
-        }
-    }
-    let mut reader = OneByteAtATime {
-        data: body,
-        read: 0,
-    };
-    let parser = oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::RdfXml);
-    let mut quads = parser.for_reader(&mut reader);
-    let failed = quads.any(|quad| quad.is_err());
-    drop(quads);
-    if !failed {
-        return None;
-    }
-    let consumed = &body[..reader.read.min(body.len())];
-    let line = consumed.iter().filter(|b| **b == b'\n').count() + 1;
-    let line_start = consumed
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&consumed[line_start..])
-        .chars()
-        .count()
-        .max(1);
-    Some((line as u64, column as u64))
 }
 
 #[cfg(test)]

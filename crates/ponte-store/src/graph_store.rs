@@ -1,6 +1,7 @@
 //! The operations behind the SPARQL 1.1 Graph Store HTTP Protocol, each atomic.
 
 use crate::sparql::{CappedWriter, ensure_alive};
+use crate::validation::Scope;
 use crate::{PonteStore, RdfFormat, StoreError};
 use oxigraph::io::{RdfParser, RdfSerializer};
 use oxigraph::model::{GraphName, GraphNameRef, NamedNode};
@@ -111,6 +112,9 @@ impl PonteStore {
             transaction.insert_named_graph(node);
         }
         for (format, body) in parts {
+            if *format == RdfFormat::RdfXml {
+                crate::rdf_xml::check_depth(body.as_ref())?;
+            }
             // A graph holds triples: a body naming other graphs is an error, not a side door.
             let mut parser = RdfParser::from_format(*format)
                 .without_named_graphs()
@@ -124,6 +128,7 @@ impl PonteStore {
                 .load_from_slice(parser, body.as_ref())
                 .map_err(|e| locate(e.into(), *format, body.as_ref()))?;
         }
+        self.validate_transaction(&transaction, &Scope::graph(graph_name))?;
         ensure_alive(token)?;
         transaction.commit()?;
         Ok(created)
@@ -137,21 +142,25 @@ impl PonteStore {
     ) -> Result<bool, StoreError> {
         let _writing = self.lock_for_writing()?;
         ensure_alive(token)?;
-        match target {
+        let mut transaction = self.store.start_transaction()?;
+        let (existed, graph_name) = match target {
             GraphTarget::Default => {
-                self.store.clear_graph(GraphNameRef::DefaultGraph)?;
-                Ok(true)
+                transaction.clear_graph(GraphNameRef::DefaultGraph)?;
+                (true, GraphName::DefaultGraph)
             }
             GraphTarget::Named(node) => {
-                let mut transaction = self.store.start_transaction()?;
                 let existed = transaction.contains_named_graph(node)?;
                 if existed {
                     transaction.remove_named_graph(node)?;
                 }
-                transaction.commit()?;
-                Ok(existed)
+                (existed, node.clone().into())
             }
-        }
+        };
+        // What linked into the graph must not be left dangling.
+        self.validate_transaction(&transaction, &Scope::graph(graph_name))?;
+        ensure_alive(token)?;
+        transaction.commit()?;
+        Ok(existed)
     }
 }
 
@@ -163,7 +172,7 @@ fn locate(error: StoreError, format: RdfFormat, body: &[u8]) -> StoreError {
             line: None,
             ..
         } if format == RdfFormat::RdfXml => {
-            let (line, column) = crate::error::locate_rdf_xml_error(body).unzip();
+            let (line, column) = crate::rdf_xml::locate_rdf_xml_error(body).unzip();
             StoreError::RdfSyntax {
                 message,
                 line,

@@ -4,6 +4,7 @@
 use crate::seed::{
     hashed_description, now_xsd_date_time, recorded_hash, remove_description, sha256_hex,
 };
+use crate::validation::Scope;
 use crate::{PonteStore, StoreError};
 use oxigraph::model::vocab::xsd;
 use oxigraph::model::{Literal, NamedNode, Triple};
@@ -57,6 +58,7 @@ impl PonteStore {
         for quad in &hashed_description(&graph, source, &now, &hash, count_u64) {
             transaction.insert(quad);
         }
+        self.validate_transaction(&transaction, &Scope::graph(graph))?;
         transaction.commit()?;
         Ok(ImportReport {
             triples: count,

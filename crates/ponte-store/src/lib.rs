@@ -9,18 +9,21 @@ mod error;
 mod graph_store;
 mod import;
 mod load;
+mod rdf_xml;
 mod seed;
 pub mod sparql;
+mod validation;
 pub mod vocab;
 
 pub use error::StoreError;
 pub use graph_store::GraphTarget;
 pub use import::ImportReport;
-pub use load::LoadReport;
+pub use load::{LoadReport, Validation};
 pub use oxigraph::io::RdfFormat;
-pub use oxigraph::model::Triple;
+pub use oxigraph::model::{Term, Triple};
 pub use oxigraph::sparql::CancellationToken;
 pub use oxigraph::sparql::results::QueryResultsFormat;
+pub use ponte_shacl::Violation;
 pub use seed::{SEED_FILES, SeedFile, SeedReport};
 
 use oxigraph::store::Store;
@@ -46,6 +49,8 @@ pub struct CheckReport {
     pub named_graphs: usize,
     /// Embedded seed files whose graph is missing or differs from the file.
     pub stale_seed_files: Vec<String>,
+    /// Where the data breaks the SHACL shapes of `ontology/shapes.ttl`.
+    pub violations: Vec<Violation>,
 }
 
 impl PonteStore {
@@ -118,14 +123,15 @@ impl PonteStore {
             })
     }
 
-    /// Checks the integrity of the store (indexes agree with each other) and that the seed
-    /// graphs match the embedded files.
+    /// Checks the integrity of the store (indexes agree with each other), that the seed
+    /// graphs match the embedded files, and validates every node against the SHACL shapes.
     pub fn check(&self) -> Result<CheckReport, StoreError> {
         self.store.validate()?;
         Ok(CheckReport {
             quads: self.store.len()?,
             named_graphs: self.store.named_graphs().count(),
             stale_seed_files: seed::stale_files(&self.store, SEED_FILES)?,
+            violations: self.validate_all()?,
         })
     }
 

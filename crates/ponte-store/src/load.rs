@@ -1,6 +1,7 @@
 //! `ponte load`: bulk loading that is atomic across all the files of one call.
 
 use crate::seed::{description, now_xsd_date_time};
+use crate::validation::{AddedQuads, Changes, WithAdded, validate_changes};
 use crate::{PonteStore, RdfFormat, StoreError};
 use oxigraph::io::RdfParser;
 use oxigraph::model::vocab::xsd;
@@ -8,6 +9,15 @@ use oxigraph::model::{Literal, NamedNode};
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
+
+/// Whether a bulk load is checked against the SHACL shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validation {
+    /// Validate what the files add before loading anything (the default).
+    Shapes,
+    /// Trust the files (a dump of a Ponte store, benchmark data): load at full speed.
+    Skip,
+}
 
 /// What a bulk load did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +29,8 @@ pub struct LoadReport {
 }
 
 impl PonteStore {
-    /// Loads `files` with oxigraph's bulk loader. Nothing is visible until every file parsed and
+    /// Loads `files` with oxigraph's bulk loader, after checking what they add against the SHACL
+    /// shapes unless `validation` says to skip it. Nothing is visible until every file parsed and
     /// the loader committed all its SST files in one RocksDB ingestion: a parse error or a kill
     /// midway leaves the store as it was. With `graph`, triples go to that named graph, which is
     /// described in the meta graph (source files, load time) within the same ingestion.
@@ -28,6 +39,7 @@ impl PonteStore {
         files: &[PathBuf],
         format: Option<RdfFormat>,
         graph: Option<&str>,
+        validation: Validation,
     ) -> Result<LoadReport, StoreError> {
         let _writing = self.lock_for_writing()?;
         let graph = graph
@@ -36,6 +48,9 @@ impl PonteStore {
                     .map_err(|e| StoreError::BadRequest(format!("invalid graph IRI <{iri}>: {e}")))
             })
             .transpose()?;
+        if validation == Validation::Shapes {
+            self.validate_files(files, format, graph.as_ref())?;
+        }
         let mut loader = self.store.bulk_loader();
         let mut bytes = 0;
         for path in files {
@@ -83,6 +98,49 @@ impl PonteStore {
     }
 }
 
+impl PonteStore {
+    /// Parses `files` into memory and validates what they add against the shapes, over the store
+    /// as it will be: the bulk loader's data cannot be read before it commits.
+    fn validate_files(
+        &self,
+        files: &[PathBuf],
+        format: Option<RdfFormat>,
+        graph: Option<&NamedNode>,
+    ) -> Result<(), StoreError> {
+        let mut added = AddedQuads::default();
+        let mut changes = Changes::default();
+        for path in files {
+            let format = match format {
+                Some(format) => format,
+                None => format_of(path)?,
+            };
+            let mut parser = RdfParser::from_format(format);
+            if let Some(graph) = graph {
+                parser = parser.with_default_graph(graph.clone());
+            }
+            if format == RdfFormat::RdfXml {
+                let body = std::fs::read(path).map_err(|source| io_error(path, source))?;
+                crate::rdf_xml::check_depth(&body)
+                    .map_err(|e| e.in_file(&path.display().to_string()))?;
+            }
+            let file = File::open(path).map_err(|source| io_error(path, source))?;
+            for quad in parser.for_reader(BufReader::new(file)) {
+                let quad =
+                    quad.map_err(|e| StoreError::from(e).in_file(&path.display().to_string()))?;
+                changes.record(quad.as_ref());
+                added.push(quad);
+            }
+        }
+        validate_changes(
+            &WithAdded {
+                store: &self.store,
+                added: &added,
+            },
+            &changes,
+        )
+    }
+}
+
 /// The RDF format of `path` from its extension.
 pub fn format_of(path: &Path) -> Result<RdfFormat, StoreError> {
     path.extension()
@@ -124,7 +182,7 @@ mod tests {
         .unwrap();
         let store = PonteStore::open(&dir.path().join("store")).unwrap();
         let error = store
-            .bulk_load(&[good.clone(), bad], None, None)
+            .bulk_load(&[good.clone(), bad], None, None, Validation::Shapes)
             .unwrap_err();
         let StoreError::RdfSyntax { line, message, .. } = error else {
             panic!("expected a syntax error, got {error}");
@@ -132,7 +190,9 @@ mod tests {
         assert_eq!(line, Some(2));
         assert!(message.contains("bad.ttl"));
         assert!(store.is_empty().unwrap());
-        store.bulk_load(&[good], None, Some("urn:graph")).unwrap();
+        store
+            .bulk_load(&[good], None, Some("urn:graph"), Validation::Shapes)
+            .unwrap();
         // 1000 triples and the graph's description.
         assert_eq!(store.len().unwrap(), 1003);
     }
@@ -144,7 +204,7 @@ mod tests {
         std::fs::write(&file, "<urn:a> <urn:p> <urn:b> <urn:g> .\n").unwrap();
         let store = PonteStore::in_memory().unwrap();
         assert!(matches!(
-            store.bulk_load(&[file], None, Some("urn:x")),
+            store.bulk_load(&[file], None, Some("urn:x"), Validation::Shapes),
             Err(StoreError::BadRequest(_))
         ));
     }

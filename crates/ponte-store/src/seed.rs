@@ -1,6 +1,7 @@
 //! Seeding: the embedded `ontology/` and `seed-data/` files, each in its own named graph,
 //! described in the meta graph with its source, load time and content hash.
 
+use crate::validation::Scope;
 use crate::vocab::{
     DCTERMS_SOURCE, GRAPH_PREFIX, LOADED_GRAPH, META_GRAPH, PROV_GENERATED_AT_TIME, SHA256,
     VOID_TRIPLES,
@@ -11,6 +12,7 @@ use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{GraphNameRef, Literal, NamedNode, Quad, Term};
 use oxigraph::store::Store;
 use sha2::{Digest, Sha256};
+use std::collections::HashSet;
 use std::time::SystemTime;
 
 /// One RDF file embedded in the binary.
@@ -67,6 +69,7 @@ impl PonteStore {
         let mut report = SeedReport::default();
         let mut transaction = self.store.start_transaction()?;
         let now = Literal::new_typed_literal(now_xsd_date_time(), xsd::DATE_TIME);
+        let mut written = HashSet::new();
         for file in files {
             let graph = file.graph();
             let hash = file.sha256();
@@ -82,6 +85,7 @@ impl PonteStore {
                 }
                 None => report.loaded.push(file.path.to_owned()),
             }
+            written.insert(graph.clone().into());
             let parser = RdfParser::from_format(file.format()?)
                 .with_base_iri(format!("https://w3id.org/ponte/{}", file.path))
                 .map_err(|e| StoreError::Internal(e.to_string()))?
@@ -102,9 +106,12 @@ impl PonteStore {
             if !current.contains(&graph) {
                 transaction.remove_named_graph(&graph)?;
                 remove_description(&mut transaction, &self.store, &graph)?;
+                written.insert(graph.clone().into());
                 report.removed.push(graph.into_string());
             }
         }
+        // Seed files are data like any other: they must conform to the shapes.
+        self.validate_transaction(&transaction, &Scope::Graphs(written))?;
         transaction.commit()?;
         Ok(report)
     }
@@ -272,7 +279,7 @@ mod tests {
         let store = PonteStore::in_memory().unwrap();
         let files = [SeedFile {
             path: "seed-data/test.ttl",
-            content: b"<https://w3id.org/ponte/id/a> <http://www.w3.org/2000/01/rdf-schema#label> \"A\" .",
+            content: b"<https://w3id.org/ponte/id/a> <http://www.w3.org/2000/01/rdf-schema#label> \"A\" ; a <urn:Thing> .",
         }];
         let first = store.seed(&files).unwrap();
         assert_eq!(first.loaded, vec!["seed-data/test.ttl".to_owned()]);

@@ -2,6 +2,7 @@
 //! before the parser runs, federation only to allowed endpoints, a cancellation token that stops evaluation, and a cap on the
 //! size of the serialized result, which is fully built before anything is sent.
 
+use crate::validation::Scope;
 use crate::{PonteStore, QueryResultsFormat, RdfFormat, StoreError};
 use oxigraph::io::RdfSerializer;
 use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode};
@@ -97,6 +98,8 @@ impl ParsedQuery {
 pub struct ParsedUpdate {
     prepared: PreparedSparqlUpdate,
     token: CancellationToken,
+    /// The graphs it writes to, where its changes are validated.
+    scope: Scope,
 }
 
 /// Parses a query, checking nesting first. `SERVICE` is refused unless `federation` allows
@@ -165,17 +168,26 @@ pub fn parse_update(
             _ => {}
         }
     }
+    let scope = Scope::of_update(&update);
     let mut prepared = evaluator(federation, &token).for_update(update);
     if !dataset.is_empty() {
         for using in prepared.using_datasets_mut() {
             dataset.apply(using)?;
         }
     }
-    Ok(ParsedUpdate { prepared, token })
+    Ok(ParsedUpdate {
+        prepared,
+        token,
+        scope,
+    })
 }
 
 fn evaluator(federation: Option<&Federation>, token: &CancellationToken) -> SparqlEvaluator {
-    let evaluator = SparqlEvaluator::new().with_cancellation_token(token.clone());
+    // oxigraph's HTTP client is compiled in (the SHACL engine needs it): without this, a
+    // SERVICE off the allow-list would be fetched by its default handler.
+    let evaluator = SparqlEvaluator::new()
+        .without_default_http_service_handler()
+        .with_cancellation_token(token.clone());
     match federation {
         Some(federation) => federation.register(evaluator),
         None => evaluator,
@@ -264,21 +276,34 @@ impl PonteStore {
     /// changes.
     pub fn execute_update(&self, update: ParsedUpdate) -> Result<(), StoreError> {
         let _writing = self.lock_for_writing()?;
-        let ParsedUpdate { prepared, token } = update;
+        let ParsedUpdate {
+            prepared,
+            token,
+            scope,
+        } = update;
         // The request may have timed out while waiting for the lock: then it must not apply.
         ensure_alive(&token)?;
-        prepared.on_store(&self.store).execute().map_err(|e| {
-            if token.is_cancelled() {
-                return StoreError::Cancelled;
-            }
-            match e {
-                UpdateEvaluationError::Storage(e) => StoreError::Storage(e),
-                UpdateEvaluationError::Unexpected(e) => StoreError::Internal(e.to_string()),
-                UpdateEvaluationError::UnsupportedService(name) => refused_service(&name),
-                UpdateEvaluationError::Service(e) => StoreError::Remote(e.to_string()),
-                other => StoreError::BadRequest(other.to_string()),
-            }
-        })
+        let mut transaction = self.store.start_transaction()?;
+        prepared
+            .on_transaction(&mut transaction)
+            .execute()
+            .map_err(|e| {
+                if token.is_cancelled() {
+                    return StoreError::Cancelled;
+                }
+                match e {
+                    UpdateEvaluationError::Storage(e) => StoreError::Storage(e),
+                    UpdateEvaluationError::Unexpected(e) => StoreError::Internal(e.to_string()),
+                    UpdateEvaluationError::UnsupportedService(name) => refused_service(&name),
+                    UpdateEvaluationError::Service(e) => StoreError::Remote(e.to_string()),
+                    other => StoreError::BadRequest(other.to_string()),
+                }
+            })?;
+        // Dropping the transaction on a violation or a timeout writes nothing.
+        self.validate_transaction(&transaction, &scope)?;
+        ensure_alive(&token)?;
+        transaction.commit()?;
+        Ok(())
     }
 }
 
