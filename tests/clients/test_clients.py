@@ -7,6 +7,7 @@ SPARQLWrapper, rdflib's SPARQLUpdateStore and plain requests talk to the real
 
 from __future__ import annotations
 
+import json
 import urllib.error
 import xml.dom.minidom
 
@@ -189,7 +190,8 @@ def test_sparqlwrapper_update_with_token_then_read_back(ponte, unique_iri, reque
     label = f"inserted by SPARQLWrapper ({request_method})"
     run_update(
         ponte,
-        f'INSERT DATA {{ <{unique_iri}> <{RDFS.label}> "{label}"@en }}',
+        # Named things need a type (ontology/shapes.ttl): every write is SHACL-validated.
+        f'INSERT DATA {{ <{unique_iri}> a <{RDFS.Resource}> ; <{RDFS.label}> "{label}"@en }}',
         token=ponte.token,
         request_method=request_method,
     )
@@ -216,6 +218,25 @@ def test_sparqlwrapper_update_without_valid_token_is_401(ponte, unique_iri, toke
     assert ask(ponte, f"ASK {{ <{unique_iri}> ?p ?o }}") is False
 
 
+def test_sparqlwrapper_update_that_breaks_the_shapes_is_422_and_writes_nothing(ponte, unique_iri):
+    company = "https://w3id.org/ponte/ontology#Company"
+    with pytest.raises(urllib.error.HTTPError) as excinfo:
+        run_update(
+            ponte,
+            f"INSERT DATA {{ <{unique_iri}> a <{company}> }}",  # no rdfs:label
+            token=ponte.token,
+            request_method=POSTDIRECTLY,
+        )
+    assert excinfo.value.code == 422
+    assert excinfo.value.headers["Content-Type"] == "application/problem+json"
+    problem = json.loads(excinfo.value.read())
+    [violation] = problem["violations"]
+    assert violation["focusNode"] == unique_iri
+    assert violation["path"] == str(RDFS.label)
+    assert violation["message"].startswith("Missing name")
+    assert ask(ponte, f"ASK {{ <{unique_iri}> ?p ?o }}") is False
+
+
 # ---------------------------------------------------------------- rdflib
 
 
@@ -233,12 +254,14 @@ def test_rdflib_update_store_query_add_read_back(ponte, unique_iri):
         assert seeds and all(str(s).startswith(SEED_ID_PREFIX) for s in seeds), seeds
 
         subject = URIRef(unique_iri)
+        typed = (subject, RDF.type, RDFS.Resource)  # named things need a type (the shapes)
         triple = (subject, RDFS.label, Literal("inserted by rdflib", lang="en"))
         assert triple not in ds
+        ds.add(typed)
         ds.add(triple)
 
         assert triple in ds  # ASK
-        assert list(ds.triples((subject, None, None))) == [triple]  # SELECT
+        assert sorted(ds.triples((subject, None, None))) == sorted([typed, triple])  # SELECT
         [row] = list(ds.query(f"SELECT ?o WHERE {{ <{subject}> <{RDFS.label}> ?o }}"))
         assert row.o == triple[2]
     finally:
