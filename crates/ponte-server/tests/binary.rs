@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -452,4 +452,55 @@ fn ror_import_is_atomic_idempotent_and_names_bad_lines() {
     let second = import(&["--on-error", "skip"]);
     assert!(String::from_utf8_lossy(&second.stderr).contains("\"changed\":false"));
     assert_eq!(count(), after_first, "a second run changes nothing");
+}
+
+/// The real ROR subset shared beside the repository (`PONTE_ROR_DUMP` overrides).
+fn shared_ror_dump() -> PathBuf {
+    std::env::var_os("PONTE_ROR_DUMP").map_or_else(
+        || {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/data/ror/ror-v2-subset.jsonl.gz")
+        },
+        PathBuf::from,
+    )
+}
+
+#[test]
+fn the_seed_data_and_the_real_ror_subset_pass_the_shapes_in_ponte_check() {
+    let dump = shared_ror_dump();
+    assert!(
+        dump.exists(),
+        "the shared ROR subset is missing: {}",
+        dump.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let loc = dir.path().join("store");
+    let loc = loc.to_str().unwrap();
+    let run = |args: &[&str]| Command::new(BIN).args(args).output().unwrap();
+    // The import is validated on the way in (it would be refused otherwise)...
+    let import = run(&[
+        "import",
+        "ror",
+        "--location",
+        loc,
+        "--log-format",
+        "json",
+        dump.to_str().unwrap(),
+    ]);
+    let log = String::from_utf8_lossy(&import.stderr);
+    assert!(import.status.success(), "{log}");
+    assert!(log.contains("\"changed\":true"), "{log}");
+    // ...and `check` validates every node of the store: ontology, seed data and ROR.
+    let check = run(&["check", "--location", loc]);
+    let out = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(
+        out.contains("the data conforms to the SHACL shapes"),
+        "{out}"
+    );
+    assert!(!out.contains("violation"), "{out}");
 }
