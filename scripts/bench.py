@@ -854,7 +854,7 @@ How Ponte compares with the reference `oxigraph` server of the same oxigraph ver
 What is measured, on the BSBM explore dataset for 1,000 products (374,911 triples,
 `shared/data/bsbm/`):
 
-- **Bulk load**: `ponte load --location DIR FILE` against `oxigraph load --location DIR --file FILE`
+- **Bulk load**: `ponte load --location DIR --skip-validation FILE` against `oxigraph load --location DIR --file FILE`
   into a fresh empty directory, 3 rounds alternating; median triples per second.
 - **Query serving**: both servers run side by side on loopback ports and are measured
   alternately (ABBA) with `wrk` at 4 concurrent connections: a cheap label lookup, and the
@@ -983,7 +983,7 @@ def main(argv: list[str]) -> int:
             die(f"PONTE_BIN is not executable: {pbin}")
         health = os.environ.get("PONTE_HEALTH", "/health") or None
         sides = [Side("ponte", "ponte", str(Path(pbin).resolve()),
-                      os.environ.get("PONTE_LOAD_CMD", "{bin} load --location {location} {file}"),
+                      os.environ.get("PONTE_LOAD_CMD", "{bin} load --location {location} --skip-validation {file}"),
                       os.environ.get("PONTE_SERVE_CMD", "{bin} serve --location {location} --bind {bind}"),
                       os.environ.get("PONTE_ENDPOINT", "/sparql"), health,
                       tool_version([pbin, "--version"])),
