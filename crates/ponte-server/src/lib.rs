@@ -2,6 +2,7 @@
 //! at `/store`, over the store of `ponte-store`, with write authorization, timeouts that stop
 //! evaluation, body and result limits, and problem+json errors.
 
+mod api;
 mod auth;
 mod executor;
 mod federation;
@@ -115,6 +116,9 @@ pub fn app(state: AppState) -> Router {
         .route("/store", any(graph_store::indirect))
         .route("/store/{*path}", any(graph_store::direct))
         .route("/health", get(health))
+        .route("/api/context.jsonld", get(api::context_document))
+        .route("/api/{collection}", get(api::list))
+        .route("/api/{collection}/{id}", get(api::item))
         .fallback(|| async { ApiError::not_found("nothing here; try /sparql or /store") })
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(cors)

@@ -1051,3 +1051,46 @@ async fn writes_that_break_the_shapes_are_422_naming_node_property_and_shape() {
     );
     assert_eq!(count(&router, "GRAPH ?g { ?s ?p ?o }").await, before + 4);
 }
+
+#[tokio::test]
+async fn the_rest_api_serves_collections_and_items_as_json_ld() {
+    let router = router();
+    let (status, content_type, body) = send(&router, get("/api/missions?limit=2")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(content_type, "application/ld+json");
+    let page = json(&body);
+    assert_eq!(page["type"], "Collection");
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    assert!(page["totalItems"].as_u64().unwrap() >= 5, "{body}");
+    assert!(page["next"].as_str().unwrap().contains("cursor="), "{body}");
+
+    let (status, _, body) = send(&router, get("/api/missions/mission-usa-2022")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mission = json(&body);
+    assert_eq!(mission["@id"], "https://w3id.org/ponte/id/mission-usa-2022");
+    assert_eq!(mission["type"], "Mission");
+    assert!(mission["label"]["en"].is_string(), "{body}");
+
+    let (status, content_type, context) = send(&router, get("/api/context.jsonld")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(content_type, "application/ld+json");
+    assert!(json(&context)["@context"]["label"].is_object());
+
+    // Hostile ids and parameters are client errors, never 5xx, and change nothing.
+    let before = count(&router, "GRAPH ?g { ?s ?p ?o }").await;
+    for path in [
+        "/api/actors/%22%3E%20%7D%20%3B%20DROP%20ALL%20%3B%20%7B",
+        "/api/actors/a%20b",
+        "/api/actors/%5Cu0022",
+        "/api/actors/javascript:alert(1)",
+        "/api/actors/http%3A%2F%2Fexample.org%2F%3E%20%7D",
+        "/api/nothing",
+        "/api/actors?kind=%22%3E%7D",
+        "/api/actors?cursor=%E2%82",
+    ] {
+        let (status, content_type, body) = send(&router, get(path)).await;
+        assert!(status.is_client_error(), "{path}: {status} {body}");
+        assert_eq!(content_type, "application/problem+json", "{path}");
+    }
+    assert_eq!(count(&router, "GRAPH ?g { ?s ?p ?o }").await, before);
+}

@@ -5,6 +5,7 @@
 //! dumps and checks the store. Its API is synchronous, like oxigraph's: async callers run it on a
 //! blocking thread.
 
+mod entities;
 mod error;
 mod graph_store;
 mod import;
@@ -20,7 +21,7 @@ pub use graph_store::GraphTarget;
 pub use import::ImportReport;
 pub use load::{LoadReport, Validation};
 pub use oxigraph::io::RdfFormat;
-pub use oxigraph::model::{Term, Triple};
+pub use oxigraph::model::{Literal, NamedNode, NamedNodeRef, Term, TermRef, Triple};
 pub use oxigraph::sparql::CancellationToken;
 pub use oxigraph::sparql::results::QueryResultsFormat;
 pub use ponte_shacl::Violation;

@@ -1,0 +1,436 @@
+//! The REST API under `/api/`: collections of the ecosystem's entities and the entities
+//! themselves, as JSON-LD compacted with the published context (`/api/context.jsonld`).
+
+mod jsonld;
+
+use crate::problem::ApiError;
+use crate::{AppState, http_util};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use ponte_store::{NamedNode, PonteStore, Term};
+use serde_json::{Map, Value, json};
+use std::collections::HashSet;
+
+pub use jsonld::CONTEXT;
+
+const PONTE: &str = "https://w3id.org/ponte/ontology#";
+const SKOS_CONCEPT: &str = "http://www.w3.org/2004/02/skos/core#Concept";
+const JSON_LD: &str = "application/ld+json";
+
+/// Entities listed per page when the client does not say.
+const DEFAULT_LIMIT: usize = 20;
+/// The most entities one page lists.
+pub const MAX_LIMIT: usize = 100;
+
+/// A collection of the API: its path segment and the classes whose instances it lists.
+struct Collection {
+    name: &'static str,
+    classes: &'static [&'static str],
+}
+
+const COLLECTIONS: &[Collection] = &[
+    Collection {
+        name: "actors",
+        classes: &["Actor"],
+    },
+    Collection {
+        name: "missions",
+        classes: &["Mission", "MissionStage"],
+    },
+    Collection {
+        name: "programmes",
+        classes: &["Programme", "FundingProgramme", "Initiative", "Strategy"],
+    },
+    Collection {
+        name: "calls",
+        classes: &["Call"],
+    },
+    Collection {
+        name: "events",
+        classes: &["Event"],
+    },
+    Collection {
+        name: "projects",
+        classes: &["Project"],
+    },
+    Collection {
+        name: "topics",
+        classes: &[SKOS_CONCEPT],
+    },
+    Collection {
+        name: "places",
+        classes: &["Place"],
+    },
+];
+
+impl Collection {
+    fn named(name: &str) -> Result<&'static Collection, ApiError> {
+        COLLECTIONS.iter().find(|c| c.name == name).ok_or_else(|| {
+            ApiError::not_found(format!(
+                "no collection /api/{name}; the collections are: {}",
+                COLLECTIONS
+                    .iter()
+                    .map(|c| c.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
+    }
+
+    /// The collection's classes and all their subclasses.
+    fn classes(&self, store: &PonteStore) -> Result<HashSet<NamedNode>, ApiError> {
+        let mut all = HashSet::new();
+        for class in self.classes {
+            let iri = if class.contains(':') {
+                (*class).to_owned()
+            } else {
+                format!("{PONTE}{class}")
+            };
+            all.extend(store.subclasses(NamedNode::new_unchecked(iri).as_ref())?);
+        }
+        Ok(all)
+    }
+}
+
+/// `GET /api/context.jsonld`: the context every API document refers to.
+pub async fn context_document() -> Response {
+    let mut response = CONTEXT.into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_LD));
+    response
+}
+
+/// `GET /api/{collection}`: one page of the collection, sorted by name, with its total and the
+/// link to the next page. Parameters: `kind` (a class of the context, such as `University`),
+/// `limit` (1 to [`MAX_LIMIT`]), `cursor` (from `next`).
+pub async fn list(
+    State(state): State<AppState>,
+    Path(collection): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let collection = Collection::named(&collection)?;
+    let params = ListParams::parse(query.as_deref().unwrap_or(""))?;
+    let origin = http_util::origin(&headers, &state.config);
+    let store = state.store.clone();
+    let page = state
+        .executor
+        .run(move |_token| page(&store, collection, &params))
+        .await?;
+    let base = format!("{origin}/api/{}", collection.name);
+    let mut document = Map::new();
+    document.insert("@id".into(), json!(page.self_url(&base)));
+    document.insert("type".into(), json!("Collection"));
+    document.insert("totalItems".into(), json!(page.total));
+    document.insert("items".into(), Value::Array(page.items));
+    if let Some(next) = page.next {
+        document.insert("next".into(), json!(next.url(&base)));
+    }
+    Ok(json_ld(&origin, document))
+}
+
+/// `GET /api/{collection}/{id}`: one entity with everything the store says about it; linked
+/// entities carry their names. `id` is the part after `https://w3id.org/ponte/id/` (or
+/// `…/topic/` for topics), a compact IRI such as `ror:05apxxy63`, or a whole IRI.
+pub async fn item(
+    State(state): State<AppState>,
+    Path((collection, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let collection = Collection::named(&collection)?;
+    let iri = entity_iri(collection, &id)?;
+    let origin = http_util::origin(&headers, &state.config);
+    let store = state.store.clone();
+    let node = state
+        .executor
+        .run(move |_token| entity(&store, collection, &iri))
+        .await?;
+    Ok(json_ld(&origin, node))
+}
+
+/// `body` as an `application/ld+json` response, its `@context` first: the published context as
+/// served by this very server.
+fn json_ld(origin: &str, body: Map<String, Value>) -> Response {
+    let mut document = Map::new();
+    document.insert(
+        "@context".into(),
+        json!(format!("{origin}/api/context.jsonld")),
+    );
+    document.extend(body);
+    let mut response = Value::Object(document).to_string().into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_LD));
+    response
+}
+
+/// The IRI an item path names.
+fn entity_iri(collection: &Collection, id: &str) -> Result<NamedNode, ApiError> {
+    let iri = if id.contains("://") {
+        id.to_owned()
+    } else if let Some((prefix, local)) = id.split_once(':') {
+        match prefix {
+            "ror" => format!("https://ror.org/{local}"),
+            "geonames" => format!("https://sws.geonames.org/{local}"),
+            "id" => format!("https://w3id.org/ponte/id/{local}"),
+            "topic" => format!("https://w3id.org/ponte/topic/{local}"),
+            _ => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown prefix {prefix:?} in the id {id:?}; use ror:, geonames:, id:, topic: or a whole IRI"
+                ))
+                .with("parameter", "id"));
+            }
+        }
+    } else if collection.name == "topics" {
+        format!("https://w3id.org/ponte/topic/{id}")
+    } else {
+        format!("https://w3id.org/ponte/id/{id}")
+    };
+    NamedNode::new(&iri).map_err(|e| {
+        ApiError::bad_request(format!("{id:?} does not make a valid IRI: {e}"))
+            .with("parameter", "id")
+    })
+}
+
+/// The entity as a node object, or 404 when it is not an instance of the collection.
+fn entity(
+    store: &PonteStore,
+    collection: &Collection,
+    iri: &NamedNode,
+) -> Result<Map<String, Value>, ApiError> {
+    let triples = store.description(iri.as_ref())?;
+    let classes = collection.classes(store)?;
+    let is_member = triples.iter().any(|t| {
+        t.predicate.as_str() == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+            && matches!(&t.object, Term::NamedNode(class) if classes.contains(class))
+    });
+    if !is_member {
+        return Err(ApiError::not_found(format!(
+            "no entity <{iri}> in /api/{}",
+            collection.name
+        )));
+    }
+    let mut labels = jsonld::Labels::new();
+    for triple in &triples {
+        if matches!(triple.object, Term::NamedNode(_)) && !labels.contains_key(&triple.object) {
+            if let Some(names) = store.labels(triple.object.as_ref())? {
+                labels.insert(triple.object.clone(), names);
+            }
+        }
+    }
+    Ok(jsonld::node_object(iri.as_str(), &triples, &labels))
+}
+
+/// The parameters of a collection request.
+struct ListParams {
+    kind: Option<String>,
+    limit: usize,
+    cursor: Option<String>,
+}
+
+impl ListParams {
+    fn parse(query: &str) -> Result<Self, ApiError> {
+        let mut params = Self {
+            kind: None,
+            limit: DEFAULT_LIMIT,
+            cursor: None,
+        };
+        for (key, value) in http_util::parse_params(query.as_bytes()) {
+            match key.as_str() {
+                "kind" => params.kind = Some(value),
+                "limit" => {
+                    params.limit = value
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|n| *n >= 1)
+                        .ok_or_else(|| {
+                            ApiError::bad_request(format!(
+                                "limit must be a whole number from 1 to {MAX_LIMIT}, not {value:?}"
+                            ))
+                            .with("parameter", "limit")
+                        })?
+                        .min(MAX_LIMIT);
+                }
+                "cursor" => params.cursor = Some(decode_cursor(&value)?),
+                other => {
+                    return Err(ApiError::bad_request(format!(
+                        "unknown parameter {other:?}; collections take kind, limit and cursor"
+                    ))
+                    .with("parameter", other));
+                }
+            }
+        }
+        Ok(params)
+    }
+}
+
+/// One page of a collection.
+struct Page {
+    items: Vec<Value>,
+    total: usize,
+    kind: Option<String>,
+    limit: usize,
+    cursor: Option<String>,
+    next: Option<NextPage>,
+}
+
+/// Where the next page starts.
+struct NextPage {
+    kind: Option<String>,
+    limit: usize,
+    after: String,
+}
+
+impl NextPage {
+    fn url(&self, base: &str) -> String {
+        page_url(
+            base,
+            self.kind.as_deref(),
+            self.limit,
+            Some(&encode_cursor(&self.after)),
+        )
+    }
+}
+
+impl Page {
+    fn self_url(&self, base: &str) -> String {
+        page_url(
+            base,
+            self.kind.as_deref(),
+            self.limit,
+            self.cursor.as_deref().map(encode_cursor).as_deref(),
+        )
+    }
+}
+
+fn page_url(base: &str, kind: Option<&str>, limit: usize, cursor: Option<&str>) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    if let Some(kind) = kind {
+        query.append_pair("kind", kind);
+    }
+    query.append_pair("limit", &limit.to_string());
+    if let Some(cursor) = cursor {
+        query.append_pair("cursor", cursor);
+    }
+    format!("{base}?{}", query.finish())
+}
+
+/// The sort key of an entity: its display name, then its IRI (names repeat).
+fn sort_key(name: &str, iri: &str) -> String {
+    format!("{}\u{0}{iri}", name.to_lowercase())
+}
+
+/// Keyset paging: a cursor is the sort key of the last entity shown, hex-encoded so it is
+/// opaque and URL-safe; entities inserted meanwhile never shift a page.
+fn encode_cursor(key: &str) -> String {
+    key.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
+    let invalid = || {
+        ApiError::bad_request("cursor is not one this server gave; start again without it")
+            .with("parameter", "cursor")
+    };
+    if !cursor.len().is_multiple_of(2) || !cursor.is_ascii() {
+        return Err(invalid());
+    }
+    let bytes = (0..cursor.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&cursor[i..i + 2], 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .map_err(|_| invalid())?;
+    String::from_utf8(bytes).map_err(|_| invalid())
+}
+
+fn page(
+    store: &PonteStore,
+    collection: &Collection,
+    params: &ListParams,
+) -> Result<Page, ApiError> {
+    let mut classes = collection.classes(store)?;
+    if let Some(kind) = &params.kind {
+        let class = kind_iri(kind).filter(|class| classes.contains(class));
+        let Some(class) = class else {
+            return Err(ApiError::bad_request(format!(
+                "kind {kind:?} is not a kind of /api/{}",
+                collection.name
+            ))
+            .with("parameter", "kind"));
+        };
+        classes = store.subclasses(class.as_ref())?;
+    }
+    let mut entries = Vec::new();
+    for instance in store.instances(&classes)? {
+        let names = store.labels(Term::from(instance.clone()).as_ref())?;
+        let name = names
+            .as_ref()
+            .and_then(|(_, names)| {
+                names
+                    .iter()
+                    .find(|l| l.language() == Some("en"))
+                    .or_else(|| names.first())
+            })
+            .map_or_else(|| instance.as_str().to_owned(), |l| l.value().to_owned());
+        entries.push((sort_key(&name, instance.as_str()), instance, names));
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let total = entries.len();
+    let start = match &params.cursor {
+        Some(after) => entries.partition_point(|(key, ..)| key <= after),
+        None => 0,
+    };
+    let end = (start + params.limit).min(total);
+    let next = (end < total).then(|| NextPage {
+        kind: params.kind.clone(),
+        limit: params.limit,
+        after: entries[end - 1].0.clone(),
+    });
+    let types = |iri: &NamedNode| -> Result<Vec<ponte_store::Triple>, ApiError> {
+        Ok(store
+            .description(iri.as_ref())?
+            .into_iter()
+            .filter(|t| t.predicate.as_str() == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+            .collect())
+    };
+    let mut items = Vec::new();
+    for (_, iri, names) in &entries[start..end] {
+        let mut triples = types(iri)?;
+        if let Some((naming, names)) = names {
+            triples.extend(
+                names.iter().map(|name| {
+                    ponte_store::Triple::new(iri.clone(), naming.clone(), name.clone())
+                }),
+            );
+        }
+        items.push(Value::Object(jsonld::node_object(
+            iri.as_str(),
+            &triples,
+            &jsonld::Labels::new(),
+        )));
+    }
+    Ok(Page {
+        items,
+        total,
+        kind: params.kind.clone(),
+        limit: params.limit,
+        cursor: params.cursor.clone(),
+        next,
+    })
+}
+
+/// The class a `kind` parameter names: a term of the context (`University`), a compact IRI
+/// (`ponte:University`) or a whole IRI.
+fn kind_iri(kind: &str) -> Option<NamedNode> {
+    let iri = if kind.contains("://") {
+        kind.to_owned()
+    } else if let Some(local) = kind.strip_prefix("ponte:") {
+        format!("{PONTE}{local}")
+    } else if let Some(local) = kind.strip_prefix("skos:") {
+        format!("http://www.w3.org/2004/02/skos/core#{local}")
+    } else {
+        format!("{PONTE}{kind}")
+    };
+    NamedNode::new(iri).ok()
+}

@@ -1,0 +1,105 @@
+"""The REST API's JSON-LD, read by an independent JSON-LD processor (pyld) against the binary.
+
+For every entity of every collection, pyld turns `GET /api/{collection}/{id}` into RDF, which
+must be isomorphic to what the store says of the entity (a SPARQL CONSTRUCT of its triples and
+of the names of the entities it links to): mismatches 0.
+"""
+
+from __future__ import annotations
+
+import requests
+from pyld import jsonld
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+COLLECTIONS = ["actors", "missions", "programmes", "calls", "events", "projects", "topics", "places"]
+
+# What GET /api/…/{id} carries: the entity's triples, and for each IRI it links to (other than
+# its classes) that IRI's rdfs:label, or its skos:prefLabel when it has no rdfs:label.
+DESCRIPTION = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+CONSTRUCT {{ <{iri}> ?p ?o . ?o ?naming ?name }}
+WHERE {{
+  {{ <{iri}> ?p ?o }}
+  UNION
+  {{ <{iri}> ?p ?o FILTER(?p != rdf:type && isIRI(?o))
+     {{ ?o rdfs:label ?name BIND(rdfs:label AS ?naming) }}
+     UNION
+     {{ ?o skos:prefLabel ?name BIND(skos:prefLabel AS ?naming) FILTER NOT EXISTS {{ ?o rdfs:label ?any }} }} }}
+}}
+"""
+
+
+def every_item(ponte, collection: str) -> list[str]:
+    """The @id of every entity of a collection, following the `next` links."""
+    ids, url = [], f"{ponte.base_url}/api/{collection}?limit=100"
+    while url:
+        page = requests.get(url, timeout=30)
+        assert page.status_code == 200, page.text
+        assert page.headers["Content-Type"] == "application/ld+json"
+        document = page.json()
+        ids += [item["@id"] for item in document["items"]]
+        url = document.get("next")
+        assert len(ids) <= document["totalItems"]
+    assert len(ids) == document["totalItems"]
+    return ids
+
+
+def to_graph(nquads: str) -> Graph:
+    return Graph().parse(data=nquads, format="nt")
+
+
+def test_every_entity_reads_back_as_the_store_describes_it(ponte):
+    checked, mismatches = 0, []
+    for collection in COLLECTIONS:
+        ids = every_item(ponte, collection)
+        assert ids, f"/api/{collection} is empty on the seed data"
+        for iri in ids:
+            url = f"{ponte.base_url}/api/{collection}/{requests.utils.quote(iri, safe='')}"
+            response = requests.get(url, timeout=30)
+            assert response.status_code == 200, f"{url}: {response.text}"
+            assert response.headers["Content-Type"] == "application/ld+json"
+            document = response.json()
+            assert document["@id"] == iri
+            assert document["@context"] == f"{ponte.base_url}/api/context.jsonld"
+            # pyld fetches the published context from the server itself.
+            from_api = to_graph(jsonld.to_rdf(document, {"format": "application/n-quads"}))
+            expected = requests.get(
+                ponte.sparql_url,
+                params={"query": DESCRIPTION.format(iri=iri)},
+                headers={"Accept": "application/n-triples"},
+                timeout=30,
+            )
+            assert expected.status_code == 200, expected.text
+            from_store = to_graph(expected.text)
+            if not isomorphic(from_api, from_store):
+                missing = sorted(str(t) for t in set(from_store) - set(from_api))[:5]
+                extra = sorted(str(t) for t in set(from_api) - set(from_store))[:5]
+                mismatches.append(f"{iri}: missing {missing}, extra {extra}")
+            checked += 1
+    assert checked >= 200, checked
+    assert not mismatches, f"{len(mismatches)} of {checked} differ:\n" + "\n".join(mismatches[:20])
+
+
+def test_collections_page_with_a_cursor_and_refuse_bad_parameters(ponte):
+    first = requests.get(f"{ponte.base_url}/api/actors?limit=5", timeout=30).json()
+    assert len(first["items"]) == 5 and first["totalItems"] > 100
+    second = requests.get(first["next"], timeout=30).json()
+    assert {i["@id"] for i in first["items"]}.isdisjoint(i["@id"] for i in second["items"])
+    universities = requests.get(f"{ponte.base_url}/api/actors?kind=University&limit=100", timeout=30).json()
+    assert universities["items"] and all(
+        "University" in (i["type"] if isinstance(i["type"], list) else [i["type"]]) for i in universities["items"]
+    )
+    for query, parameter in [("limit=0", "limit"), ("limit=x", "limit"), ("kind=Mission", "kind"),
+                             ("cursor=zz", "cursor"), ("colour=red", "colour")]:
+        response = requests.get(f"{ponte.base_url}/api/actors?{query}", timeout=30)
+        assert response.status_code == 400, query
+        assert response.headers["Content-Type"] == "application/problem+json"
+        assert response.json()["parameter"] == parameter
+    missing = requests.get(f"{ponte.base_url}/api/actors/no-such-actor", timeout=30)
+    assert missing.status_code == 404 and missing.headers["Content-Type"] == "application/problem+json"
+    # A mission is not an actor.
+    assert requests.get(f"{ponte.base_url}/api/actors/mission-usa-2022", timeout=30).status_code == 404
+    assert requests.get(f"{ponte.base_url}/api/missions/mission-usa-2022", timeout=30).status_code == 200
