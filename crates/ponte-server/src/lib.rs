@@ -84,6 +84,8 @@ pub struct AppState {
     pub executor: Executor,
     /// Limits and policies.
     pub config: Arc<ServerConfig>,
+    /// The full-text index behind the API's `q=`.
+    search: Arc<api::SearchService>,
 }
 
 impl AppState {
@@ -93,6 +95,7 @@ impl AppState {
             store,
             executor: Executor::new(config.max_concurrent_queries, config.query_timeout),
             config: Arc::new(config),
+            search: Arc::default(),
         }
     }
 }
@@ -117,6 +120,7 @@ pub fn app(state: AppState) -> Router {
         .route("/store/{*path}", any(graph_store::direct))
         .route("/health", get(health))
         .route("/api/context.jsonld", get(api::context_document))
+        .route("/api/search", get(api::search))
         .route("/api/{collection}", get(api::list))
         .route("/api/{collection}/{id}", get(api::item))
         .fallback(|| async { ApiError::not_found("nothing here; try /sparql or /store") })

@@ -1094,3 +1094,123 @@ async fn the_rest_api_serves_collections_and_items_as_json_ld() {
     }
     assert_eq!(count(&router, "GRAPH ?g { ?s ?p ?o }").await, before);
 }
+
+/// The `@id`s and first `type` of a search page.
+async fn search_hits(router: &Router, uri: &str) -> Vec<(String, String)> {
+    let (status, content_type, body) = send(router, get(uri)).await;
+    assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+    assert_eq!(content_type, "application/ld+json");
+    json(&body)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            let kind = match &item["type"] {
+                Value::Array(kinds) => kinds[0].as_str().unwrap().to_owned(),
+                kind => kind.as_str().unwrap().to_owned(),
+            };
+            let id = item["@id"].as_str().unwrap();
+            (id.trim_start_matches(ID).to_owned(), kind)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn search_finds_what_a_person_expects() {
+    let router = router();
+    let hits = search_hits(&router, "/api/search?q=ospedale&limit=3").await;
+    assert_eq!(
+        hits[0],
+        ("ospedale-di-parma".into(), "Hospital".into()),
+        "{hits:?}"
+    );
+    assert!(
+        hits.iter()
+            .any(|(id, _)| id == "montecatone-rehabilitation-institute"),
+        "{hits:?}"
+    );
+    // No accent typed, Italian and English names alike.
+    let hits = search_hits(&router, "/api/search?q=universita&limit=5").await;
+    assert_eq!(hits[0].0, "university-of-bologna", "{hits:?}");
+    assert!(
+        hits.iter().all(|(_, kind)| kind == "University"),
+        "{hits:?}"
+    );
+    let hits = search_hits(&router, "/api/search?q=KAIST&limit=3").await;
+    assert_eq!(hits[0], ("kaist".into(), "University".into()), "{hits:?}");
+    let hits = search_hits(&router, "/api/search?q=gene%20therapy&limit=4").await;
+    let ids: Vec<&str> = hits.iter().map(|(id, _)| id.as_str()).collect();
+    assert!(
+        ids[..2].contains(&"https://w3id.org/ponte/topic/gene-therapy"),
+        "{ids:?}"
+    );
+    assert!(
+        ids.contains(&"call-pharma-gene-cell-therapy-pennsylvania-2020-21"),
+        "{ids:?}"
+    );
+    // Type-ahead: an unfinished word is a prefix; in a collection, only its members.
+    let hits = search_hits(&router, "/api/actors?q=bolo&limit=20").await;
+    assert!(
+        hits.iter().any(|(id, _)| id == "university-of-bologna"),
+        "{hits:?}"
+    );
+    assert!(
+        !hits.iter().any(|(id, _)| id == "bologna"),
+        "a city is not an actor: {hits:?}"
+    );
+    let hits = search_hits(&router, "/api/actors?q=bolo&kind=University").await;
+    assert_eq!(
+        hits,
+        [("university-of-bologna".to_owned(), "University".to_owned())]
+    );
+
+    // The index follows every write: a new actor is found at once, and gone once deleted.
+    let insert = format!(
+        "{CRAFTED_PREFIXES}INSERT DATA {{ GRAPH <urn:new> {{ id:zebrafish-lab a ponte:ResearchLab ; rdfs:label \"Laboratorio Zebrafish\"@it ; schema:location id:bologna . }} }}"
+    );
+    let (status, _, body) = send(
+        &router,
+        post("/sparql", "application/sparql-update", insert, Some(TOKEN)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let hits = search_hits(&router, "/api/search?q=zebraf").await;
+    assert_eq!(
+        hits,
+        [("zebrafish-lab".to_owned(), "ResearchLab".to_owned())]
+    );
+    let (status, _, body) = send(
+        &router,
+        write(
+            "DELETE",
+            "/store?graph=urn:new",
+            "text/plain",
+            "",
+            Some(TOKEN),
+        ),
+    )
+    .await;
+    assert!(status.is_success(), "{body}");
+    assert!(
+        search_hits(&router, "/api/search?q=zebraf")
+            .await
+            .is_empty()
+    );
+
+    // Bad queries are 400 problems naming q; injection text is only text.
+    for uri in [
+        "/api/search",
+        "/api/search?q=%20%22%7D%3B%7B",
+        "/api/search?q=a&kind=University",
+    ] {
+        let (status, content_type, body) = send(&router, get(uri)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert_eq!(content_type, "application/problem+json");
+    }
+    let (status, _, _) = send(
+        &router,
+        get("/api/search?q=%22%20%7D%20%3B%20DROP%20ALL%20%3B%20%7B"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+}

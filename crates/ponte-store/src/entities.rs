@@ -13,6 +13,30 @@ use std::collections::{BTreeSet, HashSet};
 const SKOS_PREF_LABEL: NamedNodeRef<'_> =
     NamedNodeRef::new_unchecked("http://www.w3.org/2004/02/skos/core#prefLabel");
 
+/// Properties that name an entity, searched first.
+const NAME_PROPERTIES: [&str; 4] = [
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://www.w3.org/2004/02/skos/core#altLabel",
+    "http://xmlns.com/foaf/0.1/name",
+];
+
+/// Properties that describe an entity in prose, searched with less weight.
+const TEXT_PROPERTIES: [&str; 3] = [
+    "http://purl.org/dc/terms/description",
+    "http://www.w3.org/2000/01/rdf-schema#comment",
+    "http://www.w3.org/2004/02/skos/core#definition",
+];
+
+/// What the search index holds of one entity.
+#[derive(Debug, Clone, Default)]
+pub struct SearchableText {
+    /// Its names, in any language.
+    pub names: Vec<String>,
+    /// Its descriptions.
+    pub texts: Vec<String>,
+}
+
 /// The meta graph describes loaded graphs, not entities: it is left out of descriptions.
 const META_GRAPH: NamedNodeRef<'_> =
     NamedNodeRef::new_unchecked("https://w3id.org/ponte/graph/meta");
@@ -108,6 +132,47 @@ impl PonteStore {
         Ok(None)
     }
 }
+
+impl PonteStore {
+    /// The names and descriptions of every entity that has a name, by IRI; the ontology's own
+    /// classes and properties are left out (they name kinds, not ecosystem entities).
+    pub fn searchable_texts(
+        &self,
+    ) -> Result<std::collections::BTreeMap<NamedNode, SearchableText>, StoreError> {
+        let mut texts: std::collections::BTreeMap<NamedNode, SearchableText> = Default::default();
+        for (properties, is_name) in [(&NAME_PROPERTIES[..], true), (&TEXT_PROPERTIES[..], false)] {
+            for property in properties {
+                let property = NamedNodeRef::new_unchecked(property);
+                for quad in self
+                    .store
+                    .quads_for_pattern(None, Some(property), None, None)
+                {
+                    let quad = quad?;
+                    let (NamedOrBlankNode::NamedNode(subject), Term::Literal(text)) =
+                        (quad.subject, quad.object)
+                    else {
+                        continue;
+                    };
+                    if is_meta(&subject) || subject.as_str().starts_with(ONTOLOGY) {
+                        continue;
+                    }
+                    let entry = texts.entry(subject).or_default();
+                    let list = if is_name {
+                        &mut entry.names
+                    } else {
+                        &mut entry.texts
+                    };
+                    list.push(text.value().to_owned());
+                }
+            }
+        }
+        texts.retain(|_, t| !t.names.is_empty());
+        Ok(texts)
+    }
+}
+
+/// The ontology's namespace: its terms are not searchable entities.
+const ONTOLOGY: &str = "https://w3id.org/ponte/ontology#";
 
 fn is_meta(node: &NamedNode) -> bool {
     node.as_str().starts_with("https://w3id.org/ponte/graph/")

@@ -131,6 +131,7 @@ impl PonteStore {
         self.validate_transaction(&transaction, &Scope::graph(graph_name))?;
         ensure_alive(token)?;
         transaction.commit()?;
+        self.wrote();
         Ok(created)
     }
 
@@ -160,6 +161,7 @@ impl PonteStore {
         self.validate_transaction(&transaction, &Scope::graph(graph_name))?;
         ensure_alive(token)?;
         transaction.commit()?;
+        self.wrote();
         Ok(existed)
     }
 }

@@ -60,6 +60,7 @@ impl PonteStore {
         }
         self.validate_transaction(&transaction, &Scope::graph(graph))?;
         transaction.commit()?;
+        self.wrote();
         Ok(ImportReport {
             triples: count,
             changed: true,

@@ -6,6 +6,7 @@
 //! blocking thread.
 
 mod entities;
+pub use entities::SearchableText;
 mod error;
 mod graph_store;
 mod import;
@@ -29,6 +30,7 @@ pub use seed::{SEED_FILES, SeedFile, SeedReport};
 
 use oxigraph::store::Store;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// A handle on the ecosystem graph; cheap to clone (clones share the same store).
@@ -39,6 +41,8 @@ pub struct PonteStore {
     /// Serializes writers: oxigraph transactions are repeatable-read, so two concurrent
     /// read-modify-write updates could otherwise both commit on stale reads.
     write_lock: Arc<Mutex<()>>,
+    /// Counts committed writes, so derived views (the search index) know when to refresh.
+    generation: Arc<AtomicU64>,
 }
 
 /// What `ponte check` found.
@@ -75,7 +79,19 @@ impl PonteStore {
             store,
             read_only,
             write_lock: Arc::new(Mutex::new(())),
+            generation: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// How many writes this handle's store has committed since it was opened: a view built at
+    /// generation N is current while this still returns N.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Records a committed write.
+    fn wrote(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Whether writes are refused.

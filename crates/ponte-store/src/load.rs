@@ -91,6 +91,7 @@ impl PonteStore {
             loader.load_quads(description(graph, &source, &now))?;
         }
         loader.commit()?;
+        self.wrote();
         Ok(LoadReport {
             files: files.len(),
             bytes,

@@ -113,6 +113,7 @@ impl PonteStore {
         // Seed files are data like any other: they must conform to the shapes.
         self.validate_transaction(&transaction, &Scope::Graphs(written))?;
         transaction.commit()?;
+        self.wrote();
         Ok(report)
     }
 }

@@ -2,6 +2,7 @@
 //! themselves, as JSON-LD compacted with the published context (`/api/context.jsonld`).
 
 mod jsonld;
+mod search;
 
 use crate::problem::ApiError;
 use crate::{AppState, http_util};
@@ -10,13 +11,16 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use ponte_store::{NamedNode, PonteStore, Term};
 use serde_json::{Map, Value, json};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 pub use jsonld::CONTEXT;
+pub use search::SearchService;
 
 const PONTE: &str = "https://w3id.org/ponte/ontology#";
 const SKOS_CONCEPT: &str = "http://www.w3.org/2004/02/skos/core#Concept";
 const JSON_LD: &str = "application/ld+json";
+const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
 
 /// Entities listed per page when the client does not say.
 const DEFAULT_LIMIT: usize = 20;
@@ -102,9 +106,10 @@ pub async fn context_document() -> Response {
     response
 }
 
-/// `GET /api/{collection}`: one page of the collection, sorted by name, with its total and the
-/// link to the next page. Parameters: `kind` (a class of the context, such as `University`),
-/// `limit` (1 to [`MAX_LIMIT`]), `cursor` (from `next`).
+/// `GET /api/{collection}`: one page of the collection, sorted by name (by relevance with `q`),
+/// with its total and the link to the next page. Parameters: `q` (words to search for in names
+/// and descriptions), `kind` (a class of the context, such as `University`), `limit` (1 to
+/// [`MAX_LIMIT`]), `cursor` (from `next`).
 pub async fn list(
     State(state): State<AppState>,
     Path(collection): Path<String>,
@@ -115,20 +120,55 @@ pub async fn list(
     let params = ListParams::parse(query.as_deref().unwrap_or(""))?;
     let origin = http_util::origin(&headers, &state.config);
     let store = state.store.clone();
+    let search = Arc::clone(&state.search);
     let page = state
         .executor
-        .run(move |_token| page(&store, collection, &params))
+        .run(move |_token| page(&store, &search, Some(collection), &params))
         .await?;
     let base = format!("{origin}/api/{}", collection.name);
+    Ok(collection_document(&origin, &base, page))
+}
+
+/// `GET /api/search?q=…`: entities of every kind, best match first, each with its `score`.
+pub async fn search(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let params = ListParams::parse(query.as_deref().unwrap_or(""))?;
+    if params.q.is_none() {
+        return Err(
+            ApiError::bad_request("search needs q, the words to look for").with("parameter", "q"),
+        );
+    }
+    if params.kind.is_some() {
+        return Err(ApiError::bad_request(
+            "kind narrows a collection: use /api/{collection}?q=…&kind=…",
+        )
+        .with("parameter", "kind"));
+    }
+    let origin = http_util::origin(&headers, &state.config);
+    let store = state.store.clone();
+    let search = Arc::clone(&state.search);
+    let page = state
+        .executor
+        .run(move |_token| page(&store, &search, None, &params))
+        .await?;
+    let base = format!("{origin}/api/search");
+    Ok(collection_document(&origin, &base, page))
+}
+
+/// A page as a hydra `Collection` document.
+fn collection_document(origin: &str, base: &str, page: Page) -> Response {
     let mut document = Map::new();
-    document.insert("@id".into(), json!(page.self_url(&base)));
+    document.insert("@id".into(), json!(page.self_url(base)));
     document.insert("type".into(), json!("Collection"));
     document.insert("totalItems".into(), json!(page.total));
-    document.insert("items".into(), Value::Array(page.items));
-    if let Some(next) = page.next {
-        document.insert("next".into(), json!(next.url(&base)));
+    if let Some(next) = page.next_url(base) {
+        document.insert("next".into(), json!(next));
     }
-    Ok(json_ld(&origin, document))
+    document.insert("items".into(), Value::Array(page.items));
+    json_ld(origin, document)
 }
 
 /// `GET /api/{collection}/{id}`: one entity with everything the store says about it; linked
@@ -214,17 +254,20 @@ fn entity(
     }
     let mut labels = jsonld::Labels::new();
     for triple in &triples {
-        if matches!(triple.object, Term::NamedNode(_)) && !labels.contains_key(&triple.object) {
-            if let Some(names) = store.labels(triple.object.as_ref())? {
-                labels.insert(triple.object.clone(), names);
-            }
+        if matches!(triple.object, Term::NamedNode(_))
+            && !labels.contains_key(&triple.object)
+            && let Some(names) = store.labels(triple.object.as_ref())?
+        {
+            labels.insert(triple.object.clone(), names);
         }
     }
     Ok(jsonld::node_object(iri.as_str(), &triples, &labels))
 }
 
 /// The parameters of a collection request.
+#[derive(Clone)]
 struct ListParams {
+    q: Option<String>,
     kind: Option<String>,
     limit: usize,
     cursor: Option<String>,
@@ -233,12 +276,14 @@ struct ListParams {
 impl ListParams {
     fn parse(query: &str) -> Result<Self, ApiError> {
         let mut params = Self {
+            q: None,
             kind: None,
             limit: DEFAULT_LIMIT,
             cursor: None,
         };
         for (key, value) in http_util::parse_params(query.as_bytes()) {
             match key.as_str() {
+                "q" => params.q = Some(value),
                 "kind" => params.kind = Some(value),
                 "limit" => {
                     params.limit = value
@@ -256,7 +301,7 @@ impl ListParams {
                 "cursor" => params.cursor = Some(decode_cursor(&value)?),
                 other => {
                     return Err(ApiError::bad_request(format!(
-                        "unknown parameter {other:?}; collections take kind, limit and cursor"
+                        "unknown parameter {other:?}; collections take q, kind, limit and cursor"
                     ))
                     .with("parameter", other));
                 }
@@ -270,49 +315,35 @@ impl ListParams {
 struct Page {
     items: Vec<Value>,
     total: usize,
-    kind: Option<String>,
-    limit: usize,
-    cursor: Option<String>,
-    next: Option<NextPage>,
-}
-
-/// Where the next page starts.
-struct NextPage {
-    kind: Option<String>,
-    limit: usize,
-    after: String,
-}
-
-impl NextPage {
-    fn url(&self, base: &str) -> String {
-        page_url(
-            base,
-            self.kind.as_deref(),
-            self.limit,
-            Some(&encode_cursor(&self.after)),
-        )
-    }
+    params: ListParams,
+    /// Where the next page starts (the last key shown), when there is one.
+    next: Option<String>,
 }
 
 impl Page {
     fn self_url(&self, base: &str) -> String {
-        page_url(
-            base,
-            self.kind.as_deref(),
-            self.limit,
-            self.cursor.as_deref().map(encode_cursor).as_deref(),
-        )
+        page_url(base, &self.params, self.params.cursor.as_deref())
+    }
+
+    fn next_url(&self, base: &str) -> Option<String> {
+        self.next
+            .as_deref()
+            .map(|after| page_url(base, &self.params, Some(after)))
     }
 }
 
-fn page_url(base: &str, kind: Option<&str>, limit: usize, cursor: Option<&str>) -> String {
+/// The URL of a page: the request's parameters, with `cursor` (decoded) in place.
+fn page_url(base: &str, params: &ListParams, cursor: Option<&str>) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
-    if let Some(kind) = kind {
+    if let Some(q) = &params.q {
+        query.append_pair("q", q);
+    }
+    if let Some(kind) = &params.kind {
         query.append_pair("kind", kind);
     }
-    query.append_pair("limit", &limit.to_string());
+    query.append_pair("limit", &params.limit.to_string());
     if let Some(cursor) = cursor {
-        query.append_pair("cursor", cursor);
+        query.append_pair("cursor", &encode_cursor(cursor));
     }
     format!("{base}?{}", query.finish())
 }
@@ -344,15 +375,101 @@ fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
     String::from_utf8(bytes).map_err(|_| invalid())
 }
 
+/// The most search hits a `q=` request considers before narrowing to a collection.
+const MAX_HITS: usize = 10_000;
+
+/// A listed entity: its sort key (a name, or a rank with `q`), IRI and names.
+type Listed = (
+    String,
+    NamedNode,
+    Option<(NamedNode, Vec<ponte_store::Literal>)>,
+);
+
 fn page(
+    store: &PonteStore,
+    search: &SearchService,
+    collection: Option<&Collection>,
+    params: &ListParams,
+) -> Result<Page, ApiError> {
+    let members = match collection {
+        Some(collection) => Some(members(store, collection, params)?),
+        None => None,
+    };
+    let mut scores = HashMap::new();
+    let mut entries: Vec<Listed> = Vec::new();
+    match &params.q {
+        Some(q) => {
+            for hit in search.search(store, q, MAX_HITS)? {
+                let iri = NamedNode::new_unchecked(hit.iri);
+                if members.as_ref().is_none_or(|m| m.contains(&iri)) {
+                    let names = store.labels(Term::from(iri.clone()).as_ref())?;
+                    scores.insert(iri.clone(), hit.score);
+                    // Zero-padded ranks sort like the ranks: the cursor works the same way.
+                    entries.push((format!("{:010}", entries.len()), iri, names));
+                }
+            }
+        }
+        None => {
+            for instance in members.unwrap_or_default() {
+                let names = store.labels(Term::from(instance.clone()).as_ref())?;
+                let name = names
+                    .as_ref()
+                    .and_then(|(_, names)| {
+                        names
+                            .iter()
+                            .find(|l| l.language() == Some("en"))
+                            .or_else(|| names.first())
+                    })
+                    .map_or_else(|| instance.as_str().to_owned(), |l| l.value().to_owned());
+                entries.push((sort_key(&name, instance.as_str()), instance, names));
+            }
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+    }
+    let total = entries.len();
+    let start = match &params.cursor {
+        Some(after) => entries.partition_point(|(key, ..)| key <= after),
+        None => 0,
+    };
+    let end = (start + params.limit).min(total);
+    let next = (end < total).then(|| entries[end - 1].0.clone());
+    let mut items = Vec::new();
+    for (_, iri, names) in &entries[start..end] {
+        let mut triples: Vec<ponte_store::Triple> = store
+            .description(iri.as_ref())?
+            .into_iter()
+            .filter(|t| t.predicate.as_str() == RDF_TYPE)
+            .collect();
+        if let Some((naming, names)) = names {
+            triples.extend(
+                names.iter().map(|name| {
+                    ponte_store::Triple::new(iri.clone(), naming.clone(), name.clone())
+                }),
+            );
+        }
+        let mut item = jsonld::node_object(iri.as_str(), &triples, &jsonld::Labels::new());
+        if let Some(score) = scores.get(iri) {
+            item.insert("score".into(), json!(score));
+        }
+        items.push(Value::Object(item));
+    }
+    Ok(Page {
+        items,
+        total,
+        params: params.clone(),
+        next,
+    })
+}
+
+/// The instances of the collection, narrowed to `kind` when given.
+fn members(
     store: &PonteStore,
     collection: &Collection,
     params: &ListParams,
-) -> Result<Page, ApiError> {
+) -> Result<BTreeSet<NamedNode>, ApiError> {
     let mut classes = collection.classes(store)?;
     if let Some(kind) = &params.kind {
-        let class = kind_iri(kind).filter(|class| classes.contains(class));
-        let Some(class) = class else {
+        let Some(class) = kind_iri(kind).filter(|class| classes.contains(class)) else {
             return Err(ApiError::bad_request(format!(
                 "kind {kind:?} is not a kind of /api/{}",
                 collection.name
@@ -361,63 +478,7 @@ fn page(
         };
         classes = store.subclasses(class.as_ref())?;
     }
-    let mut entries = Vec::new();
-    for instance in store.instances(&classes)? {
-        let names = store.labels(Term::from(instance.clone()).as_ref())?;
-        let name = names
-            .as_ref()
-            .and_then(|(_, names)| {
-                names
-                    .iter()
-                    .find(|l| l.language() == Some("en"))
-                    .or_else(|| names.first())
-            })
-            .map_or_else(|| instance.as_str().to_owned(), |l| l.value().to_owned());
-        entries.push((sort_key(&name, instance.as_str()), instance, names));
-    }
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    let total = entries.len();
-    let start = match &params.cursor {
-        Some(after) => entries.partition_point(|(key, ..)| key <= after),
-        None => 0,
-    };
-    let end = (start + params.limit).min(total);
-    let next = (end < total).then(|| NextPage {
-        kind: params.kind.clone(),
-        limit: params.limit,
-        after: entries[end - 1].0.clone(),
-    });
-    let types = |iri: &NamedNode| -> Result<Vec<ponte_store::Triple>, ApiError> {
-        Ok(store
-            .description(iri.as_ref())?
-            .into_iter()
-            .filter(|t| t.predicate.as_str() == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-            .collect())
-    };
-    let mut items = Vec::new();
-    for (_, iri, names) in &entries[start..end] {
-        let mut triples = types(iri)?;
-        if let Some((naming, names)) = names {
-            triples.extend(
-                names.iter().map(|name| {
-                    ponte_store::Triple::new(iri.clone(), naming.clone(), name.clone())
-                }),
-            );
-        }
-        items.push(Value::Object(jsonld::node_object(
-            iri.as_str(),
-            &triples,
-            &jsonld::Labels::new(),
-        )));
-    }
-    Ok(Page {
-        items,
-        total,
-        kind: params.kind.clone(),
-        limit: params.limit,
-        cursor: params.cursor.clone(),
-        next,
-    })
+    Ok(store.instances(&classes)?)
 }
 
 /// The class a `kind` parameter names: a term of the context (`University`), a compact IRI

@@ -303,6 +303,7 @@ impl PonteStore {
         self.validate_transaction(&transaction, &scope)?;
         ensure_alive(&token)?;
         transaction.commit()?;
+        self.wrote();
         Ok(())
     }
 }
