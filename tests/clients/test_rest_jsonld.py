@@ -2,7 +2,8 @@
 
 For every entity of every collection, pyld turns `GET /api/{collection}/{id}` into RDF, which
 must be isomorphic to what the store says of the entity (a SPARQL CONSTRUCT of its triples and
-of the names of the entities it links to): mismatches 0.
+of the names of the entities it links to): mismatches 0. The Turtle, RDF/XML and N-Triples
+answers, and the entity's own IRI dereferenced on the server, must say the same.
 """
 
 from __future__ import annotations
@@ -78,6 +79,22 @@ def test_every_entity_reads_back_as_the_store_describes_it(ponte):
                 missing = sorted(str(t) for t in set(from_store) - set(from_api))[:5]
                 extra = sorted(str(t) for t in set(from_api) - set(from_store))[:5]
                 mismatches.append(f"{iri}: missing {missing}, extra {extra}")
+            # The same entity in the RDF syntaxes, and at its own IRI's path on this server.
+            for accept, syntax in [("text/turtle", "turtle"), ("application/rdf+xml", "xml"),
+                                   ("application/n-triples", "nt")]:
+                other = requests.get(url, headers={"Accept": accept}, timeout=30)
+                assert other.status_code == 200, url
+                assert other.headers["Content-Type"].split(";")[0] == accept, url
+                if not isomorphic(Graph().parse(data=other.text, format=syntax), from_store):
+                    mismatches.append(f"{iri} as {accept}")
+            for namespace, path in [("https://w3id.org/ponte/id/", "/id/"),
+                                    ("https://w3id.org/ponte/topic/", "/topic/")]:
+                if iri.startswith(namespace):
+                    own = requests.get(ponte.base_url + path + iri[len(namespace):],
+                                       headers={"Accept": "text/turtle"}, timeout=30)
+                    assert own.status_code == 200, own.text
+                    if not isomorphic(Graph().parse(data=own.text, format="turtle"), from_store):
+                        mismatches.append(f"{iri} dereferenced")
             checked += 1
     assert checked >= 200, checked
     assert not mismatches, f"{len(mismatches)} of {checked} differ:\n" + "\n".join(mismatches[:20])

@@ -123,6 +123,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/search", get(api::search))
         .route("/api/{collection}", get(api::list))
         .route("/api/{collection}/{id}", get(api::item))
+        .route("/id/{slug}", get(api::dereference))
+        .route("/topic/{slug}", get(api::dereference))
         .fallback(|| async { ApiError::not_found("nothing here; try /sparql or /store") })
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(cors)

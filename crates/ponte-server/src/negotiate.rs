@@ -111,6 +111,23 @@ static DATASET_OFFERS: LazyLock<Vec<Offer>> = LazyLock::new(|| {
     ])
 });
 
+/// An entity of the REST API: Ponte's compacted JSON-LD first (also for plain JSON), then the
+/// RDF syntaxes.
+static ENTITY_OFFERS: LazyLock<Vec<Offer>> = LazyLock::new(|| {
+    use OutputFormat::Rdf;
+    let json_ld = Rdf(RdfFormat::JsonLd {
+        profile: Default::default(),
+    });
+    offers(&[
+        ("application/ld+json", json_ld),
+        ("application/json", json_ld),
+        ("text/turtle", Rdf(RdfFormat::Turtle)),
+        ("application/n-triples", Rdf(RdfFormat::NTriples)),
+        ("application/rdf+xml", Rdf(RdfFormat::RdfXml)),
+        ("text/plain", Rdf(RdfFormat::NTriples)),
+    ])
+});
+
 /// What is being served, which decides the formats offered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -122,6 +139,8 @@ pub enum Kind {
     Graph,
     /// A whole RDF dataset.
     Dataset,
+    /// An entity of the REST API.
+    Entity,
 }
 
 /// The best format for `kind` according to the request's `Accept` header; a missing or
@@ -135,6 +154,7 @@ pub fn negotiate(
         Kind::Boolean => &BOOLEAN_OFFERS,
         Kind::Graph => &GRAPH_OFFERS,
         Kind::Dataset => &DATASET_OFFERS,
+        Kind::Entity => &ENTITY_OFFERS,
     };
     let accept = headers
         .get_all(header::ACCEPT)

@@ -1076,6 +1076,29 @@ async fn the_rest_api_serves_collections_and_items_as_json_ld() {
     assert_eq!(content_type, "application/ld+json");
     assert!(json(&context)["@context"]["label"].is_object());
 
+    // Other syntaxes on request; Ponte's own IRIs dereference on the server.
+    let (status, content_type, body) = send(
+        &router,
+        get_accept("/id/mit", "text/turtle;q=0.9, application/rdf+xml;q=0.1"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(content_type, "text/turtle; charset=utf-8");
+    assert!(body.contains("id:mit"), "{body}");
+    let (status, content_type, _) = send(
+        &router,
+        get_accept("/topic/gene-therapy", "application/ld+json"),
+    )
+    .await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (StatusCode::OK, "application/ld+json")
+    );
+    let (status, _, _) = send(&router, get_accept("/api/actors/mit", "image/png")).await;
+    assert_eq!(status, StatusCode::NOT_ACCEPTABLE);
+    let (status, _, _) = send(&router, get("/id/no-such-entity")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     // Hostile ids and parameters are client errors, never 5xx, and change nothing.
     let before = count(&router, "GRAPH ?g { ?s ?p ?o }").await;
     for path in [

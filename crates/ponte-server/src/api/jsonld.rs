@@ -139,6 +139,19 @@ impl Context {
 /// What linked nodes are called, to show with the links: node → (naming property, names).
 pub type Labels = HashMap<Term, (NamedNode, Vec<Literal>)>;
 
+/// The triples that `labels` adds to an entity's description (as its JSON-LD carries them).
+pub fn label_triples(labels: &Labels) -> Vec<Triple> {
+    let mut triples = Vec::new();
+    for (node, (naming, names)) in labels {
+        if let Term::NamedNode(node) = node {
+            for name in names {
+                triples.push(Triple::new(node.clone(), naming.clone(), name.clone()));
+            }
+        }
+    }
+    triples
+}
+
 /// A JSON-LD node object for `subject` from its `triples`: `@id`, `type`, then one key per
 /// property. Linked IRIs that have `labels` become node objects carrying their names.
 pub fn node_object(subject: &str, triples: &[Triple], labels: &Labels) -> Map<String, Value> {

@@ -4,11 +4,14 @@
 mod jsonld;
 mod search;
 
+use crate::negotiate::{Kind, negotiate};
 use crate::problem::ApiError;
 use crate::{AppState, http_util};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use oxigraph::io::{RdfFormat, RdfSerializer};
+use ponte_store::sparql::OutputFormat;
 use ponte_store::{NamedNode, PonteStore, Term};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -173,7 +176,8 @@ fn collection_document(origin: &str, base: &str, page: Page) -> Response {
 
 /// `GET /api/{collection}/{id}`: one entity with everything the store says about it; linked
 /// entities carry their names. `id` is the part after `https://w3id.org/ponte/id/` (or
-/// `…/topic/` for topics), a compact IRI such as `ror:05apxxy63`, or a whole IRI.
+/// `…/topic/` for topics), a compact IRI such as `ror:05apxxy63`, or a whole IRI. JSON-LD
+/// unless `Accept` asks for Turtle, N-Triples or RDF/XML.
 pub async fn item(
     State(state): State<AppState>,
     Path((collection, id)): Path<(String, String)>,
@@ -181,13 +185,84 @@ pub async fn item(
 ) -> Result<Response, ApiError> {
     let collection = Collection::named(&collection)?;
     let iri = entity_iri(collection, &id)?;
-    let origin = http_util::origin(&headers, &state.config);
+    entity_response(&state, &headers, iri, Some(collection)).await
+}
+
+/// `GET /id/{slug}` and `GET /topic/{slug}`: linked-data dereferencing of Ponte's own IRIs
+/// (`https://w3id.org/ponte/id/…` redirects here), with the same negotiation as the API.
+pub async fn dereference(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let namespace = if uri.path().starts_with("/topic/") {
+        "https://w3id.org/ponte/topic/"
+    } else {
+        "https://w3id.org/ponte/id/"
+    };
+    let iri = NamedNode::new(format!("{namespace}{slug}"))
+        .map_err(|e| ApiError::bad_request(format!("{slug:?} does not make a valid IRI: {e}")))?;
+    entity_response(&state, &headers, iri, None).await
+}
+
+async fn entity_response(
+    state: &AppState,
+    headers: &HeaderMap,
+    iri: NamedNode,
+    collection: Option<&'static Collection>,
+) -> Result<Response, ApiError> {
+    let (format, media_type) = negotiate(headers, Kind::Entity)?;
+    let origin = http_util::origin(headers, &state.config);
     let store = state.store.clone();
-    let node = state
+    let subject = iri.clone();
+    let (triples, labels) = state
         .executor
-        .run(move |_token| entity(&store, collection, &iri))
+        .run(move |_token| entity(&store, collection, &subject))
         .await?;
-    Ok(json_ld(&origin, node))
+    let mut response = match format {
+        OutputFormat::Rdf(RdfFormat::JsonLd { .. }) => json_ld(
+            &origin,
+            jsonld::node_object(iri.as_str(), &triples, &labels),
+        ),
+        OutputFormat::Rdf(format) => {
+            let mut serializer = RdfSerializer::from_format(format)
+                .with_prefix("id", "https://w3id.org/ponte/id/")
+                .and_then(|s| s.with_prefix("ponte", PONTE))
+                .and_then(|s| s.with_prefix("rdfs", "http://www.w3.org/2000/01/rdf-schema#"))
+                .map_err(|e| ApiError::bad_request(e.to_string()))?
+                .for_writer(Vec::new());
+            for triple in triples.iter().chain(jsonld::label_triples(&labels).iter()) {
+                serializer.serialize_triple(triple).map_err(internal)?;
+            }
+            let body = serializer.finish().map_err(internal)?;
+            let mut response = body.into_response();
+            // Text types default to ISO-8859-1 in HTTP: say UTF-8.
+            let content_type = if media_type.starts_with("text/") {
+                HeaderValue::from_str(&format!("{media_type}; charset=utf-8"))
+            } else {
+                HeaderValue::from_str(media_type)
+            };
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, content_type.map_err(internal)?);
+            response
+        }
+        OutputFormat::Results(_) => unreachable!("entities are offered as RDF only"),
+    };
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept"));
+    Ok(response)
+}
+
+fn internal(error: impl std::fmt::Display) -> ApiError {
+    tracing::error!(%error, "serializing an entity failed");
+    ApiError::new(
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        "Internal error",
+        "the server failed to serialize the entity; the cause is in its log",
+    )
 }
 
 /// `body` as an `application/ld+json` response, its `@context` first: the published context as
@@ -234,34 +309,41 @@ fn entity_iri(collection: &Collection, id: &str) -> Result<NamedNode, ApiError> 
     })
 }
 
-/// The entity as a node object, or 404 when it is not an instance of the collection.
+/// What the store says of the entity and the names of what it links to; 404 when the store
+/// knows nothing of it, or it is not an instance of `collection`.
 fn entity(
     store: &PonteStore,
-    collection: &Collection,
+    collection: Option<&Collection>,
     iri: &NamedNode,
-) -> Result<Map<String, Value>, ApiError> {
+) -> Result<(Vec<ponte_store::Triple>, jsonld::Labels), ApiError> {
     let triples = store.description(iri.as_ref())?;
-    let classes = collection.classes(store)?;
-    let is_member = triples.iter().any(|t| {
-        t.predicate.as_str() == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-            && matches!(&t.object, Term::NamedNode(class) if classes.contains(class))
-    });
+    let is_member = match collection {
+        Some(collection) => {
+            let classes = collection.classes(store)?;
+            triples.iter().any(|t| {
+                t.predicate.as_str() == RDF_TYPE
+                    && matches!(&t.object, Term::NamedNode(class) if classes.contains(class))
+            })
+        }
+        None => !triples.is_empty(),
+    };
     if !is_member {
-        return Err(ApiError::not_found(format!(
-            "no entity <{iri}> in /api/{}",
-            collection.name
-        )));
+        return Err(ApiError::not_found(match collection {
+            Some(collection) => format!("no entity <{iri}> in /api/{}", collection.name),
+            None => format!("the store says nothing about <{iri}>"),
+        }));
     }
     let mut labels = jsonld::Labels::new();
     for triple in &triples {
-        if matches!(triple.object, Term::NamedNode(_))
+        if triple.predicate.as_str() != RDF_TYPE
+            && matches!(triple.object, Term::NamedNode(_))
             && !labels.contains_key(&triple.object)
             && let Some(names) = store.labels(triple.object.as_ref())?
         {
             labels.insert(triple.object.clone(), names);
         }
     }
-    Ok(jsonld::node_object(iri.as_str(), &triples, &labels))
+    Ok((triples, labels))
 }
 
 /// The parameters of a collection request.
