@@ -1237,3 +1237,67 @@ async fn search_finds_what_a_person_expects() {
     .await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn collections_filter_by_place_topic_mission_and_programme() {
+    let router = router();
+    let ids = |hits: Vec<(String, String)>| hits.into_iter().map(|(id, _)| id).collect::<Vec<_>>();
+    let korea = ids(search_hits(&router, "/api/actors?country=KR&limit=100").await);
+    assert!(korea.contains(&"kaist".to_owned()), "{korea:?}");
+    assert!(
+        !korea.contains(&"university-of-bologna".to_owned()),
+        "{korea:?}"
+    );
+    // A city's region and country come from the place hierarchy (Bologna → Emilia-Romagna → IT).
+    let region = ids(search_hits(
+        &router,
+        "/api/actors?region=IT-45&kind=University&limit=100",
+    )
+    .await);
+    assert!(
+        region.contains(&"university-of-bologna".to_owned()),
+        "{region:?}"
+    );
+    assert!(
+        !region.contains(&"university-of-pisa".to_owned()),
+        "{region:?}"
+    );
+    let us_hospitals =
+        ids(search_hits(&router, "/api/actors?country=US&country=KR&kind=Hospital").await);
+    assert_eq!(
+        us_hospitals,
+        ["boston-childrens-hospital", "mass-general-brigham"]
+    );
+    // The Korea mission's Italian delegation, and the mission's stages count as the mission.
+    let delegation =
+        ids(search_hits(&router, "/api/actors?mission=mission-korea-2024&country=IT").await);
+    assert!(
+        delegation.contains(&"regione-emilia-romagna".to_owned()),
+        "{delegation:?}"
+    );
+    let usa = ids(search_hits(&router, "/api/actors?mission=mission-usa-2022&limit=100").await);
+    assert!(usa.len() >= 10, "{usa:?}");
+    // A topic stands for its narrower topics too.
+    let broad = ids(search_hits(&router, "/api/actors?topic=health-life-sciences&limit=100").await);
+    let narrow =
+        ids(search_hits(&router, "/api/actors?topic=gene-and-cell-therapy&limit=100").await);
+    assert!(
+        !narrow.is_empty() && narrow.iter().all(|id| broad.contains(id)),
+        "{narrow:?} ⊄ {broad:?}"
+    );
+    // Filters survive paging, and bad values are 400 problems naming the parameter.
+    let (_, _, body) = send(&router, get("/api/actors?country=IT&limit=2")).await;
+    assert!(
+        json(&body)["next"].as_str().unwrap().contains("country=IT"),
+        "{body}"
+    );
+    for (query, parameter) in [
+        ("country=ITA", "country"),
+        ("region=%22%7D", "region"),
+        ("topic=a%20b", "topic"),
+    ] {
+        let (status, _, body) = send(&router, get(&format!("/api/actors?{query}"))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(json(&body)["parameter"], parameter, "{body}");
+    }
+}

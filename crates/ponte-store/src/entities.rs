@@ -193,3 +193,208 @@ impl Ord for SortableTriple {
         self.0.to_string().cmp(&other.0.to_string())
     }
 }
+
+/// Narrows a listing: an entity passes when it matches every non-empty criterion (and any
+/// value within one).
+#[derive(Debug, Clone, Default)]
+pub struct EntityFilter {
+    /// ISO 3166-1 alpha-2 codes (`IT`): where the entity is, through its places.
+    pub countries: Vec<String>,
+    /// ISO 3166-2 (`IT-45`) or NUTS codes of a region the entity is in.
+    pub regions: Vec<String>,
+    /// Topics, each standing for itself and everything narrower.
+    pub topics: Vec<NamedNode>,
+    /// Missions the entity took part in (directly, or in one of their stages or events).
+    pub missions: Vec<NamedNode>,
+    /// Programmes the entity took part in (directly, or in a mission they include).
+    pub programmes: Vec<NamedNode>,
+}
+
+/// A filter with its topic, mission and programme sets expanded once per request.
+pub struct PreparedFilter {
+    countries: Vec<String>,
+    regions: Vec<String>,
+    topics: Option<HashSet<NamedNode>>,
+    activities: Option<Vec<HashSet<NamedNode>>>,
+}
+
+impl PonteStore {
+    /// Expands `filter` against the store: topics with their narrower topics, missions with
+    /// their stages and events, programmes with their missions.
+    pub fn prepare_filter(&self, filter: &EntityFilter) -> Result<PreparedFilter, StoreError> {
+        let topics = if filter.topics.is_empty() {
+            None
+        } else {
+            let mut all = HashSet::new();
+            for topic in &filter.topics {
+                all.extend(self.closure(topic, &[SKOS_NARROWER], &[SKOS_BROADER])?);
+            }
+            Some(all)
+        };
+        let mut activities = Vec::new();
+        if !filter.missions.is_empty() {
+            let mut all = HashSet::new();
+            for mission in &filter.missions {
+                all.extend(self.closure(mission, &[], &[SUPER_EVENT])?);
+            }
+            activities.push(all);
+        }
+        if !filter.programmes.is_empty() {
+            let mut all = HashSet::new();
+            for programme in &filter.programmes {
+                for part in self.closure(programme, &[INCLUDES_MISSION, HAS_PHASE], &[])? {
+                    all.extend(self.closure(&part, &[], &[SUPER_EVENT])?);
+                }
+            }
+            activities.push(all);
+        }
+        Ok(PreparedFilter {
+            countries: filter.countries.iter().map(|c| c.to_uppercase()).collect(),
+            regions: filter.regions.iter().map(|r| r.to_uppercase()).collect(),
+            topics,
+            activities: (!activities.is_empty()).then_some(activities),
+        })
+    }
+
+    /// Whether `entity` passes `filter`.
+    pub fn passes(&self, entity: &NamedNode, filter: &PreparedFilter) -> Result<bool, StoreError> {
+        if !filter.countries.is_empty() || !filter.regions.is_empty() {
+            let codes = self.place_codes(entity)?;
+            if !filter.countries.is_empty()
+                && !codes.iter().any(|code| {
+                    filter
+                        .countries
+                        .iter()
+                        .any(|c| code == c || code.starts_with(&format!("{c}-")))
+                })
+            {
+                return Ok(false);
+            }
+            if !filter.regions.is_empty() && !codes.iter().any(|code| filter.regions.contains(code))
+            {
+                return Ok(false);
+            }
+        }
+        if let Some(topics) = &filter.topics {
+            let linked = self.objects(entity, &[DCTERMS_SUBJECT, INTERESTED_IN, HAS_COMPETENCE])?;
+            if linked.is_disjoint(topics) {
+                return Ok(false);
+            }
+        }
+        if let Some(activities) = &filter.activities {
+            let took_part = self.objects(entity, &[PARTICIPATED_IN])?;
+            // The entity may be the activity's organiser or host, or a stage of it.
+            for wanted in activities {
+                if took_part.is_disjoint(wanted) && !wanted.contains(entity) {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// The country and region codes of the places an entity is in, up the place hierarchy.
+    fn place_codes(&self, entity: &NamedNode) -> Result<HashSet<String>, StoreError> {
+        let mut places = self.objects(entity, &[LOCATION])?;
+        places.insert(entity.clone());
+        let mut seen = HashSet::new();
+        let mut codes = HashSet::new();
+        let mut frontier: Vec<NamedNode> = places.into_iter().collect();
+        while let Some(place) = frontier.pop() {
+            if !seen.insert(place.clone()) {
+                continue;
+            }
+            for quad in self
+                .store
+                .quads_for_pattern(Some(place.as_ref().into()), None, None, None)
+            {
+                let quad = quad?;
+                let predicate = quad.predicate.as_str();
+                match quad.object {
+                    Term::Literal(code)
+                        if [ISO_CODE, NUTS_CODE, ADDRESS_COUNTRY, ADDRESS_REGION]
+                            .contains(&predicate) =>
+                    {
+                        codes.insert(code.value().to_uppercase());
+                    }
+                    Term::NamedNode(parent) if predicate == CONTAINED_IN_PLACE => {
+                        frontier.push(parent);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(codes)
+    }
+
+    /// The IRIs `entity` links to through `predicates`.
+    fn objects(
+        &self,
+        entity: &NamedNode,
+        predicates: &[&str],
+    ) -> Result<HashSet<NamedNode>, StoreError> {
+        let mut objects = HashSet::new();
+        for predicate in predicates {
+            for quad in self.store.quads_for_pattern(
+                Some(entity.as_ref().into()),
+                Some(NamedNodeRef::new_unchecked(predicate)),
+                None,
+                None,
+            ) {
+                if let Term::NamedNode(object) = quad?.object {
+                    objects.insert(object);
+                }
+            }
+        }
+        Ok(objects)
+    }
+
+    /// `start` and every node reached from it by following `forward` links, or `backward`
+    /// links in reverse, any number of times.
+    fn closure(
+        &self,
+        start: &NamedNode,
+        forward: &[&str],
+        backward: &[&str],
+    ) -> Result<HashSet<NamedNode>, StoreError> {
+        let mut all = HashSet::from([start.clone()]);
+        let mut frontier = vec![start.clone()];
+        while let Some(node) = frontier.pop() {
+            let mut next = self.objects(&node, forward)?;
+            for predicate in backward {
+                for quad in self.store.quads_for_pattern(
+                    None,
+                    Some(NamedNodeRef::new_unchecked(predicate)),
+                    Some(node.as_ref().into()),
+                    None,
+                ) {
+                    if let NamedOrBlankNode::NamedNode(subject) = quad?.subject {
+                        next.insert(subject);
+                    }
+                }
+            }
+            for found in next {
+                if all.insert(found.clone()) {
+                    frontier.push(found);
+                }
+            }
+        }
+        Ok(all)
+    }
+}
+
+const SKOS_NARROWER: &str = "http://www.w3.org/2004/02/skos/core#narrower";
+const SKOS_BROADER: &str = "http://www.w3.org/2004/02/skos/core#broader";
+const DCTERMS_SUBJECT: &str = "http://purl.org/dc/terms/subject";
+const INTERESTED_IN: &str = "https://w3id.org/ponte/ontology#interestedIn";
+const HAS_COMPETENCE: &str = "https://w3id.org/ponte/ontology#hasCompetence";
+const PARTICIPATED_IN: &str = "https://w3id.org/ponte/ontology#participatedIn";
+const INCLUDES_MISSION: &str = "https://w3id.org/ponte/ontology#includesMission";
+const HAS_PHASE: &str = "https://w3id.org/ponte/ontology#hasPhase";
+const SUPER_EVENT: &str = "http://schema.org/superEvent";
+const LOCATION: &str = "http://schema.org/location";
+const CONTAINED_IN_PLACE: &str = "http://schema.org/containedInPlace";
+const ADDRESS_COUNTRY: &str = "http://schema.org/addressCountry";
+const ADDRESS_REGION: &str = "http://schema.org/addressRegion";
+const ISO_CODE: &str = "https://w3id.org/ponte/ontology#iso3166Code";
+const NUTS_CODE: &str = "https://w3id.org/ponte/ontology#nutsCode";

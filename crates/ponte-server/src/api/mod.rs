@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use ponte_store::sparql::OutputFormat;
-use ponte_store::{NamedNode, PonteStore, Term};
+use ponte_store::{EntityFilter, NamedNode, PonteStore, Term};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -111,7 +111,9 @@ pub async fn context_document() -> Response {
 
 /// `GET /api/{collection}`: one page of the collection, sorted by name (by relevance with `q`),
 /// with its total and the link to the next page. Parameters: `q` (words to search for in names
-/// and descriptions), `kind` (a class of the context, such as `University`), `limit` (1 to
+/// and descriptions), `kind` (a class of the context, such as `University`), `country` (ISO
+/// 3166-1 alpha-2, repeatable), `region` (ISO 3166-2 or NUTS), `topic` (with its narrower
+/// topics), `mission`, `programme` (the entities that took part), `limit` (1 to
 /// [`MAX_LIMIT`]), `cursor` (from `next`).
 pub async fn list(
     State(state): State<AppState>,
@@ -353,6 +355,9 @@ struct ListParams {
     kind: Option<String>,
     limit: usize,
     cursor: Option<String>,
+    filter: EntityFilter,
+    /// The filter parameters as given, for the `next` link.
+    filter_params: Vec<(String, String)>,
 }
 
 impl ListParams {
@@ -362,6 +367,8 @@ impl ListParams {
             kind: None,
             limit: DEFAULT_LIMIT,
             cursor: None,
+            filter: EntityFilter::default(),
+            filter_params: Vec::new(),
         };
         for (key, value) in http_util::parse_params(query.as_bytes()) {
             match key.as_str() {
@@ -381,9 +388,47 @@ impl ListParams {
                         .min(MAX_LIMIT);
                 }
                 "cursor" => params.cursor = Some(decode_cursor(&value)?),
+                "country" => {
+                    if !(value.len() == 2 && value.bytes().all(|b| b.is_ascii_alphabetic())) {
+                        return Err(ApiError::bad_request(format!(
+                            "country is an ISO 3166-1 alpha-2 code such as IT or US, not {value:?}"
+                        ))
+                        .with("parameter", "country"));
+                    }
+                    params.filter.countries.push(value.clone());
+                    params.filter_params.push((key, value));
+                }
+                "region" => {
+                    if !(2..=10).contains(&value.len())
+                        || !value
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    {
+                        return Err(ApiError::bad_request(format!(
+                            "region is an ISO 3166-2 code (IT-45) or a NUTS code (ITH5), not {value:?}"
+                        ))
+                        .with("parameter", "region"));
+                    }
+                    params.filter.regions.push(value.clone());
+                    params.filter_params.push((key, value));
+                }
+                "topic" | "mission" | "programme" => {
+                    let namespace = if key == "topic" {
+                        "https://w3id.org/ponte/topic/"
+                    } else {
+                        "https://w3id.org/ponte/id/"
+                    };
+                    let iri = reference(&key, &value, namespace)?;
+                    match key.as_str() {
+                        "topic" => params.filter.topics.push(iri),
+                        "mission" => params.filter.missions.push(iri),
+                        _ => params.filter.programmes.push(iri),
+                    }
+                    params.filter_params.push((key, value));
+                }
                 other => {
                     return Err(ApiError::bad_request(format!(
-                        "unknown parameter {other:?}; collections take q, kind, limit and cursor"
+                        "unknown parameter {other:?}; collections take q, kind, country, region, topic, mission, programme, limit and cursor"
                     ))
                     .with("parameter", other));
                 }
@@ -391,6 +436,26 @@ impl ListParams {
         }
         Ok(params)
     }
+}
+
+/// The IRI a `topic`, `mission` or `programme` parameter names: a slug in `namespace`, a
+/// compact IRI (`topic:…`, `id:…`) or a whole IRI.
+fn reference(parameter: &str, value: &str, namespace: &str) -> Result<NamedNode, ApiError> {
+    let iri = if value.contains("://") {
+        value.to_owned()
+    } else if let Some(local) = value.strip_prefix("topic:") {
+        format!("https://w3id.org/ponte/topic/{local}")
+    } else if let Some(local) = value.strip_prefix("id:") {
+        format!("https://w3id.org/ponte/id/{local}")
+    } else {
+        format!("{namespace}{value}")
+    };
+    NamedNode::new(iri).map_err(|e| {
+        ApiError::bad_request(format!(
+            "{parameter} {value:?} does not make a valid IRI: {e}"
+        ))
+        .with("parameter", parameter)
+    })
 }
 
 /// One page of a collection.
@@ -422,6 +487,9 @@ fn page_url(base: &str, params: &ListParams, cursor: Option<&str>) -> String {
     }
     if let Some(kind) = &params.kind {
         query.append_pair("kind", kind);
+    }
+    for (key, value) in &params.filter_params {
+        query.append_pair(key, value);
     }
     query.append_pair("limit", &params.limit.to_string());
     if let Some(cursor) = cursor {
@@ -477,13 +545,24 @@ fn page(
         Some(collection) => Some(members(store, collection, params)?),
         None => None,
     };
+    let filter = if params.filter_params.is_empty() {
+        None
+    } else {
+        Some(store.prepare_filter(&params.filter)?)
+    };
+    let passes = |iri: &NamedNode| -> Result<bool, ApiError> {
+        Ok(match &filter {
+            Some(filter) => store.passes(iri, filter)?,
+            None => true,
+        })
+    };
     let mut scores = HashMap::new();
     let mut entries: Vec<Listed> = Vec::new();
     match &params.q {
         Some(q) => {
             for hit in search.search(store, q, MAX_HITS)? {
                 let iri = NamedNode::new_unchecked(hit.iri);
-                if members.as_ref().is_none_or(|m| m.contains(&iri)) {
+                if members.as_ref().is_none_or(|m| m.contains(&iri)) && passes(&iri)? {
                     let names = store.labels(Term::from(iri.clone()).as_ref())?;
                     scores.insert(iri.clone(), hit.score);
                     // Zero-padded ranks sort like the ranks: the cursor works the same way.
@@ -493,6 +572,9 @@ fn page(
         }
         None => {
             for instance in members.unwrap_or_default() {
+                if !passes(&instance)? {
+                    continue;
+                }
                 let names = store.labels(Term::from(instance.clone()).as_ref())?;
                 let name = names
                     .as_ref()
