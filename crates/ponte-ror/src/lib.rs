@@ -266,14 +266,14 @@ pub fn record_to_triples(json: &str) -> Result<Vec<Triple>, RorError> {
         }
     }
     for link in &record.links {
-        if link.kind == "website" {
-            if let Ok(homepage) = NamedNode::new(&link.value) {
-                add(
-                    &subject,
-                    iri("http://xmlns.com/foaf/0.1/homepage"),
-                    homepage.into(),
-                );
-            }
+        if link.kind == "website"
+            && let Ok(homepage) = NamedNode::new(&link.value)
+        {
+            add(
+                &subject,
+                iri("http://xmlns.com/foaf/0.1/homepage"),
+                homepage.into(),
+            );
         }
     }
     let mut seen = HashSet::new();
