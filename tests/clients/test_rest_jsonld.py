@@ -109,12 +109,14 @@ def test_collections_page_with_a_cursor_and_refuse_bad_parameters(ponte):
     assert universities["items"] and all(
         "University" in (i["type"] if isinstance(i["type"], list) else [i["type"]]) for i in universities["items"]
     )
-    for query, parameter in [("limit=0", "limit"), ("limit=x", "limit"), ("kind=Mission", "kind"),
+    for query, parameter in [("limit=0", "limit"), ("limit=x", "limit"), ("kind=%22%7D", "kind"),
                              ("cursor=zz", "cursor"), ("colour=red", "colour")]:
         response = requests.get(f"{ponte.base_url}/api/actors?{query}", timeout=30)
         assert response.status_code == 400, query
         assert response.headers["Content-Type"] == "application/problem+json"
         assert response.json()["parameter"] == parameter
+    # A kind the collection does not hold: nothing of it here.
+    assert requests.get(f"{ponte.base_url}/api/actors?kind=Mission", timeout=30).json()["totalItems"] == 0
     missing = requests.get(f"{ponte.base_url}/api/actors/no-such-actor", timeout=30)
     assert missing.status_code == 404 and missing.headers["Content-Type"] == "application/problem+json"
     # A mission is not an actor.

@@ -19,7 +19,7 @@ use tantivy::tokenizer::{
 use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
 
 /// The longest query this index takes, in words; longer ones are refused, not truncated.
-pub const MAX_QUERY_WORDS: usize = 16;
+pub const MAX_QUERY_WORDS: usize = 128;
 
 /// One entity to index.
 #[derive(Debug, Clone, Default)]

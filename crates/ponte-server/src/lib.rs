@@ -120,6 +120,7 @@ pub fn app(state: AppState) -> Router {
         .route("/store/{*path}", any(graph_store::direct))
         .route("/health", get(health))
         .route("/api/context.jsonld", get(api::context_document))
+        .route("/api/openapi.json", get(api::openapi_document))
         .route("/api/search", get(api::search))
         .route("/api/{collection}", get(api::list))
         .route("/api/{collection}/{id}", get(api::item))

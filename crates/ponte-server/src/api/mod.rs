@@ -2,6 +2,7 @@
 //! themselves, as JSON-LD compacted with the published context (`/api/context.jsonld`).
 
 mod jsonld;
+mod openapi;
 mod search;
 
 use crate::negotiate::{Kind, negotiate};
@@ -18,12 +19,42 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 pub use jsonld::CONTEXT;
+pub use openapi::document as openapi_document;
 pub use search::SearchService;
+
+/// The query parameters collections and search accept (documented by `openapi::ListQuery`).
+pub(crate) const LIST_PARAMETERS: [&str; 9] = [
+    "q",
+    "kind",
+    "country",
+    "region",
+    "topic",
+    "mission",
+    "programme",
+    "limit",
+    "cursor",
+];
+
+/// The query parameters search accepts (documented by `openapi::SearchQuery`): those of a
+/// collection but `kind`, which needs one.
+pub(crate) const SEARCH_PARAMETERS: [&str; 8] = [
+    "q",
+    "country",
+    "region",
+    "topic",
+    "mission",
+    "programme",
+    "limit",
+    "cursor",
+];
 
 const PONTE: &str = "https://w3id.org/ponte/ontology#";
 const SKOS_CONCEPT: &str = "http://www.w3.org/2004/02/skos/core#Concept";
 const JSON_LD: &str = "application/ld+json";
 const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+
+/// The longest `q` accepted.
+pub(crate) const MAX_Q_CHARS: usize = 256;
 
 /// Entities listed per page when the client does not say.
 const DEFAULT_LIMIT: usize = 20;
@@ -101,6 +132,11 @@ impl Collection {
 }
 
 /// `GET /api/context.jsonld`: the context every API document refers to.
+#[utoipa::path(
+    get,
+    path = "/api/context.jsonld",
+    responses((status = 200, description = "The JSON-LD context of every API document", body = Object, content_type = "application/ld+json"))
+)]
 pub async fn context_document() -> Response {
     let mut response = CONTEXT.into_response();
     response
@@ -115,6 +151,17 @@ pub async fn context_document() -> Response {
 /// 3166-1 alpha-2, repeatable), `region` (ISO 3166-2 or NUTS), `topic` (with its narrower
 /// topics), `mission`, `programme` (the entities that took part), `limit` (1 to
 /// [`MAX_LIMIT`]), `cursor` (from `next`).
+#[utoipa::path(
+    get,
+    path = "/api/{collection}",
+    params(("collection" = openapi::CollectionName, Path, description = "Which entities"), openapi::ListQuery),
+    responses(
+        (status = 200, description = "One page of the collection", body = openapi::CollectionPage, content_type = "application/ld+json"),
+        (status = 400, description = "A parameter is malformed; `parameter` names it", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such collection", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Busy or over the time limit", body = openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     Path(collection): Path<String>,
@@ -135,6 +182,16 @@ pub async fn list(
 }
 
 /// `GET /api/search?q=…`: entities of every kind, best match first, each with its `score`.
+#[utoipa::path(
+    get,
+    path = "/api/search",
+    params(openapi::SearchQuery),
+    responses(
+        (status = 200, description = "The best matches, each with its `score`", body = openapi::CollectionPage, content_type = "application/ld+json"),
+        (status = 400, description = "No `q`, or a malformed parameter; `parameter` names it", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Busy or over the time limit", body = openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn search(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
@@ -147,9 +204,10 @@ pub async fn search(
         );
     }
     if params.kind.is_some() {
-        return Err(ApiError::bad_request(
-            "kind narrows a collection: use /api/{collection}?q=…&kind=…",
-        )
+        return Err(ApiError::bad_request(format!(
+            "unknown parameter \"kind\" (it narrows a collection: /api/{{collection}}?kind=…); search takes {}",
+            SEARCH_PARAMETERS.join(", ")
+        ))
         .with("parameter", "kind"));
     }
     let origin = http_util::origin(&headers, &state.config);
@@ -180,6 +238,26 @@ fn collection_document(origin: &str, base: &str, page: Page) -> Response {
 /// entities carry their names. `id` is the part after `https://w3id.org/ponte/id/` (or
 /// `…/topic/` for topics), a compact IRI such as `ror:05apxxy63`, or a whole IRI. JSON-LD
 /// unless `Accept` asks for Turtle, N-Triples or RDF/XML.
+#[utoipa::path(
+    get,
+    path = "/api/{collection}/{id}",
+    params(
+        ("collection" = openapi::CollectionName, Path, description = "Which entities", example = "actors"),
+        ("id" = String, Path, description = "A slug (`mit`), a compact IRI (`ror:05apxxy63`) or a whole IRI, percent-encoded", example = "kaist"),
+    ),
+    responses(
+        (status = 200, description = "The entity: every triple the store has about it, linked entities with their names", content(
+            (openapi::Entity = "application/ld+json"),
+            (String = "text/turtle"),
+            (String = "application/n-triples"),
+            (String = "application/rdf+xml"),
+        )),
+        (status = 400, description = "The id makes no valid IRI", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such entity in this collection", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "None of the offered formats is acceptable", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Busy or over the time limit", body = openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn item(
     State(state): State<AppState>,
     Path((collection, id)): Path<(String, String)>,
@@ -203,8 +281,12 @@ pub async fn dereference(
     } else {
         "https://w3id.org/ponte/id/"
     };
-    let iri = NamedNode::new(format!("{namespace}{slug}"))
-        .map_err(|e| ApiError::bad_request(format!("{slug:?} does not make a valid IRI: {e}")))?;
+    // A slug that makes no IRI names nothing: 404, like any IRI the store does not know.
+    let iri = NamedNode::new(format!("{namespace}{slug}")).map_err(|e| {
+        ApiError::not_found(format!(
+            "{slug:?} names no entity: it makes no valid IRI ({e})"
+        ))
+    })?;
     entity_response(&state, &headers, iri, None).await
 }
 
@@ -294,10 +376,9 @@ fn entity_iri(collection: &Collection, id: &str) -> Result<NamedNode, ApiError> 
             "id" => format!("https://w3id.org/ponte/id/{local}"),
             "topic" => format!("https://w3id.org/ponte/topic/{local}"),
             _ => {
-                return Err(ApiError::bad_request(format!(
-                    "unknown prefix {prefix:?} in the id {id:?}; use ror:, geonames:, id:, topic: or a whole IRI"
-                ))
-                .with("parameter", "id"));
+                return Err(ApiError::not_found(format!(
+                    "{id:?} names no entity: the prefix {prefix:?} is none of ror:, geonames:, id:, topic:; or give a whole IRI"
+                )));
             }
         }
     } else if collection.name == "topics" {
@@ -305,9 +386,11 @@ fn entity_iri(collection: &Collection, id: &str) -> Result<NamedNode, ApiError> 
     } else {
         format!("https://w3id.org/ponte/id/{id}")
     };
+    // An id that makes no IRI names nothing: 404, like any IRI the store does not know.
     NamedNode::new(&iri).map_err(|e| {
-        ApiError::bad_request(format!("{id:?} does not make a valid IRI: {e}"))
-            .with("parameter", "id")
+        ApiError::not_found(format!(
+            "{id:?} names no entity: it makes no valid IRI ({e})"
+        ))
     })
 }
 
@@ -372,16 +455,41 @@ impl ListParams {
         };
         for (key, value) in http_util::parse_params(query.as_bytes()) {
             match key.as_str() {
-                "q" => params.q = Some(value),
-                "kind" => params.kind = Some(value),
+                "q" => {
+                    if value.chars().count() > MAX_Q_CHARS {
+                        return Err(ApiError::bad_request(format!(
+                            "q is at most {MAX_Q_CHARS} characters"
+                        ))
+                        .with("parameter", "q"));
+                    }
+                    params.q = Some(value);
+                }
+                "kind" => {
+                    let name = value
+                        .strip_prefix("ponte:")
+                        .or_else(|| value.strip_prefix("skos:"))
+                        .unwrap_or(&value);
+                    let mut chars = name.chars();
+                    if !(chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+                        && chars.all(|c| c.is_ascii_alphanumeric()))
+                    {
+                        return Err(ApiError::bad_request(format!(
+                            "kind is a class name such as University or ponte:University, not {value:?}"
+                        ))
+                        .with("parameter", "kind"));
+                    }
+                    params.kind = Some(value);
+                }
                 "limit" => {
+                    // Any whole number from 1 up; above the maximum reads as the maximum.
                     params.limit = value
-                        .parse::<usize>()
+                        .parse::<i64>()
                         .ok()
                         .filter(|n| *n >= 1)
+                        .map(|n| usize::try_from(n).unwrap_or(MAX_LIMIT))
                         .ok_or_else(|| {
                             ApiError::bad_request(format!(
-                                "limit must be a whole number from 1 to {MAX_LIMIT}, not {value:?}"
+                                "limit must be a whole number of at least 1 (more than {MAX_LIMIT} reads as {MAX_LIMIT}), not {value:?}"
                             ))
                             .with("parameter", "limit")
                         })?
@@ -428,7 +536,8 @@ impl ListParams {
                 }
                 other => {
                     return Err(ApiError::bad_request(format!(
-                        "unknown parameter {other:?}; collections take q, kind, country, region, topic, mission, programme, limit and cursor"
+                        "unknown parameter {other:?}; collections take {}",
+                        LIST_PARAMETERS.join(", ")
                     ))
                     .with("parameter", other));
                 }
@@ -438,24 +547,27 @@ impl ListParams {
     }
 }
 
-/// The IRI a `topic`, `mission` or `programme` parameter names: a slug in `namespace`, a
-/// compact IRI (`topic:…`, `id:…`) or a whole IRI.
+/// The IRI a `topic`, `mission` or `programme` parameter names: a slug in `namespace`
+/// (`gene-therapy`) or a compact IRI (`topic:…`, `id:…`).
 fn reference(parameter: &str, value: &str, namespace: &str) -> Result<NamedNode, ApiError> {
-    let iri = if value.contains("://") {
-        value.to_owned()
-    } else if let Some(local) = value.strip_prefix("topic:") {
-        format!("https://w3id.org/ponte/topic/{local}")
+    let (namespace, local) = if let Some(local) = value.strip_prefix("topic:") {
+        ("https://w3id.org/ponte/topic/", local)
     } else if let Some(local) = value.strip_prefix("id:") {
-        format!("https://w3id.org/ponte/id/{local}")
+        ("https://w3id.org/ponte/id/", local)
     } else {
-        format!("{namespace}{value}")
+        (namespace, value)
     };
-    NamedNode::new(iri).map_err(|e| {
-        ApiError::bad_request(format!(
-            "{parameter} {value:?} does not make a valid IRI: {e}"
+    if local.is_empty()
+        || !local
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'~' | b'-'))
+    {
+        return Err(ApiError::bad_request(format!(
+            "{parameter} is a slug such as gene-therapy, or topic:… / id:…, not {value:?}"
         ))
-        .with("parameter", parameter)
-    })
+        .with("parameter", parameter));
+    }
+    Ok(NamedNode::new_unchecked(format!("{namespace}{local}")))
 }
 
 /// One page of a collection.
@@ -522,7 +634,8 @@ fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
         .map(|i| u8::from_str_radix(&cursor[i..i + 2], 16))
         .collect::<Result<Vec<u8>, _>>()
         .map_err(|_| invalid())?;
-    String::from_utf8(bytes).map_err(|_| invalid())
+    // Any key is a position in the ordering, even one this server never gave.
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// The most search hits a `q=` request considers before narrowing to a collection.
@@ -633,12 +746,9 @@ fn members(
 ) -> Result<BTreeSet<NamedNode>, ApiError> {
     let mut classes = collection.classes(store)?;
     if let Some(kind) = &params.kind {
+        // A kind this collection does not hold (a mission among actors) has no members here.
         let Some(class) = kind_iri(kind).filter(|class| classes.contains(class)) else {
-            return Err(ApiError::bad_request(format!(
-                "kind {kind:?} is not a kind of /api/{}",
-                collection.name
-            ))
-            .with("parameter", "kind"));
+            return Ok(BTreeSet::new());
         };
         classes = store.subclasses(class.as_ref())?;
     }
@@ -648,9 +758,7 @@ fn members(
 /// The class a `kind` parameter names: a term of the context (`University`), a compact IRI
 /// (`ponte:University`) or a whole IRI.
 fn kind_iri(kind: &str) -> Option<NamedNode> {
-    let iri = if kind.contains("://") {
-        kind.to_owned()
-    } else if let Some(local) = kind.strip_prefix("ponte:") {
+    let iri = if let Some(local) = kind.strip_prefix("ponte:") {
         format!("{PONTE}{local}")
     } else if let Some(local) = kind.strip_prefix("skos:") {
         format!("http://www.w3.org/2004/02/skos/core#{local}")
