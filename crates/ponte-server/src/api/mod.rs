@@ -22,23 +22,11 @@ pub use jsonld::CONTEXT;
 pub use openapi::document as openapi_document;
 pub use search::SearchService;
 
-/// The query parameters collections and search accept (documented by `openapi::ListQuery`).
+/// The query parameters collections accept (documented by `openapi::CollectionText` and
+/// `openapi::Filters`); search takes the same but `kind`.
 pub(crate) const LIST_PARAMETERS: [&str; 9] = [
     "q",
     "kind",
-    "country",
-    "region",
-    "topic",
-    "mission",
-    "programme",
-    "limit",
-    "cursor",
-];
-
-/// The query parameters search accepts (documented by `openapi::SearchQuery`): those of a
-/// collection but `kind`, which needs one.
-pub(crate) const SEARCH_PARAMETERS: [&str; 8] = [
-    "q",
     "country",
     "region",
     "topic",
@@ -154,7 +142,7 @@ pub async fn context_document() -> Response {
 #[utoipa::path(
     get,
     path = "/api/{collection}",
-    params(("collection" = openapi::CollectionName, Path, description = "Which entities"), openapi::ListQuery),
+    params(("collection" = openapi::CollectionName, Path, description = "Which entities"), openapi::CollectionText, openapi::Filters),
     responses(
         (status = 200, description = "One page of the collection", body = openapi::CollectionPage, content_type = "application/ld+json"),
         (status = 400, description = "A parameter is malformed; `parameter` names it", body = openapi::Problem, content_type = "application/problem+json"),
@@ -185,7 +173,7 @@ pub async fn list(
 #[utoipa::path(
     get,
     path = "/api/search",
-    params(openapi::SearchQuery),
+    params(openapi::SearchText, openapi::Filters),
     responses(
         (status = 200, description = "The best matches, each with its `score`", body = openapi::CollectionPage, content_type = "application/ld+json"),
         (status = 400, description = "No `q`, or a malformed parameter; `parameter` names it", body = openapi::Problem, content_type = "application/problem+json"),
@@ -205,8 +193,8 @@ pub async fn search(
     }
     if params.kind.is_some() {
         return Err(ApiError::bad_request(format!(
-            "unknown parameter \"kind\" (it narrows a collection: /api/{{collection}}?kind=…); search takes {}",
-            SEARCH_PARAMETERS.join(", ")
+            "unknown parameter \"kind\" (it narrows a collection: /api/{{collection}}?kind=…); search takes the others of {}",
+            LIST_PARAMETERS.join(", ")
         ))
         .with("parameter", "kind"));
     }

@@ -76,11 +76,11 @@ pub enum CollectionName {
     Places,
 }
 
-/// The query parameters of collections and search.
+/// What a collection listing is narrowed to: words and a kind.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
-pub struct ListQuery {
+pub struct CollectionText {
     /// Words to look for in names and descriptions (accents and case ignored; the last word
     /// may be unfinished). Results come by relevance.
     #[param(pattern = "[^\\W_]", max_length = 256)]
@@ -89,39 +89,24 @@ pub struct ListQuery {
     /// a kind the collection does not hold gives an empty page.
     #[param(pattern = "^((ponte|skos):)?[A-Za-z][A-Za-z0-9]*$")]
     kind: Option<String>,
-    /// ISO 3166-1 alpha-2 country codes (`IT`); repeatable.
-    #[param(pattern = "^[A-Za-z]{2}$")]
-    country: Option<Vec<String>>,
-    /// ISO 3166-2 (`IT-45`) or NUTS (`ITH5`) region codes; repeatable.
-    #[param(pattern = "^[A-Za-z0-9-]{2,10}$")]
-    region: Option<Vec<String>>,
-    /// Topics (a slug such as `gene-therapy`, or `topic:…`); each includes its narrower
-    /// topics; repeatable.
-    #[param(pattern = "^((topic|id):)?[A-Za-z0-9._~-]+$")]
-    topic: Option<Vec<String>>,
-    /// Missions the entities took part in (a slug, or `id:…`); repeatable.
-    #[param(pattern = "^((topic|id):)?[A-Za-z0-9._~-]+$")]
-    mission: Option<Vec<String>>,
-    /// Programmes the entities took part in (a slug, or `id:…`); repeatable.
-    #[param(pattern = "^((topic|id):)?[A-Za-z0-9._~-]+$")]
-    programme: Option<Vec<String>>,
-    /// Entities per page; more than 100 is read as 100.
-    #[param(minimum = 1)]
-    limit: Option<i64>,
-    /// Where to continue: copied from a `next` link.
-    #[param(pattern = "^([0-9a-fA-F]{2})*$")]
-    cursor: Option<String>,
 }
 
-/// The query parameters of search: those of a collection but `kind`, and `q` is required.
+/// The words a search looks for.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
-pub struct SearchQuery {
+pub struct SearchText {
     /// Words to look for in names and descriptions (accents and case ignored; the last word
     /// may be unfinished). Results come by relevance.
     #[param(pattern = "[^\\W_]", max_length = 256)]
     q: String,
+}
+
+/// Filters and paging, shared by collections and search.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct Filters {
     /// ISO 3166-1 alpha-2 country codes (`IT`); repeatable.
     #[param(pattern = "^[A-Za-z]{2}$")]
     country: Option<Vec<String>>,
@@ -146,7 +131,7 @@ pub struct SearchQuery {
     cursor: Option<String>,
 }
 
-/// The names [`ListQuery`] documents, for the test that keeps it and the parser in step.
+/// The names `P` documents, for the test that keeps the description and the parser in step.
 #[cfg(test)]
 fn documented<P: IntoParams>() -> Vec<String> {
     let mut names: Vec<String> = P::into_params(|| Some(utoipa::openapi::path::ParameterIn::Query))
@@ -184,14 +169,19 @@ mod tests {
             names.sort();
             names
         };
-        assert_eq!(
-            documented::<ListQuery>(),
-            sorted(&super::super::LIST_PARAMETERS)
-        );
-        assert_eq!(
-            documented::<SearchQuery>(),
-            sorted(&super::super::SEARCH_PARAMETERS)
-        );
+        let mut collection = documented::<CollectionText>();
+        collection.extend(documented::<Filters>());
+        collection.sort();
+        assert_eq!(collection, sorted(&super::super::LIST_PARAMETERS));
+        let mut search = documented::<SearchText>();
+        search.extend(documented::<Filters>());
+        search.sort();
+        let parsed: Vec<&str> = super::super::LIST_PARAMETERS
+            .iter()
+            .copied()
+            .filter(|p| *p != "kind")
+            .collect();
+        assert_eq!(search, sorted(&parsed));
     }
 
     #[test]
