@@ -84,8 +84,8 @@ pub struct AppState {
     pub executor: Executor,
     /// Limits and policies.
     pub config: Arc<ServerConfig>,
-    /// The full-text index behind the API's `q=`.
-    search: Arc<api::SearchService>,
+    /// What the REST API derives from the store (search index, class hierarchy).
+    views: Arc<api::Views>,
 }
 
 impl AppState {
@@ -95,7 +95,7 @@ impl AppState {
             store,
             executor: Executor::new(config.max_concurrent_queries, config.query_timeout),
             config: Arc::new(config),
-            search: Arc::default(),
+            views: Arc::default(),
         }
     }
 }

@@ -89,17 +89,20 @@ impl PonteStore {
     /// Every triple with `entity` as subject, from all its sources, each once, in a stable
     /// order; empty when the store knows nothing about it.
     pub fn description(&self, entity: NamedNodeRef<'_>) -> Result<Vec<Triple>, StoreError> {
-        let mut triples = BTreeSet::new();
+        let mut triples = Vec::new();
         for quad in self
             .store
             .quads_for_pattern(Some(entity.into()), None, None, None)
         {
             let quad = quad?;
             if quad.graph_name.as_ref() != GraphNameRef::NamedNode(META_GRAPH) {
-                triples.insert(SortableTriple(Triple::from(quad)));
+                triples.push(Triple::from(quad));
             }
         }
-        Ok(triples.into_iter().map(|t| t.0).collect())
+        // The same fact from several sources is one triple; N-Triples order is stable.
+        triples.sort_by_cached_key(ToString::to_string);
+        triples.dedup();
+        Ok(triples)
     }
 
     /// The names of `node` and the property that gives them: its `rdfs:label`s, or its
@@ -124,7 +127,7 @@ impl PonteStore {
                 }
             }
             if !labels.is_empty() {
-                labels.sort_by_key(ToString::to_string);
+                labels.sort_by_cached_key(ToString::to_string);
                 labels.dedup();
                 return Ok(Some((predicate.into_owned(), labels)));
             }
@@ -176,22 +179,6 @@ const ONTOLOGY: &str = "https://w3id.org/ponte/ontology#";
 
 fn is_meta(node: &NamedNode) -> bool {
     node.as_str().starts_with("https://w3id.org/ponte/graph/")
-}
-
-/// A triple ordered by its N-Triples form, for stable output.
-#[derive(PartialEq, Eq)]
-struct SortableTriple(Triple);
-
-impl PartialOrd for SortableTriple {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for SortableTriple {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.to_string().cmp(&other.0.to_string())
-    }
 }
 
 /// Narrows a listing: an entity passes when it matches every non-empty criterion (and any

@@ -22,6 +22,19 @@ pub use jsonld::CONTEXT;
 pub use openapi::document as openapi_document;
 pub use search::SearchService;
 
+/// What the API derives from the store and keeps between requests, each tagged with the store
+/// generation it was built at and rebuilt when a write has moved it.
+#[derive(Default)]
+pub struct Views {
+    /// The full-text index.
+    search: SearchService,
+    /// Each collection's classes with their subclasses.
+    classes: std::sync::Mutex<HashMap<&'static str, Versioned<HashSet<NamedNode>>>>,
+}
+
+/// A value and the store generation it was computed at.
+type Versioned<T> = (u64, Arc<T>);
+
 /// The query parameters collections accept (documented by `openapi::CollectionText` and
 /// `openapi::Filters`); search takes the same but `kind`.
 pub(crate) const LIST_PARAMETERS: [&str; 9] = [
@@ -104,8 +117,26 @@ impl Collection {
         })
     }
 
-    /// The collection's classes and all their subclasses.
-    fn classes(&self, store: &PonteStore) -> Result<HashSet<NamedNode>, ApiError> {
+    /// The collection's classes and all their subclasses, computed once per store generation
+    /// (the ontology changes with writes only).
+    fn classes(
+        &self,
+        store: &PonteStore,
+        views: &Views,
+    ) -> Result<Arc<HashSet<NamedNode>>, ApiError> {
+        let generation = store.generation();
+        let mut cache = views.classes.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((built, classes)) = cache.get(self.name)
+            && *built == generation
+        {
+            return Ok(Arc::clone(classes));
+        }
+        let classes = Arc::new(self.compute_classes(store)?);
+        cache.insert(self.name, (generation, Arc::clone(&classes)));
+        Ok(classes)
+    }
+
+    fn compute_classes(&self, store: &PonteStore) -> Result<HashSet<NamedNode>, ApiError> {
         let mut all = HashSet::new();
         for class in self.classes {
             let iri = if class.contains(':') {
@@ -160,10 +191,10 @@ pub async fn list(
     let params = ListParams::parse(query.as_deref().unwrap_or(""))?;
     let origin = http_util::origin(&headers, &state.config);
     let store = state.store.clone();
-    let search = Arc::clone(&state.search);
+    let views = Arc::clone(&state.views);
     let page = state
         .executor
-        .run(move |_token| page(&store, &search, Some(collection), &params))
+        .run(move |_token| page(&store, &views, Some(collection), &params))
         .await?;
     let base = format!("{origin}/api/{}", collection.name);
     Ok(collection_document(&origin, &base, page))
@@ -200,10 +231,10 @@ pub async fn search(
     }
     let origin = http_util::origin(&headers, &state.config);
     let store = state.store.clone();
-    let search = Arc::clone(&state.search);
+    let views = Arc::clone(&state.views);
     let page = state
         .executor
-        .run(move |_token| page(&store, &search, None, &params))
+        .run(move |_token| page(&store, &views, None, &params))
         .await?;
     let base = format!("{origin}/api/search");
     Ok(collection_document(&origin, &base, page))
@@ -287,10 +318,11 @@ async fn entity_response(
     let (format, media_type) = negotiate(headers, Kind::Entity)?;
     let origin = http_util::origin(headers, &state.config);
     let store = state.store.clone();
+    let views = Arc::clone(&state.views);
     let subject = iri.clone();
     let (triples, labels) = state
         .executor
-        .run(move |_token| entity(&store, collection, &subject))
+        .run(move |_token| entity(&store, &views, collection, &subject))
         .await?;
     let mut response = match format {
         OutputFormat::Rdf(RdfFormat::JsonLd { .. }) => json_ld(
@@ -386,13 +418,14 @@ fn entity_iri(collection: &Collection, id: &str) -> Result<NamedNode, ApiError> 
 /// knows nothing of it, or it is not an instance of `collection`.
 fn entity(
     store: &PonteStore,
+    views: &Views,
     collection: Option<&Collection>,
     iri: &NamedNode,
 ) -> Result<(Vec<ponte_store::Triple>, jsonld::Labels), ApiError> {
     let triples = store.description(iri.as_ref())?;
     let is_member = match collection {
         Some(collection) => {
-            let classes = collection.classes(store)?;
+            let classes = collection.classes(store, views)?;
             triples.iter().any(|t| {
                 t.predicate.as_str() == RDF_TYPE
                     && matches!(&t.object, Term::NamedNode(class) if classes.contains(class))
@@ -638,12 +671,12 @@ type Listed = (
 
 fn page(
     store: &PonteStore,
-    search: &SearchService,
+    views: &Views,
     collection: Option<&Collection>,
     params: &ListParams,
 ) -> Result<Page, ApiError> {
     let members = match collection {
-        Some(collection) => Some(members(store, collection, params)?),
+        Some(collection) => Some(members(store, views, collection, params)?),
         None => None,
     };
     let filter = if params.filter_params.is_empty() {
@@ -661,7 +694,7 @@ fn page(
     let mut entries: Vec<Listed> = Vec::new();
     match &params.q {
         Some(q) => {
-            for hit in search.search(store, q, MAX_HITS)? {
+            for hit in views.search.search(store, q, MAX_HITS)? {
                 let iri = NamedNode::new_unchecked(hit.iri);
                 if members.as_ref().is_none_or(|m| m.contains(&iri)) && passes(&iri)? {
                     let names = store.labels(Term::from(iri.clone()).as_ref())?;
@@ -729,16 +762,17 @@ fn page(
 /// The instances of the collection, narrowed to `kind` when given.
 fn members(
     store: &PonteStore,
+    views: &Views,
     collection: &Collection,
     params: &ListParams,
 ) -> Result<BTreeSet<NamedNode>, ApiError> {
-    let mut classes = collection.classes(store)?;
+    let mut classes = collection.classes(store, views)?;
     if let Some(kind) = &params.kind {
         // A kind this collection does not hold (a mission among actors) has no members here.
         let Some(class) = kind_iri(kind).filter(|class| classes.contains(class)) else {
             return Ok(BTreeSet::new());
         };
-        classes = store.subclasses(class.as_ref())?;
+        classes = Arc::new(store.subclasses(class.as_ref())?);
     }
     Ok(store.instances(&classes)?)
 }
