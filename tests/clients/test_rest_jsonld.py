@@ -15,20 +15,35 @@ from rdflib.compare import isomorphic
 
 COLLECTIONS = ["actors", "missions", "programmes", "calls", "events", "projects", "topics", "places"]
 
-# What GET /api/…/{id} carries: the entity's triples, and for each IRI it links to (other than
-# its classes) that IRI's rdfs:label, or its skos:prefLabel when it has no rdfs:label.
+# What GET /api/…/{id} carries: the entity's triples; the incoming relations below (members,
+# participants, partners, stages, parts); and for each IRI on the other end of a link (other
+# than the entity's classes) its rdfs:label, or its skos:prefLabel when it has no rdfs:label.
+INCOMING = [
+    "http://www.w3.org/ns/org#memberOf",
+    "https://w3id.org/ponte/ontology#participatedIn",
+    "https://w3id.org/ponte/ontology#partnerIn",
+    "http://schema.org/superEvent",
+    "http://purl.org/dc/terms/isPartOf",
+    "http://data.europa.eu/s66#isInvolvedIn",
+    "http://www.w3.org/ns/org#subOrganizationOf",
+    "https://w3id.org/ponte/ontology#collaboratesWith",
+]
 DESCRIPTION = """
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-CONSTRUCT {{ <{iri}> ?p ?o . ?o ?naming ?name }}
+CONSTRUCT {{ <{iri}> ?p ?o . ?in ?q <{iri}> . ?linked ?naming ?name }}
 WHERE {{
   {{ <{iri}> ?p ?o }}
   UNION
-  {{ <{iri}> ?p ?o FILTER(?p != rdf:type && isIRI(?o))
-     {{ ?o rdfs:label ?name BIND(rdfs:label AS ?naming) }}
+  {{ ?in ?q <{iri}> FILTER(isIRI(?in) && ?q IN ({incoming})) }}
+  UNION
+  {{ {{ <{iri}> ?p2 ?linked FILTER(?p2 != rdf:type && isIRI(?linked)) }}
      UNION
-     {{ ?o skos:prefLabel ?name BIND(skos:prefLabel AS ?naming) FILTER NOT EXISTS {{ ?o rdfs:label ?any }} }} }}
+     {{ ?linked ?q2 <{iri}> FILTER(isIRI(?linked) && ?q2 IN ({incoming})) }}
+     {{ ?linked rdfs:label ?name BIND(rdfs:label AS ?naming) }}
+     UNION
+     {{ ?linked skos:prefLabel ?name BIND(skos:prefLabel AS ?naming) FILTER NOT EXISTS {{ ?linked rdfs:label ?any }} }} }}
 }}
 """
 
@@ -69,7 +84,7 @@ def test_every_entity_reads_back_as_the_store_describes_it(ponte):
             from_api = to_graph(jsonld.to_rdf(document, {"format": "application/n-quads"}))
             expected = requests.get(
                 ponte.sparql_url,
-                params={"query": DESCRIPTION.format(iri=iri)},
+                params={"query": DESCRIPTION.format(iri=iri, incoming=", ".join(f"<{p}>" for p in INCOMING))},
                 headers={"Accept": "application/n-triples"},
                 timeout=30,
             )

@@ -1070,6 +1070,17 @@ async fn the_rest_api_serves_collections_and_items_as_json_ld() {
     assert_eq!(mission["@id"], "https://w3id.org/ponte/id/mission-usa-2022");
     assert_eq!(mission["type"], "Mission");
     assert!(mission["label"]["en"].is_string(), "{body}");
+    // Who took part comes with the mission, named: one request, not one per participant.
+    let participants = mission["@reverse"]["participatedIn"].as_array().unwrap();
+    assert!(participants.len() >= 10, "{body}");
+    assert!(
+        participants
+            .iter()
+            // Names in a language come as `label`, names without one as `rdfs:label`.
+            .all(|p| p["@id"].is_string()
+                && (p.get("label").is_some() || p.get("rdfs:label").is_some())),
+        "{body}"
+    );
 
     let (status, content_type, context) = send(&router, get("/api/context.jsonld")).await;
     assert_eq!(status, StatusCode::OK);

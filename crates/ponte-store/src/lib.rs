@@ -6,7 +6,7 @@
 //! blocking thread.
 
 mod entities;
-pub use entities::{EntityFilter, PreparedFilter, SearchableText};
+pub use entities::{EntityFilter, INCOMING_RELATIONS, PreparedFilter, SearchableText};
 mod error;
 mod graph_store;
 mod import;

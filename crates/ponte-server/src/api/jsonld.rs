@@ -177,6 +177,31 @@ pub fn node_object(subject: &str, triples: &[Triple], labels: &Labels) -> Map<St
     node
 }
 
+/// Adds `incoming` (triples `?s p subject`) to `node` under `@reverse`, each linking node with
+/// its names from `labels`.
+pub fn add_reverse(node: &mut Map<String, Value>, incoming: &[Triple], labels: &Labels) {
+    if incoming.is_empty() {
+        return;
+    }
+    let context = context();
+    let mut reverse = Map::new();
+    for triple in incoming {
+        let predicate = triple.predicate.as_str();
+        let key = context
+            .term(predicate, &Coercion::Iri)
+            .map_or_else(|| context.compact_iri(predicate), str::to_owned);
+        let subject = Term::from(triple.subject.clone());
+        let (_, value) = entry(context, predicate, &subject, labels);
+        // Always a node object: a plain string under @reverse would not be read as an IRI.
+        let value = match value {
+            Value::String(iri) => json!({ "@id": iri }),
+            other => other,
+        };
+        push(&mut reverse, &key, value);
+    }
+    node.insert("@reverse".into(), Value::Object(reverse));
+}
+
 /// Where a value goes in a node object.
 enum Key {
     /// Under this key, as is.

@@ -320,15 +320,16 @@ async fn entity_response(
     let store = state.store.clone();
     let views = Arc::clone(&state.views);
     let subject = iri.clone();
-    let (triples, labels) = state
+    let view = state
         .executor
         .run(move |_token| entity(&store, &views, collection, &subject))
         .await?;
     let mut response = match format {
-        OutputFormat::Rdf(RdfFormat::JsonLd { .. }) => json_ld(
-            &origin,
-            jsonld::node_object(iri.as_str(), &triples, &labels),
-        ),
+        OutputFormat::Rdf(RdfFormat::JsonLd { .. }) => {
+            let mut node = jsonld::node_object(iri.as_str(), &view.triples, &view.labels);
+            jsonld::add_reverse(&mut node, &view.incoming, &view.labels);
+            json_ld(&origin, node)
+        }
         OutputFormat::Rdf(format) => {
             let mut serializer = RdfSerializer::from_format(format)
                 .with_prefix("id", "https://w3id.org/ponte/id/")
@@ -336,7 +337,8 @@ async fn entity_response(
                 .and_then(|s| s.with_prefix("rdfs", "http://www.w3.org/2000/01/rdf-schema#"))
                 .map_err(|e| ApiError::bad_request(e.to_string()))?
                 .for_writer(Vec::new());
-            for triple in triples.iter().chain(jsonld::label_triples(&labels).iter()) {
+            let names = jsonld::label_triples(&view.labels);
+            for triple in view.triples.iter().chain(&view.incoming).chain(&names) {
                 serializer.serialize_triple(triple).map_err(internal)?;
             }
             let body = serializer.finish().map_err(internal)?;
@@ -416,12 +418,23 @@ fn entity_iri(collection: &Collection, id: &str) -> Result<NamedNode, ApiError> 
 
 /// What the store says of the entity and the names of what it links to; 404 when the store
 /// knows nothing of it, or it is not an instance of `collection`.
+/// An entity as the API shows it: its own triples, the incoming relations (members,
+/// participants, partners, parts) and the names of every entity on the other end.
+struct EntityView {
+    triples: Vec<ponte_store::Triple>,
+    incoming: Vec<ponte_store::Triple>,
+    labels: jsonld::Labels,
+}
+
+/// The most incoming relations an entity page lists.
+const MAX_INCOMING: usize = 1_000;
+
 fn entity(
     store: &PonteStore,
     views: &Views,
     collection: Option<&Collection>,
     iri: &NamedNode,
-) -> Result<(Vec<ponte_store::Triple>, jsonld::Labels), ApiError> {
+) -> Result<EntityView, ApiError> {
     let triples = store.description(iri.as_ref())?;
     let is_member = match collection {
         Some(collection) => {
@@ -439,17 +452,26 @@ fn entity(
             None => format!("the store says nothing about <{iri}>"),
         }));
     }
+    let (incoming, _) = store.incoming(iri.as_ref(), MAX_INCOMING)?;
+    let linked = triples
+        .iter()
+        .filter(|t| t.predicate.as_str() != RDF_TYPE)
+        .map(|t| t.object.clone())
+        .chain(incoming.iter().map(|t| Term::from(t.subject.clone())));
     let mut labels = jsonld::Labels::new();
-    for triple in &triples {
-        if triple.predicate.as_str() != RDF_TYPE
-            && matches!(triple.object, Term::NamedNode(_))
-            && !labels.contains_key(&triple.object)
-            && let Some(names) = store.labels(triple.object.as_ref())?
+    for node in linked {
+        if matches!(node, Term::NamedNode(_))
+            && !labels.contains_key(&node)
+            && let Some(names) = store.labels(node.as_ref())?
         {
-            labels.insert(triple.object.clone(), names);
+            labels.insert(node, names);
         }
     }
-    Ok((triples, labels))
+    Ok(EntityView {
+        triples,
+        incoming,
+        labels,
+    })
 }
 
 /// The parameters of a collection request.
