@@ -1312,3 +1312,72 @@ async fn collections_filter_by_place_topic_mission_and_programme() {
         assert_eq!(json(&body)["parameter"], parameter, "{body}");
     }
 }
+
+#[tokio::test]
+async fn injection_payloads_in_every_api_parameter_change_nothing_and_never_500() {
+    let router = router();
+    let canary = "INSERT DATA { GRAPH <urn:canary> { <urn:canary> <urn:sings> \"still here\" } }";
+    let (status, _, body) = send(
+        &router,
+        post("/sparql", "application/sparql-update", canary, Some(TOKEN)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let before = count(&router, "GRAPH ?g { ?s ?p ?o }").await;
+    let payloads = [
+        "\"",
+        ">",
+        "}",
+        "\n",
+        "' } ; DROP ALL ; {",
+        "\" } ; DROP ALL ; { \"",
+        "> } ; CLEAR ALL ; INSERT DATA { <urn:x> <urn:y> <urn:z> } #",
+        "\\u0022 } DROP ALL",
+        "http://example.org/with space",
+        "<urn:canary>",
+        "%00",
+        "kaist\" . ?s ?p ?o . FILTER(\"",
+    ];
+    let enc = |text: &str| -> String { form_urlencoded::byte_serialize(text.as_bytes()).collect() };
+    // Every query parameter the published OpenAPI description lists for collections.
+    let (_, _, openapi) = send(&router, get("/api/openapi.json")).await;
+    let parameters: Vec<String> = json(&openapi)["paths"]["/api/{collection}"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["in"] == "query")
+        .map(|p| p["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(parameters.len(), 9, "{parameters:?}");
+    let mut uris = Vec::new();
+    for payload in payloads {
+        let p = enc(payload);
+        for parameter in &parameters {
+            uris.push(format!("/api/actors?{parameter}={p}"));
+            if parameter != "kind" {
+                uris.push(format!("/api/search?q=kaist&{parameter}={p}"));
+            }
+        }
+        uris.push(format!("/api/actors/{p}"));
+        uris.push(format!("/api/{p}"));
+        uris.push(format!("/api/{p}/{p}"));
+        uris.push(format!("/id/{p}"));
+        uris.push(format!("/topic/{p}"));
+    }
+    for uri in &uris {
+        let (status, _, body) = send(&router, get(uri)).await;
+        assert!(
+            status.is_success() || status.is_client_error(),
+            "{uri}: {status} {body}"
+        );
+    }
+    assert_eq!(count(&router, "GRAPH ?g { ?s ?p ?o }").await, before);
+    assert_eq!(
+        count(
+            &router,
+            "GRAPH <urn:canary> { <urn:canary> <urn:sings> \"still here\" }"
+        )
+        .await,
+        1
+    );
+}
