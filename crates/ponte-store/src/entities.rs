@@ -2,6 +2,7 @@
 //! entity, and the names of what it links to. Index lookups with terms, never SPARQL text, so no
 //! request value can change what is asked.
 
+use crate::vocab::{GRAPH_PREFIX, META_GRAPH, PONTE};
 use crate::{PonteStore, StoreError};
 use oxigraph::model::vocab::{rdf, rdfs};
 use oxigraph::model::{
@@ -37,30 +38,10 @@ pub struct SearchableText {
     pub texts: Vec<String>,
 }
 
-/// The meta graph describes loaded graphs, not entities: it is left out of descriptions.
-const META_GRAPH: NamedNodeRef<'_> =
-    NamedNodeRef::new_unchecked("https://w3id.org/ponte/graph/meta");
-
 impl PonteStore {
     /// `class` and every class below it in the store's `rdfs:subClassOf` hierarchy.
     pub fn subclasses(&self, class: NamedNodeRef<'_>) -> Result<HashSet<NamedNode>, StoreError> {
-        let mut all = HashSet::from([class.into_owned()]);
-        let mut frontier = vec![class.into_owned()];
-        while let Some(class) = frontier.pop() {
-            for quad in self.store.quads_for_pattern(
-                None,
-                Some(rdfs::SUB_CLASS_OF),
-                Some(class.as_ref().into()),
-                None,
-            ) {
-                if let NamedOrBlankNode::NamedNode(sub) = quad?.subject
-                    && all.insert(sub.clone())
-                {
-                    frontier.push(sub);
-                }
-            }
-        }
-        Ok(all)
+        self.closure(&class.into_owned(), &[], &[rdfs::SUB_CLASS_OF.as_str()])
     }
 
     /// The IRIs typed with one of `classes`, in IRI order, each once.
@@ -156,7 +137,7 @@ impl PonteStore {
                     else {
                         continue;
                     };
-                    if is_meta(&subject) || subject.as_str().starts_with(ONTOLOGY) {
+                    if is_meta(&subject) || subject.as_str().starts_with(PONTE) {
                         continue;
                     }
                     let entry = texts.entry(subject).or_default();
@@ -174,11 +155,9 @@ impl PonteStore {
     }
 }
 
-/// The ontology's namespace: its terms are not searchable entities.
-const ONTOLOGY: &str = "https://w3id.org/ponte/ontology#";
-
+/// Whether `node` is one of Ponte's graphs (described in the meta graph), not an entity.
 fn is_meta(node: &NamedNode) -> bool {
-    node.as_str().starts_with("https://w3id.org/ponte/graph/")
+    node.as_str().starts_with(GRAPH_PREFIX)
 }
 
 /// Narrows a listing: an entity passes when it matches every non-empty criterion (and any

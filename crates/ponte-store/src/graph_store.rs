@@ -128,10 +128,7 @@ impl PonteStore {
                 .load_from_slice(parser, body.as_ref())
                 .map_err(|e| locate(e.into(), *format, body.as_ref()))?;
         }
-        self.validate_transaction(&transaction, &Scope::graph(graph_name))?;
-        ensure_alive(token)?;
-        transaction.commit()?;
-        self.wrote();
+        self.commit_validated(transaction, &Scope::graph(graph_name), Some(token))?;
         Ok(created)
     }
 
@@ -158,10 +155,7 @@ impl PonteStore {
             }
         };
         // What linked into the graph must not be left dangling.
-        self.validate_transaction(&transaction, &Scope::graph(graph_name))?;
-        ensure_alive(token)?;
-        transaction.commit()?;
-        self.wrote();
+        self.commit_validated(transaction, &Scope::graph(graph_name), Some(token))?;
         Ok(existed)
     }
 }

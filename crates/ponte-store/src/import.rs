@@ -58,9 +58,7 @@ impl PonteStore {
         for quad in &hashed_description(&graph, source, &now, &hash, count_u64) {
             transaction.insert(quad);
         }
-        self.validate_transaction(&transaction, &Scope::graph(graph))?;
-        transaction.commit()?;
-        self.wrote();
+        self.commit_validated(transaction, &Scope::graph(graph), None)?;
         Ok(ImportReport {
             triples: count,
             changed: true,

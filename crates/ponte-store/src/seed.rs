@@ -111,9 +111,7 @@ impl PonteStore {
             }
         }
         // Seed files are data like any other: they must conform to the shapes.
-        self.validate_transaction(&transaction, &Scope::Graphs(written))?;
-        transaction.commit()?;
-        self.wrote();
+        self.commit_validated(transaction, &Scope::Graphs(written), None)?;
         Ok(report)
     }
 }

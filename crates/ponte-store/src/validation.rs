@@ -8,12 +8,14 @@
 //! would leave. A violation on a focus node refuses the whole write. `ponte check` validates
 //! every node.
 
+use crate::sparql::ensure_alive;
 use crate::{PonteStore, StoreError};
 use oxigraph::model::vocab::{rdf, rdfs};
 use oxigraph::model::{
     Graph, GraphName, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef,
     Quad, QuadRef, Term, TermRef,
 };
+use oxigraph::sparql::CancellationToken;
 use oxigraph::store::{Store, Transaction};
 use ponte_shacl::{Shapes, Violation};
 use std::collections::{HashMap, HashSet};
@@ -52,33 +54,27 @@ pub(crate) trait QuadSource {
     ) -> Result<Vec<Quad>, StoreError>;
 }
 
-impl QuadSource for Store {
-    fn matching(
-        &self,
-        subject: Option<NamedOrBlankNodeRef<'_>>,
-        predicate: Option<NamedNodeRef<'_>>,
-        object: Option<TermRef<'_>>,
-        graph: Option<GraphNameRef<'_>>,
-    ) -> Result<Vec<Quad>, StoreError> {
-        Ok(self
-            .quads_for_pattern(subject, predicate, object, graph)
-            .collect::<Result<_, _>>()?)
-    }
+/// `QuadSource` over a type's own `quads_for_pattern` (the store and a transaction have the
+/// same one, without a common trait).
+macro_rules! quad_source_by_pattern {
+    ($($source:ty),*) => {$(
+        impl QuadSource for $source {
+            fn matching(
+                &self,
+                subject: Option<NamedOrBlankNodeRef<'_>>,
+                predicate: Option<NamedNodeRef<'_>>,
+                object: Option<TermRef<'_>>,
+                graph: Option<GraphNameRef<'_>>,
+            ) -> Result<Vec<Quad>, StoreError> {
+                Ok(self
+                    .quads_for_pattern(subject, predicate, object, graph)
+                    .collect::<Result<_, _>>()?)
+            }
+        }
+    )*};
 }
 
-impl QuadSource for Transaction<'_> {
-    fn matching(
-        &self,
-        subject: Option<NamedOrBlankNodeRef<'_>>,
-        predicate: Option<NamedNodeRef<'_>>,
-        object: Option<TermRef<'_>>,
-        graph: Option<GraphNameRef<'_>>,
-    ) -> Result<Vec<Quad>, StoreError> {
-        Ok(self
-            .quads_for_pattern(subject, predicate, object, graph)
-            .collect::<Result<_, _>>()?)
-    }
-}
+quad_source_by_pattern!(Store, Transaction<'_>);
 
 /// The quads a bulk load adds, indexed by subject and by linked object.
 #[derive(Default)]
@@ -170,9 +166,7 @@ pub(crate) struct Changes {
 impl Changes {
     /// Records one added or removed quad.
     pub(crate) fn record(&mut self, quad: QuadRef<'_>) {
-        if !self.subjects.contains(&quad.subject.into_owned()) {
-            self.subjects.insert(quad.subject.into_owned());
-        }
+        self.subjects.insert(quad.subject.into_owned());
         // The class a node is typed with is not changed by the typing.
         if quad.predicate != rdf::TYPE
             && let Some(object) = linked_node(&quad.object.into_owned())
@@ -251,11 +245,7 @@ pub(crate) fn validate_changes(
     refuse_if_any(
         violations
             .into_iter()
-            .filter(|v| match &v.focus_node {
-                Term::NamedNode(n) => focus.contains(&NamedOrBlankNode::from(n.clone())),
-                Term::BlankNode(b) => focus.contains(&NamedOrBlankNode::from(b.clone())),
-                _ => false,
-            })
+            .filter(|v| linked_node(&v.focus_node).is_some_and(|node| focus.contains(&node)))
             .collect(),
     )
 }
@@ -407,9 +397,27 @@ impl Scope {
 }
 
 impl PonteStore {
+    /// Commits `transaction` once what it changed within `scope` passes the shapes and, when a
+    /// `token` is given, the request is still alive; otherwise drops it, writing nothing. Every
+    /// transactional write ends here, so none skips validation or the generation count.
+    pub(crate) fn commit_validated(
+        &self,
+        transaction: Transaction<'_>,
+        scope: &Scope,
+        token: Option<&CancellationToken>,
+    ) -> Result<(), StoreError> {
+        self.validate_transaction(&transaction, scope)?;
+        if let Some(token) = token {
+            ensure_alive(token)?;
+        }
+        transaction.commit()?;
+        self.wrote();
+        Ok(())
+    }
+
     /// Validates what `transaction` changed within `scope`, compared with the committed store
     /// (the caller holds the write lock, so the store is the state the transaction started from).
-    pub(crate) fn validate_transaction(
+    fn validate_transaction(
         &self,
         transaction: &Transaction<'_>,
         scope: &Scope,

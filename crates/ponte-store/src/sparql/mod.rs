@@ -300,10 +300,7 @@ impl PonteStore {
                 }
             })?;
         // Dropping the transaction on a violation or a timeout writes nothing.
-        self.validate_transaction(&transaction, &scope)?;
-        ensure_alive(&token)?;
-        transaction.commit()?;
-        self.wrote();
+        self.commit_validated(transaction, &scope, Some(&token))?;
         Ok(())
     }
 }
