@@ -67,6 +67,20 @@ impl PonteStore {
         Ok(instances)
     }
 
+    /// The `rdf:type` triples of `entity`, each once: what a listing shows of its kind.
+    pub fn types(&self, entity: NamedNodeRef<'_>) -> Result<Vec<Triple>, StoreError> {
+        let mut triples = Vec::new();
+        for quad in self
+            .store
+            .quads_for_pattern(Some(entity.into()), Some(rdf::TYPE), None, None)
+        {
+            triples.push(Triple::from(quad?));
+        }
+        triples.sort_by_cached_key(|t| t.object.to_string());
+        triples.dedup();
+        Ok(triples)
+    }
+
     /// Every triple with `entity` as subject, from all its sources, each once, in a stable
     /// order; empty when the store knows nothing about it.
     pub fn description(&self, entity: NamedNodeRef<'_>) -> Result<Vec<Triple>, StoreError> {

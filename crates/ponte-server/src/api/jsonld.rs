@@ -4,6 +4,7 @@
 //! `@type: @id`, a language-tagged string for a language map, the term's datatype); anything
 //! else is written with its compact IRI and an explicit value object, which no context changes.
 
+use oxigraph::model::vocab::rdf;
 use ponte_store::{Literal, NamedNode, Term, Triple};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -12,7 +13,6 @@ use std::sync::OnceLock;
 /// The published context, as served at `/api/context.jsonld`.
 pub const CONTEXT: &str = include_str!("../../../../docs/context.jsonld");
 
-const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
 const XSD_STRING: &str = "http://www.w3.org/2001/XMLSchema#string";
 const RDF_LANG_STRING: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString";
 
@@ -160,7 +160,7 @@ pub fn node_object(subject: &str, triples: &[Triple], labels: &Labels) -> Map<St
     node.insert("@id".into(), json!(subject));
     for triple in triples {
         let predicate = triple.predicate.as_str();
-        if predicate == RDF_TYPE
+        if triple.predicate == rdf::TYPE
             && let Term::NamedNode(class) = &triple.object
         {
             let name = context

@@ -12,6 +12,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use oxigraph::io::{RdfFormat, RdfSerializer};
+use oxigraph::model::vocab::rdf;
 use ponte_store::sparql::OutputFormat;
 use ponte_store::{EntityFilter, NamedNode, PonteStore, Term};
 use serde_json::{Map, Value, json};
@@ -52,7 +53,6 @@ pub(crate) const LIST_PARAMETERS: [&str; 9] = [
 const PONTE: &str = "https://w3id.org/ponte/ontology#";
 const SKOS_CONCEPT: &str = "http://www.w3.org/2004/02/skos/core#Concept";
 const JSON_LD: &str = "application/ld+json";
-const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
 
 /// The longest `q` accepted.
 pub(crate) const MAX_Q_CHARS: usize = 256;
@@ -189,15 +189,7 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let collection = Collection::named(&collection)?;
     let params = ListParams::parse(query.as_deref().unwrap_or(""))?;
-    let origin = http_util::origin(&headers, &state.config);
-    let store = state.store.clone();
-    let views = Arc::clone(&state.views);
-    let page = state
-        .executor
-        .run(move |_token| page(&store, &views, Some(collection), &params))
-        .await?;
-    let base = format!("{origin}/api/{}", collection.name);
-    Ok(collection_document(&origin, &base, page))
+    page_response(&state, &headers, Some(collection), params).await
 }
 
 /// `GET /api/search?q=…`: entities of every kind, best match first, each with its `score`.
@@ -229,14 +221,27 @@ pub async fn search(
         ))
         .with("parameter", "kind"));
     }
-    let origin = http_util::origin(&headers, &state.config);
+    page_response(&state, &headers, None, params).await
+}
+
+/// One page of `collection` (of every entity with none: search) as a `Collection` document.
+async fn page_response(
+    state: &AppState,
+    headers: &HeaderMap,
+    collection: Option<&'static Collection>,
+    params: ListParams,
+) -> Result<Response, ApiError> {
+    let origin = http_util::origin(headers, &state.config);
+    let base = match collection {
+        Some(collection) => format!("{origin}/api/{}", collection.name),
+        None => format!("{origin}/api/search"),
+    };
     let store = state.store.clone();
     let views = Arc::clone(&state.views);
     let page = state
         .executor
-        .run(move |_token| page(&store, &views, None, &params))
+        .run(move |_token| page(&store, &views, collection, &params))
         .await?;
-    let base = format!("{origin}/api/search");
     Ok(collection_document(&origin, &base, page))
 }
 
@@ -271,8 +276,7 @@ fn collection_document(origin: &str, base: &str, page: Page) -> Response {
             (String = "application/n-triples"),
             (String = "application/rdf+xml"),
         )),
-        (status = 400, description = "The id makes no valid IRI", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such entity in this collection", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such entity in this collection (or the id makes no IRI)", body = openapi::Problem, content_type = "application/problem+json"),
         (status = 406, description = "None of the offered formats is acceptable", body = openapi::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Busy or over the time limit", body = openapi::Problem, content_type = "application/problem+json"),
     )
@@ -440,7 +444,7 @@ fn entity(
         Some(collection) => {
             let classes = collection.classes(store, views)?;
             triples.iter().any(|t| {
-                t.predicate.as_str() == RDF_TYPE
+                t.predicate == rdf::TYPE
                     && matches!(&t.object, Term::NamedNode(class) if classes.contains(class))
             })
         }
@@ -455,7 +459,7 @@ fn entity(
     let (incoming, _) = store.incoming(iri.as_ref(), MAX_INCOMING)?;
     let linked = triples
         .iter()
-        .filter(|t| t.predicate.as_str() != RDF_TYPE)
+        .filter(|t| t.predicate != rdf::TYPE)
         .map(|t| t.object.clone())
         .chain(incoming.iter().map(|t| Term::from(t.subject.clone())));
     let mut labels = jsonld::Labels::new();
@@ -719,10 +723,10 @@ fn page(
             for hit in views.search.search(store, q, MAX_HITS)? {
                 let iri = NamedNode::new_unchecked(hit.iri);
                 if members.as_ref().is_none_or(|m| m.contains(&iri)) && passes(&iri)? {
-                    let names = store.labels(Term::from(iri.clone()).as_ref())?;
                     scores.insert(iri.clone(), hit.score);
                     // Zero-padded ranks sort like the ranks: the cursor works the same way.
-                    entries.push((format!("{:010}", entries.len()), iri, names));
+                    // Names are read for the page shown only (below).
+                    entries.push((format!("{:010}", entries.len()), iri, None));
                 }
             }
         }
@@ -755,11 +759,11 @@ fn page(
     let next = (end < total).then(|| entries[end - 1].0.clone());
     let mut items = Vec::new();
     for (_, iri, names) in &entries[start..end] {
-        let mut triples: Vec<ponte_store::Triple> = store
-            .description(iri.as_ref())?
-            .into_iter()
-            .filter(|t| t.predicate.as_str() == RDF_TYPE)
-            .collect();
+        let mut triples = store.types(iri.as_ref())?;
+        let names = match names {
+            Some(names) => Some(names.clone()),
+            None => store.labels(Term::from(iri.clone()).as_ref())?,
+        };
         if let Some((naming, names)) = names {
             triples.extend(
                 names.iter().map(|name| {
