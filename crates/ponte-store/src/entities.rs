@@ -245,7 +245,11 @@ impl PonteStore {
                     filter
                         .countries
                         .iter()
-                        .any(|c| code == c || code.starts_with(&format!("{c}-")))
+                        // `IT` itself, or a subdivision of it such as `IT-45`.
+                        .any(|c| {
+                            code.strip_prefix(c.as_str())
+                                .is_some_and(|rest| rest.is_empty() || rest.starts_with('-'))
+                        })
                 })
             {
                 return Ok(false);

@@ -14,7 +14,6 @@ use std::sync::OnceLock;
 pub const CONTEXT: &str = include_str!("../../../../docs/context.jsonld");
 
 const XSD_STRING: &str = "http://www.w3.org/2001/XMLSchema#string";
-const RDF_LANG_STRING: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString";
 
 /// How a term of the context coerces its values.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -269,7 +268,6 @@ fn literal_entry(context: &Context, predicate: &str, literal: &Literal) -> (Key,
             ),
         };
     }
-    debug_assert_ne!(datatype, RDF_LANG_STRING);
     match context.term(predicate, &Coercion::Datatype(datatype.to_owned())) {
         Some(term) => (Key::Plain(term.to_owned()), json!(text)),
         None => (
