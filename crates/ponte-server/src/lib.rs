@@ -98,6 +98,15 @@ impl AppState {
             views: Arc::default(),
         }
     }
+
+    /// The `SERVICE`s SPARQL requests may call: the allowed remote endpoints and the search
+    /// index (`SERVICE <https://w3id.org/ponte/search>`).
+    fn sparql_services(&self) -> ponte_store::sparql::Services {
+        ponte_store::sparql::Services {
+            remote: self.config.federation.clone(),
+            search: Some(api::text_search(&self.store, &self.views)),
+        }
+    }
 }
 
 /// The whole HTTP application; `main` serves it and tests call it in process.

@@ -92,6 +92,11 @@ impl ApiError {
         self
     }
 
+    /// What went wrong, for a person.
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status

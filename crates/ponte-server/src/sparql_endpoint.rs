@@ -152,19 +152,12 @@ async fn run_query(
     let store = state.store.clone();
     let union = state.config.union_default_graph;
     let max_bytes = state.config.max_result_bytes;
-    let federation = state.config.federation.clone();
+    let services = state.sparql_services();
     let request_headers = headers.clone();
     let (body, media_type) = state
         .executor
         .run(move |token| {
-            let parsed = parse_query(
-                &query,
-                Some(&base),
-                &dataset,
-                union,
-                federation.as_ref(),
-                token,
-            )?;
+            let parsed = parse_query(&query, Some(&base), &dataset, union, &services, token)?;
             let kind = match parsed.kind() {
                 QueryKind::Solutions => Kind::Solutions,
                 QueryKind::Boolean => Kind::Boolean,
@@ -185,11 +178,11 @@ async fn run_update(
 ) -> Result<Response, ApiError> {
     let base = endpoint_iri(state, headers);
     let store = state.store.clone();
-    let federation = state.config.federation.clone();
+    let services = state.sparql_services();
     state
         .executor
         .run(move |token| {
-            let parsed = parse_update(&update, Some(&base), &dataset, federation.as_ref(), token)?;
+            let parsed = parse_update(&update, Some(&base), &dataset, &services, token)?;
             Ok(store.execute_update(parsed)?)
         })
         .await?;

@@ -1250,6 +1250,82 @@ async fn search_finds_what_a_person_expects() {
 }
 
 #[tokio::test]
+async fn analysts_search_from_sparql_through_the_search_service() {
+    let router = router();
+    // The same index as /api/search, joined with the graph: hospitals matching "ospedale".
+    let query = r#"PREFIX ponte: <https://w3id.org/ponte/ontology#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?entity ?score WHERE {
+          SERVICE <https://w3id.org/ponte/search> {
+            ?entity ponte:searchQuery "ospedale" ; ponte:searchScore ?score ; ponte:searchLimit 20
+          }
+          ?entity a/rdfs:subClassOf* ponte:HealthcareProvider .
+        } ORDER BY DESC(?score)"#;
+    let (status, _, body) = send(&router, get(&query_uri(query))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let bindings = json(&body)["results"]["bindings"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let first = bindings[0]["entity"]["value"].as_str().unwrap();
+    assert_eq!(first, format!("{ID}ospedale-di-parma"), "{body}");
+    assert!(
+        bindings
+            .iter()
+            .all(|b| b["score"]["datatype"] == "http://www.w3.org/2001/XMLSchema#double")
+    );
+    assert!(
+        bindings
+            .iter()
+            .any(|b| b["entity"]["value"] == format!("{ID}montecatone-rehabilitation-institute")),
+        "{body}"
+    );
+
+    // Accents and stems as in the API: "universita" finds the universities.
+    let query = r#"SELECT ?e WHERE { SERVICE <https://w3id.org/ponte/search> { ?e <https://w3id.org/ponte/ontology#searchQuery> "universita" } } LIMIT 1"#;
+    let (status, _, body) = send(&router, get(&query_uri(query))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("university-of-bologna"), "{body}");
+
+    // A pattern the service cannot answer is the client's mistake, named; injection text in
+    // the literal is only words to look for.
+    for (query, status) in [
+        (
+            r#"SELECT * WHERE { SERVICE <https://w3id.org/ponte/search> { ?e <https://w3id.org/ponte/ontology#searchQuery> ?q } }"#,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            r#"SELECT * WHERE { SERVICE <https://w3id.org/ponte/search> { ?e <https://w3id.org/ponte/ontology#searchQuery> "x" ; <https://w3id.org/ponte/ontology#searchLimit> 0 } }"#,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            r#"SELECT * WHERE { SERVICE <https://w3id.org/ponte/search> { ?e <https://w3id.org/ponte/ontology#searchQuery> "\" } ; DROP ALL ; {" } }"#,
+            StatusCode::OK,
+        ),
+    ] {
+        let (got, content_type, body) = send(&router, get(&query_uri(query))).await;
+        assert_eq!(got, status, "{query}: {body}");
+        if status == StatusCode::BAD_REQUEST {
+            assert_eq!(content_type, "application/problem+json");
+            assert!(body.contains("https://w3id.org/ponte/search"), "{body}");
+        }
+    }
+    // A write is searchable from SPARQL at once.
+    let insert = format!(
+        "{CRAFTED_PREFIXES}INSERT DATA {{ GRAPH <urn:new> {{ id:zebrafish-lab a ponte:ResearchLab ; rdfs:label \"Laboratorio Zebrafish\"@it ; schema:location id:bologna . }} }}"
+    );
+    let (status, _, body) = send(
+        &router,
+        post("/sparql", "application/sparql-update", insert, Some(TOKEN)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let query = r#"SELECT ?e WHERE { SERVICE <https://w3id.org/ponte/search> { ?e <https://w3id.org/ponte/ontology#searchQuery> "zebrafish" } }"#;
+    let (_, _, body) = send(&router, get(&query_uri(query))).await;
+    assert!(body.contains("zebrafish-lab"), "{body}");
+}
+
+#[tokio::test]
 async fn collections_filter_by_place_topic_mission_and_programme() {
     let router = router();
     let ids = |hits: Vec<(String, String)>| hits.into_iter().map(|(id, _)| id).collect::<Vec<_>>();

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 pub use jsonld::CONTEXT;
 pub use openapi::document as openapi_document;
-pub use search::SearchService;
+pub use search::{SearchService, text_search};
 
 /// What the API derives from the store and keeps between requests, each tagged with the store
 /// generation it was built at and rebuilt when a write has moved it.

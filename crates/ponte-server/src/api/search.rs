@@ -5,6 +5,7 @@
 use crate::problem::ApiError;
 use ponte_search::{Entry, Hit, SearchError, SearchIndex};
 use ponte_store::PonteStore;
+use ponte_store::sparql::TextSearch;
 use std::sync::{Arc, Mutex};
 
 /// The current index and the store generation it was built from.
@@ -53,6 +54,20 @@ impl SearchService {
         *current = Some((generation, Arc::clone(&index)));
         Ok(index)
     }
+}
+
+/// The search index as SPARQL's search service sees it: hits for a query, or the reason the
+/// query cannot run.
+pub fn text_search(store: &PonteStore, views: &Arc<super::Views>) -> TextSearch {
+    let store = store.clone();
+    let views = Arc::clone(views);
+    Arc::new(move |query: &str, limit: usize| {
+        let hits = views
+            .search
+            .search(&store, query, limit)
+            .map_err(|e| e.detail().to_owned())?;
+        Ok(hits.into_iter().map(|hit| (hit.iri, hit.score)).collect())
+    })
 }
 
 fn internal(error: SearchError) -> ApiError {

@@ -16,8 +16,26 @@ use std::io::{self, Write};
 
 mod cartesian;
 mod federation;
+mod text_search;
 
 pub use federation::{Federation, Fetch};
+pub use text_search::{SEARCH_SERVICE, SearchPatternError, TextSearch};
+
+/// The `SERVICE`s a query may call: remote endpoints an operator allowed, and the local
+/// full-text search (`SERVICE <https://w3id.org/ponte/search>`).
+#[derive(Clone, Default)]
+pub struct Services {
+    /// Remote SPARQL endpoints; `None` refuses every remote `SERVICE`.
+    pub remote: Option<Federation>,
+    /// The search index; `None` leaves the search service unknown.
+    pub search: Option<TextSearch>,
+}
+
+impl Services {
+    fn any(&self) -> bool {
+        self.remote.is_some() || self.search.is_some()
+    }
+}
 
 /// Deepest bracket nesting accepted; oxigraph's recursive parser and evaluator would overflow
 /// their stack a few thousand levels down, and no analyst's query comes near this.
@@ -111,10 +129,10 @@ pub fn parse_query(
     base_iri: Option<&str>,
     dataset: &ProtocolDataset,
     union_default_graph: bool,
-    federation: Option<&Federation>,
+    services: &Services,
     token: CancellationToken,
 ) -> Result<ParsedQuery, StoreError> {
-    guard(text, federation.is_some(), true)?;
+    guard(text, services.any(), true)?;
     let mut query = parser(base_iri)?.parse_query(text)?;
     cartesian::split_cross_joins(&mut query)?;
     let kind = match &query {
@@ -122,7 +140,7 @@ pub fn parse_query(
         spargebra::Query::Ask { .. } => QueryKind::Boolean,
         spargebra::Query::Construct { .. } | spargebra::Query::Describe { .. } => QueryKind::Graph,
     };
-    let mut prepared = evaluator(federation, &token).for_query(query);
+    let mut prepared = evaluator(services, &token).for_query(query);
     if !dataset.is_empty() {
         dataset.apply(prepared.dataset_mut())?;
     } else if union_default_graph && prepared.dataset().is_default_dataset() {
@@ -142,10 +160,10 @@ pub fn parse_update(
     text: &str,
     base_iri: Option<&str>,
     dataset: &ProtocolDataset,
-    federation: Option<&Federation>,
+    services: &Services,
     token: CancellationToken,
 ) -> Result<ParsedUpdate, StoreError> {
-    guard(text, federation.is_some(), false)?;
+    guard(text, services.any(), false)?;
     let mut update = parser(base_iri)?.parse_update(text)?;
     for operation in &mut update.operations {
         if let GraphUpdateOperation::DeleteInsert { pattern, .. } = operation {
@@ -169,7 +187,7 @@ pub fn parse_update(
         }
     }
     let scope = Scope::of_update(&update);
-    let mut prepared = evaluator(federation, &token).for_update(update);
+    let mut prepared = evaluator(services, &token).for_update(update);
     if !dataset.is_empty() {
         for using in prepared.using_datasets_mut() {
             dataset.apply(using)?;
@@ -182,16 +200,19 @@ pub fn parse_update(
     })
 }
 
-fn evaluator(federation: Option<&Federation>, token: &CancellationToken) -> SparqlEvaluator {
+fn evaluator(services: &Services, token: &CancellationToken) -> SparqlEvaluator {
     // oxigraph's HTTP client is compiled in (the SHACL engine needs it): without this, a
     // SERVICE off the allow-list would be fetched by its default handler.
-    let evaluator = SparqlEvaluator::new()
+    let mut evaluator = SparqlEvaluator::new()
         .without_default_http_service_handler()
         .with_cancellation_token(token.clone());
-    match federation {
-        Some(federation) => federation.register(evaluator),
-        None => evaluator,
+    if let Some(federation) = &services.remote {
+        evaluator = federation.register(evaluator);
     }
+    if let Some(search) = &services.search {
+        evaluator = text_search::register(evaluator, search);
+    }
+    evaluator
 }
 
 fn parser(base_iri: Option<&str>) -> Result<SparqlParser, StoreError> {
@@ -214,7 +235,14 @@ impl PonteStore {
         format: impl FnOnce(QueryKind) -> OutputFormat,
         token: CancellationToken,
     ) -> Result<Vec<u8>, StoreError> {
-        let parsed = parse_query(text, None, &ProtocolDataset::default(), true, None, token)?;
+        let parsed = parse_query(
+            text,
+            None,
+            &ProtocolDataset::default(),
+            true,
+            &Services::default(),
+            token,
+        )?;
         let format = format(parsed.kind());
         self.evaluate_query(parsed, format, usize::MAX)
     }
@@ -295,7 +323,7 @@ impl PonteStore {
                     UpdateEvaluationError::Storage(e) => StoreError::Storage(e),
                     UpdateEvaluationError::Unexpected(e) => StoreError::Internal(e.to_string()),
                     UpdateEvaluationError::UnsupportedService(name) => refused_service(&name),
-                    UpdateEvaluationError::Service(e) => StoreError::Remote(e.to_string()),
+                    UpdateEvaluationError::Service(e) => service_error(&*e),
                     other => StoreError::BadRequest(other.to_string()),
                 }
             })?;
@@ -324,8 +352,18 @@ fn query_error(error: QueryEvaluationError, token: &CancellationToken) -> StoreE
             StoreError::Internal(e.to_string())
         }
         QueryEvaluationError::UnsupportedService(name) => refused_service(&name),
-        QueryEvaluationError::Service(e) => StoreError::Remote(e.to_string()),
+        QueryEvaluationError::Service(e) => service_error(&*e),
         other => StoreError::BadRequest(other.to_string()),
+    }
+}
+
+/// A failed `SERVICE`: the client's mistake when it is a search pattern the local search
+/// service cannot answer, otherwise the remote endpoint's failure.
+fn service_error(error: &(dyn std::error::Error + Send + Sync + 'static)) -> StoreError {
+    if error.is::<SearchPatternError>() {
+        StoreError::BadRequest(error.to_string())
+    } else {
+        StoreError::Remote(error.to_string())
     }
 }
 
@@ -621,7 +659,7 @@ mod tests {
             None,
             &ProtocolDataset::default(),
             true,
-            None,
+            &Services::default(),
             CancellationToken::new(),
         )
     }
@@ -704,7 +742,7 @@ mod tests {
                 &format!("INSERT DATA {{ {data} }}"),
                 None,
                 &ProtocolDataset::default(),
-                None,
+                &Services::default(),
                 CancellationToken::new()
             )
             .is_ok()
@@ -744,7 +782,7 @@ mod tests {
             "LOAD <http://127.0.0.1:1/data.ttl>",
             None,
             &ProtocolDataset::default(),
-            None,
+            &Services::default(),
             CancellationToken::new(),
         )
         .err()
@@ -791,7 +829,7 @@ mod tests {
             None,
             &ProtocolDataset::default(),
             true,
-            None,
+            &Services::default(),
             token.clone(),
         )
         .unwrap();
