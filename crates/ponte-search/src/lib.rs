@@ -88,6 +88,18 @@ fn analyzer(stem: Option<Language>) -> TextAnalyzer {
     }
 }
 
+/// A name as an IRI slug, with the words the index sees: lowercased, accents folded, joined
+/// by `-` (`Università di Bologna` gives `universita-di-bologna`); empty when no word is left.
+pub fn slug(name: &str) -> String {
+    let mut analyzer = analyzer(None);
+    let mut stream = analyzer.token_stream(name);
+    let mut words = Vec::new();
+    while let Some(token) = stream.next() {
+        words.push(token.text.clone());
+    }
+    words.join("-")
+}
+
 fn text_field(analyzer: &str) -> TextOptions {
     TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
@@ -314,6 +326,17 @@ mod tests {
 
     fn iris(hits: &[Hit]) -> Vec<&str> {
         hits.iter().map(|h| h.iri.as_str()).collect()
+    }
+
+    #[test]
+    fn slugs_fold_accents_and_case() {
+        assert_eq!(slug("Università di Bologna"), "universita-di-bologna");
+        assert_eq!(
+            slug("  IRCCS Ospedale S.Orsola! "),
+            "irccs-ospedale-s-orsola"
+        );
+        assert_eq!(slug("' } ; DROP ALL"), "drop-all");
+        assert_eq!(slug("…"), "");
     }
 
     #[test]

@@ -3,17 +3,16 @@
 
 use crate::AppState;
 use crate::auth::authorize_write;
-use crate::http_util::{content_type, origin, parse_params, read_body};
+use crate::http_util::{self, content_type, new_graph_id, origin, parse_params, read_body};
 use crate::negotiate::{Kind, negotiate};
 use crate::problem::ApiError;
 use crate::sparql_endpoint::ok;
-use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use oxigraph::model::NamedNode;
 use ponte_store::sparql::OutputFormat;
 use ponte_store::{GraphTarget, RdfFormat};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What a request addresses.
 enum Addressed {
@@ -192,38 +191,24 @@ async fn write(
     })
 }
 
+/// The parts of a `multipart/form-data` body, each an RDF document in its declared format.
 async fn multipart_parts(
     request: Request,
     state: &AppState,
 ) -> Result<Vec<(RdfFormat, bytes::Bytes)>, ApiError> {
-    let mut multipart = Multipart::from_request(request, state)
-        .await
-        .map_err(|e| ApiError::bad_request(format!("invalid multipart body: {e}")))?;
-    let mut parts = Vec::new();
-    loop {
-        let field = multipart.next_field().await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::payload_too_large(state.config.max_body_bytes)
-            } else {
-                ApiError::bad_request(format!("invalid multipart body: {e}"))
-            }
-        })?;
-        let Some(field) = field else { break };
-        let name = field.name().unwrap_or("").to_owned();
-        let media_type = field.content_type().map(str::to_owned).ok_or_else(|| {
-            ApiError::unsupported_media_type(format!("multipart part '{name}' has no Content-Type"))
-        })?;
-        let format = rdf_format(&media_type)?;
-        let bytes = field.bytes().await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::payload_too_large(state.config.max_body_bytes)
-            } else {
-                ApiError::bad_request(format!("invalid multipart part '{name}': {e}"))
-            }
-        })?;
-        parts.push((format, bytes));
-    }
-    Ok(parts)
+    http_util::multipart_parts(request, state.config.max_body_bytes)
+        .await?
+        .into_iter()
+        .map(|part| {
+            let media_type = part.media_type.ok_or_else(|| {
+                ApiError::unsupported_media_type(format!(
+                    "multipart part '{}' has no Content-Type",
+                    part.name
+                ))
+            })?;
+            Ok((rdf_format(&media_type)?, part.bytes))
+        })
+        .collect()
 }
 
 fn rdf_format(media_type: &str) -> Result<RdfFormat, ApiError> {
@@ -233,13 +218,4 @@ fn rdf_format(media_type: &str) -> Result<RdfFormat, ApiError> {
             "{essence} is not an RDF format this server reads (Turtle, N-Triples, RDF/XML, JSON-LD, ...)"
         ))
     })
-}
-
-/// A new graph id: unique within this process and across restarts (time-based prefix).
-fn new_graph_id() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("{nanos:x}-{:x}", COUNTER.fetch_add(1, Ordering::Relaxed))
 }

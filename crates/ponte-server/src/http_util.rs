@@ -78,3 +78,61 @@ pub fn utf8(body: &Bytes) -> Result<String, ApiError> {
         ))
     })
 }
+
+/// One part of a `multipart/form-data` body.
+pub struct FormPart {
+    /// The part's field name.
+    pub name: String,
+    /// Its `Content-Type`, when it has one.
+    pub media_type: Option<String>,
+    /// Its bytes.
+    pub bytes: Bytes,
+}
+
+/// Reads every part of a `multipart/form-data` request, within the server's body limit.
+pub async fn multipart_parts(
+    request: axum::extract::Request,
+    max_body_bytes: usize,
+) -> Result<Vec<FormPart>, ApiError> {
+    use axum::extract::{FromRequest, Multipart};
+    use axum::http::StatusCode;
+    let mut multipart = Multipart::from_request(request, &())
+        .await
+        .map_err(|e| ApiError::bad_request(format!("invalid multipart body: {e}")))?;
+    let failed = |e: axum::extract::multipart::MultipartError, what: &str| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::payload_too_large(max_body_bytes)
+        } else {
+            ApiError::bad_request(format!("invalid multipart {what}: {e}"))
+        }
+    };
+    let mut parts = Vec::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| failed(e, "body"))?
+    {
+        let name = field.name().unwrap_or("").to_owned();
+        let media_type = field.content_type().map(str::to_owned);
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| failed(e, &format!("part '{name}'")))?;
+        parts.push(FormPart {
+            name,
+            media_type,
+            bytes,
+        });
+    }
+    Ok(parts)
+}
+
+/// A new graph id: unique within this process and across restarts (time-based prefix).
+pub fn new_graph_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{nanos:x}-{:x}", COUNTER.fetch_add(1, Ordering::Relaxed))
+}

@@ -20,7 +20,7 @@ pub use problem::ApiError;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, header};
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use ponte_store::PonteStore;
 use std::future::Future;
 use std::sync::Arc;
@@ -131,8 +131,15 @@ pub fn app(state: AppState) -> Router {
         .route("/api/context.jsonld", get(api::context_document))
         .route("/api/openapi.json", get(api::openapi_document))
         .route("/api/search", get(api::search))
-        .route("/api/{collection}", get(api::list))
-        .route("/api/{collection}/{id}", get(api::item))
+        .route("/api/import", post(api::import))
+        .route("/api/{collection}", get(api::list).post(api::create))
+        .route(
+            "/api/{collection}/{id}",
+            get(api::item)
+                .put(api::replace)
+                .patch(api::patch)
+                .delete(api::delete),
+        )
         .route("/id/{slug}", get(api::dereference))
         .route("/topic/{slug}", get(api::dereference))
         .fallback(|| async { ApiError::not_found("nothing here; try /sparql or /store") })

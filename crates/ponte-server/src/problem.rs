@@ -134,7 +134,18 @@ impl From<StoreError> for ApiError {
                     .with("limit", limit)
             }
             StoreError::BadRequest(_) => Self::bad_request(detail),
-            StoreError::Invalid(violations) => violations_problem(&violations),
+            StoreError::Invalid(violations) => violations_problem(&violations, |_| None),
+            StoreError::PreconditionFailed { current, .. } => {
+                let problem = Self::new(
+                    StatusCode::PRECONDITION_FAILED,
+                    "Precondition failed",
+                    detail,
+                );
+                match current {
+                    Some(tag) => problem.with("currentEtag", format!("\"{tag}\"")),
+                    None => problem,
+                }
+            }
             StoreError::Remote(_) => {
                 Self::new(StatusCode::BAD_GATEWAY, "Remote endpoint failed", detail)
             }
@@ -155,8 +166,12 @@ impl From<StoreError> for ApiError {
 const MAX_LISTED_VIOLATIONS: usize = 100;
 
 /// 422 for a write the SHACL shapes refuse: each violation names the node, the property, the
-/// value, the shape and what is wrong.
-fn violations_problem(violations: &[Violation]) -> ApiError {
+/// value, the shape and what is wrong, and the `row` of the input that wrote the node when
+/// `row_of` knows it.
+pub fn violations_problem(
+    violations: &[Violation],
+    row_of: impl Fn(&Term) -> Option<usize>,
+) -> ApiError {
     let plain = |term: &Term| match term {
         Term::NamedNode(node) => node.as_str().to_owned(),
         other => other.to_string(),
@@ -165,14 +180,18 @@ fn violations_problem(violations: &[Violation]) -> ApiError {
         .iter()
         .take(MAX_LISTED_VIOLATIONS)
         .map(|v| {
-            json!({
+            let mut listed = json!({
                 "focusNode": plain(&v.focus_node),
                 "path": v.path,
                 "value": v.value.as_ref().map(|t| t.to_string()),
                 "shape": v.shape,
                 "constraint": v.component,
                 "message": v.message,
-            })
+            });
+            if let Some(row) = row_of(&v.focus_node) {
+                listed["row"] = json!(row);
+            }
+            listed
         })
         .collect();
     let detail = match violations.first() {

@@ -1,114 +1,12 @@
 //! In-process tests of every protocol path, through the same `app` the binary serves.
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, Response, StatusCode, header};
-use http_body_util::BodyExt;
-use ponte_server::{AppState, ServerConfig, app, http_federation};
-use ponte_store::{CancellationToken, GraphTarget, PonteStore, RdfFormat, SEED_FILES};
-use serde_json::Value;
+mod common;
+
+use common::*;
+use ponte_server::http_federation;
+use ponte_store::{CancellationToken, GraphTarget, RdfFormat};
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
-
-const TOKEN: &str = "test-token";
-
-fn config() -> ServerConfig {
-    ServerConfig {
-        write_token: Some(TOKEN.into()),
-        ..ServerConfig::default()
-    }
-}
-
-fn seeded_state(config: ServerConfig) -> AppState {
-    let store = PonteStore::in_memory().unwrap();
-    store.seed(SEED_FILES).unwrap();
-    AppState::new(store, config)
-}
-
-fn router() -> Router {
-    app(seeded_state(config()))
-}
-
-async fn send(router: &Router, request: Request<Body>) -> (StatusCode, String, String) {
-    let response: Response<Body> = router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        content_type,
-        String::from_utf8_lossy(&body).into_owned(),
-    )
-}
-
-fn get(uri: &str) -> Request<Body> {
-    Request::get(uri).body(Body::empty()).unwrap()
-}
-
-fn get_accept(uri: &str, accept: &str) -> Request<Body> {
-    Request::get(uri)
-        .header(header::ACCEPT, accept)
-        .body(Body::empty())
-        .unwrap()
-}
-
-fn enc(text: &str) -> String {
-    form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
-
-fn query_uri(query: &str) -> String {
-    format!("/sparql?query={}", enc(query))
-}
-
-fn post(
-    uri: &str,
-    content_type: &str,
-    body: impl Into<Body>,
-    token: Option<&str>,
-) -> Request<Body> {
-    write("POST", uri, content_type, body, token)
-}
-
-fn put(uri: &str, content_type: &str, body: impl Into<Body>, token: Option<&str>) -> Request<Body> {
-    write("PUT", uri, content_type, body, token)
-}
-
-/// A write request with a body and, when given, the bearer token.
-fn write(
-    method: &str,
-    uri: &str,
-    content_type: &str,
-    body: impl Into<Body>,
-    token: Option<&str>,
-) -> Request<Body> {
-    let mut builder = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::CONTENT_TYPE, content_type);
-    if let Some(token) = token {
-        builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
-    }
-    builder.body(body.into()).unwrap()
-}
-
-fn json(body: &str) -> Value {
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
-}
-
-async fn count(router: &Router, pattern: &str) -> u64 {
-    let query = format!("SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}");
-    let (status, _, body) = send(router, get(&query_uri(&query))).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    json(&body)["results"]["bindings"][0]["n"]["value"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
 
 #[tokio::test]
 async fn get_query_answers_seed_data_in_sparql_json() {
@@ -880,14 +778,6 @@ async fn service_calls_reach_only_allow_listed_endpoints() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
-
-const CRAFTED_PREFIXES: &str = "PREFIX id: <https://w3id.org/ponte/id/>
-PREFIX ponte: <https://w3id.org/ponte/ontology#>
-PREFIX schema: <http://schema.org/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-";
-const ID: &str = "https://w3id.org/ponte/id/";
 
 /// Asserts a 422 problem whose violations include one on `focus` (with `path` when given)
 /// whose message says `words`.

@@ -58,6 +58,15 @@ pub enum StoreError {
     /// The write would leave data that breaks the SHACL shapes; nothing was written.
     #[error("{}", violations_summary(.0))]
     Invalid(Vec<ponte_shacl::Violation>),
+    /// The entity is not in the state the write was conditioned on (`If-Match`,
+    /// `If-None-Match`, a create of an entity that exists); nothing was written.
+    #[error("{message}")]
+    PreconditionFailed {
+        /// What does not hold.
+        message: String,
+        /// The entity's current tag, `None` when it does not exist.
+        current: Option<String>,
+    },
     /// Any other evaluation failure that is not the client's fault.
     #[error("{0}")]
     Internal(String),

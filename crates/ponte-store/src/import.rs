@@ -2,13 +2,16 @@
 //! idempotent by content hash.
 
 use crate::seed::{
-    hashed_description, now_xsd_date_time, recorded_hash, remove_description, sha256_hex,
+    description, hashed_description, now_xsd_date_time, recorded_hash, remove_description,
+    sha256_hex,
 };
+use crate::sparql::ensure_alive;
 use crate::validation::Scope;
 use crate::{PonteStore, StoreError};
 use oxigraph::model::vocab::xsd;
-use oxigraph::model::{Literal, NamedNode, Triple};
-use std::collections::HashSet;
+use oxigraph::model::{GraphName, Literal, NamedNode, Quad, Triple};
+use oxigraph::sparql::CancellationToken;
+use std::collections::{BTreeMap, HashSet};
 
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +22,72 @@ pub struct ImportReport {
     pub changed: bool,
 }
 
+/// What a bulk import of quads did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuadImportReport {
+    /// Each graph written, with the number of (distinct) triples the input gave it.
+    pub graphs: BTreeMap<String, usize>,
+    /// Quads the store did not hold before.
+    pub added: usize,
+}
+
 impl PonteStore {
+    /// Writes `quads` in one validated transaction: into their named graphs, each first emptied
+    /// when `replace`, and each described in the meta graph with `source` and the time. A quad
+    /// in the default graph is refused: every fact needs the graph of its source.
+    pub fn import_quads(
+        &self,
+        quads: Vec<Quad>,
+        replace: bool,
+        source: &str,
+        token: &CancellationToken,
+    ) -> Result<QuadImportReport, StoreError> {
+        let quads: HashSet<Quad> = quads.into_iter().collect();
+        let mut graphs: BTreeMap<String, (NamedNode, usize)> = BTreeMap::new();
+        for quad in &quads {
+            let GraphName::NamedNode(graph) = &quad.graph_name else {
+                return Err(StoreError::BadRequest(format!(
+                    "{quad} is in the default graph; name the graph of its source"
+                )));
+            };
+            graphs
+                .entry(graph.as_str().to_owned())
+                .or_insert_with(|| (graph.clone(), 0))
+                .1 += 1;
+        }
+        let _writing = self.lock_for_writing()?;
+        ensure_alive(token)?;
+        let mut transaction = self.store.start_transaction()?;
+        let now = Literal::new_typed_literal(now_xsd_date_time(), xsd::DATE_TIME);
+        for (graph, _) in graphs.values() {
+            if replace {
+                transaction.clear_graph(graph)?;
+            }
+            remove_description(&mut transaction, &self.store, graph)?;
+            for quad in &description(graph, source, &now) {
+                transaction.insert(quad);
+            }
+        }
+        let mut added = 0;
+        for quad in &quads {
+            if replace || !self.store.contains(quad)? {
+                added += 1;
+            }
+            transaction.insert(quad);
+        }
+        let scope = Scope::Graphs(
+            graphs
+                .values()
+                .map(|(graph, _)| GraphName::from(graph.clone()))
+                .collect(),
+        );
+        self.commit_validated(transaction, &scope, Some(token))?;
+        Ok(QuadImportReport {
+            graphs: graphs.into_iter().map(|(iri, (_, n))| (iri, n)).collect(),
+            added,
+        })
+    }
+
     /// Replaces the named graph `graph` with `triples` in one transaction and describes it in
     /// the meta graph (`source`, load time, hash of `content`, triple count). When the graph
     /// was already loaded from the same `content`, nothing is written.

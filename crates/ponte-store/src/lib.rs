@@ -7,6 +7,8 @@
 
 mod entities;
 pub use entities::{EntityFilter, INCOMING_RELATIONS, PreparedFilter, SearchableText};
+mod entity_writes;
+pub use entity_writes::{API_GRAPH, EntityChange, EntityWriteReport, Precondition, entity_tag};
 mod error;
 mod graph_store;
 mod import;
@@ -19,10 +21,12 @@ pub mod vocab;
 
 pub use error::StoreError;
 pub use graph_store::GraphTarget;
-pub use import::ImportReport;
+pub use import::{ImportReport, QuadImportReport};
 pub use load::{LoadReport, Validation};
 pub use oxigraph::io::RdfFormat;
-pub use oxigraph::model::{Literal, NamedNode, NamedNodeRef, Term, TermRef, Triple};
+pub use oxigraph::model::{
+    GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, TermRef, Triple,
+};
 pub use oxigraph::sparql::CancellationToken;
 pub use oxigraph::sparql::results::QueryResultsFormat;
 pub use ponte_shacl::Violation;

@@ -1,9 +1,13 @@
 //! The REST API under `/api/`: collections of the ecosystem's entities and the entities
 //! themselves, as JSON-LD compacted with the published context (`/api/context.jsonld`).
 
+mod csv_import;
+mod import;
 mod jsonld;
+mod jsonld_input;
 mod openapi;
 mod search;
+mod write;
 
 use crate::negotiate::{Kind, negotiate};
 use crate::problem::ApiError;
@@ -19,9 +23,11 @@ use serde_json::{Map, Value, json};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
+pub use import::import;
 pub use jsonld::CONTEXT;
 pub use openapi::document as openapi_document;
 pub use search::{SearchService, text_search};
+pub use write::{create, delete, patch, replace};
 
 /// What the API derives from the store and keeps between requests, each tagged with the store
 /// generation it was built at and rebuilt when a write has moved it.
@@ -51,6 +57,8 @@ pub(crate) const LIST_PARAMETERS: [&str; 9] = [
 ];
 
 const PONTE: &str = "https://w3id.org/ponte/ontology#";
+const ID_NAMESPACE: &str = "https://w3id.org/ponte/id/";
+const TOPIC_NAMESPACE: &str = "https://w3id.org/ponte/topic/";
 const SKOS_CONCEPT: &str = "http://www.w3.org/2004/02/skos/core#Concept";
 const JSON_LD: &str = "application/ld+json";
 
@@ -134,6 +142,24 @@ impl Collection {
         let classes = Arc::new(self.compute_classes(store)?);
         cache.insert(self.name, (generation, Arc::clone(&classes)));
         Ok(classes)
+    }
+
+    /// Where the collection's own IRIs live: `…/topic/` for topics, `…/id/` for the rest.
+    fn namespace(&self) -> &'static str {
+        if self.name == "topics" {
+            TOPIC_NAMESPACE
+        } else {
+            ID_NAMESPACE
+        }
+    }
+
+    /// The `{id}` of `iri` in this collection's paths: the slug when it is in the namespace,
+    /// else the whole IRI, percent-encoded.
+    fn id_of(&self, iri: &NamedNode) -> String {
+        match iri.as_str().strip_prefix(self.namespace()) {
+            Some(slug) if !slug.contains('/') => slug.to_owned(),
+            _ => form_urlencoded::byte_serialize(iri.as_str().as_bytes()).collect(),
+        }
     }
 
     fn compute_classes(&self, store: &PonteStore) -> Result<HashSet<NamedNode>, ApiError> {
@@ -268,9 +294,11 @@ fn collection_document(origin: &str, base: &str, page: Page) -> Response {
     params(
         ("collection" = openapi::CollectionName, Path, description = "Which entities", example = "actors"),
         ("id" = String, Path, description = "A slug (`mit`), a compact IRI (`ror:05apxxy63`) or a whole IRI, percent-encoded", example = "kaist"),
+        ("If-None-Match" = Option<String>, Header, description = "A version from an earlier `ETag`: answers 304 while the entity is unchanged"),
     ),
     responses(
-        (status = 200, description = "The entity: every triple the store has about it, linked entities with their names", content(
+        (status = 304, description = "The entity is still at the version given in `If-None-Match`"),
+        (status = 200, description = "The entity: every triple the store has about it, linked entities with their names; `ETag` is its version", content(
             (openapi::Entity = "application/ld+json"),
             (String = "text/turtle"),
             (String = "application/n-triples"),
@@ -328,6 +356,26 @@ async fn entity_response(
         .executor
         .run(move |_token| entity(&store, &views, collection, &subject))
         .await?;
+    // The version of the entity's own description, the same in every format: what a write's
+    // If-Match compares with.
+    let etag = ponte_store::entity_tag(&view.triples).map(|tag| format!("\"{tag}\""));
+    if let Some(etag) = &etag
+        && headers
+            .get_all(header::IF_NONE_MATCH)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|t| {
+                let t = t.trim();
+                t == "*" || t.trim_start_matches("W/") == etag
+            })
+    {
+        let mut response = axum::http::StatusCode::NOT_MODIFIED.into_response();
+        response
+            .headers_mut()
+            .insert(header::ETAG, HeaderValue::from_str(etag).map_err(internal)?);
+        return Ok(response);
+    }
     let mut response = match format {
         OutputFormat::Rdf(RdfFormat::JsonLd { .. }) => {
             let mut node = jsonld::node_object(iri.as_str(), &view.triples, &view.labels);
@@ -363,6 +411,12 @@ async fn entity_response(
     response
         .headers_mut()
         .insert(header::VARY, HeaderValue::from_static("accept"));
+    if let Some(etag) = etag {
+        response.headers_mut().insert(
+            header::ETAG,
+            HeaderValue::from_str(&etag).map_err(internal)?,
+        );
+    }
     Ok(response)
 }
 

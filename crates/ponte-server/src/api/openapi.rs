@@ -4,6 +4,7 @@
 
 use axum::Json;
 use serde_json::Value;
+use utoipa::openapi::Object;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 /// A page of a collection or of search results (a hydra `Collection` in JSON-LD).
@@ -35,6 +36,106 @@ pub struct Entity {
     /// The entity's IRI.
     #[schema(rename = "@id")]
     id: String,
+}
+
+/// An entity to write: one JSON-LD node in any context (Ponte's own, `{origin}/api/context.jsonld`,
+/// is resolved locally; any other must be inline). `@id` may be omitted on create.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct EntityInput {
+    /// The context: Ponte's URL, or an inline object.
+    #[schema(rename = "@context", value_type = Option<Object>)]
+    context: Option<Value>,
+    /// The entity's IRI (compact IRIs of the context work).
+    #[schema(rename = "@id")]
+    id: Option<String>,
+}
+
+/// What a write did.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct WriteReport {
+    /// The entity's IRI.
+    #[schema(rename = "@id")]
+    id: String,
+    /// Whether the write created it.
+    created: bool,
+    /// Whether the write deleted it.
+    deleted: bool,
+    /// Triples added (to the API graph).
+    added: u64,
+    /// Triples removed, from whichever source graphs held them.
+    removed: u64,
+    /// The graph new facts were written to.
+    graph: String,
+    /// The entity's new version, as in the `ETag` header; null once deleted.
+    etag: Option<String>,
+}
+
+/// Where an import goes.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ImportOptions {
+    /// The named graph for triple formats and CSV (TriG and N-Quads name their own); by
+    /// default a new graph under `https://w3id.org/ponte/graph/api/import/`.
+    graph: Option<String>,
+    /// Empty each graph written before importing into it (default false: add).
+    replace: Option<bool>,
+}
+
+/// A CSV import: the file and how its columns map to properties.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ImportForm {
+    /// The data: CSV (`text/csv`, header line first) or any RDF format the import reads.
+    #[schema(format = Binary, value_type = String)]
+    data: Vec<u8>,
+    /// For CSV: `{"id": "id:{slug}", "type": "Company", "columns": {"name": {"property":
+    /// "label", "language": "it"}, "city": {"property": "location", "link": "id:{}"}}}`.
+    mapping: Option<String>,
+}
+
+/// What an import did.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ImportReport {
+    /// Each graph written (`@id`) and the triples the import gave it (`triples`).
+    graphs: Vec<Object>,
+    /// Quads the store did not hold before.
+    added: u64,
+    /// Whether the graphs were emptied first.
+    replaced: bool,
+    /// Data rows read, for CSV.
+    rows: Option<u64>,
+}
+
+/// Conditions that stop lost updates.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct Conditions {
+    /// Apply only if the entity is still at this version (the `ETag` of a GET), or `*`: exists.
+    #[param(rename = "If-Match")]
+    if_match: Option<String>,
+    /// `*`: apply only if the entity does not exist yet.
+    #[param(rename = "If-None-Match")]
+    if_none_match: Option<String>,
+}
+
+/// Adds the bearer token scheme the writes require.
+struct BearerToken;
+
+impl utoipa::Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+            );
+        }
+    }
 }
 
 /// An error (RFC 9457): what went wrong and, for a bad parameter, which one.
@@ -148,8 +249,28 @@ fn documented<P: IntoParams>() -> Vec<String> {
         title = "Ponte REST API",
         description = "The innovation ecosystem as linked data: collections, entities and search, in JSON-LD with Ponte's published context."
     ),
-    paths(super::list, super::search, super::item, super::context_document),
-    components(schemas(CollectionPage, Entity, Problem, CollectionName))
+    paths(
+        super::list,
+        super::search,
+        super::item,
+        super::context_document,
+        super::write::create,
+        super::write::replace,
+        super::write::patch,
+        super::write::delete,
+        super::import::import,
+    ),
+    components(schemas(
+        CollectionPage,
+        Entity,
+        EntityInput,
+        WriteReport,
+        ImportForm,
+        ImportReport,
+        Problem,
+        CollectionName
+    )),
+    modifiers(&BearerToken)
 )]
 struct ApiDoc;
 
@@ -182,6 +303,10 @@ mod tests {
             .filter(|p| *p != "kind")
             .collect();
         assert_eq!(search, sorted(&parsed));
+        assert_eq!(
+            documented::<ImportOptions>(),
+            sorted(&super::super::import::IMPORT_PARAMETERS)
+        );
     }
 
     #[test]

@@ -1,0 +1,124 @@
+//! Helpers shared by the in-process HTTP test suites.
+#![allow(dead_code, unused_imports)]
+
+pub use axum::Router;
+pub use axum::body::Body;
+pub use axum::http::{Request, Response, StatusCode, header};
+use http_body_util::BodyExt;
+pub use ponte_server::{AppState, ServerConfig, app};
+pub use ponte_store::{PonteStore, SEED_FILES};
+pub use serde_json::Value;
+use tower::ServiceExt;
+
+pub const TOKEN: &str = "test-token";
+
+pub fn config() -> ServerConfig {
+    ServerConfig {
+        write_token: Some(TOKEN.into()),
+        ..ServerConfig::default()
+    }
+}
+
+pub fn seeded_state(config: ServerConfig) -> AppState {
+    let store = PonteStore::in_memory().unwrap();
+    store.seed(SEED_FILES).unwrap();
+    AppState::new(store, config)
+}
+
+pub fn router() -> Router {
+    app(seeded_state(config()))
+}
+
+pub async fn send(router: &Router, request: Request<Body>) -> (StatusCode, String, String) {
+    let response: Response<Body> = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        content_type,
+        String::from_utf8_lossy(&body).into_owned(),
+    )
+}
+
+pub fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).unwrap()
+}
+
+pub fn get_accept(uri: &str, accept: &str) -> Request<Body> {
+    Request::get(uri)
+        .header(header::ACCEPT, accept)
+        .body(Body::empty())
+        .unwrap()
+}
+
+pub fn enc(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+pub fn query_uri(query: &str) -> String {
+    format!("/sparql?query={}", enc(query))
+}
+
+pub fn post(
+    uri: &str,
+    content_type: &str,
+    body: impl Into<Body>,
+    token: Option<&str>,
+) -> Request<Body> {
+    write("POST", uri, content_type, body, token)
+}
+
+pub fn put(
+    uri: &str,
+    content_type: &str,
+    body: impl Into<Body>,
+    token: Option<&str>,
+) -> Request<Body> {
+    write("PUT", uri, content_type, body, token)
+}
+
+/// A write request with a body and, when given, the bearer token.
+pub fn write(
+    method: &str,
+    uri: &str,
+    content_type: &str,
+    body: impl Into<Body>,
+    token: Option<&str>,
+) -> Request<Body> {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, content_type);
+    if let Some(token) = token {
+        builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    builder.body(body.into()).unwrap()
+}
+
+pub fn json(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
+}
+
+pub async fn count(router: &Router, pattern: &str) -> u64 {
+    let query = format!("SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}");
+    let (status, _, body) = send(router, get(&query_uri(&query))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    json(&body)["results"]["bindings"][0]["n"]["value"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+pub const CRAFTED_PREFIXES: &str = "PREFIX id: <https://w3id.org/ponte/id/>
+PREFIX ponte: <https://w3id.org/ponte/ontology#>
+PREFIX schema: <http://schema.org/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+";
+pub const ID: &str = "https://w3id.org/ponte/id/";
