@@ -7,7 +7,7 @@
 //! {"id": "id:{slug}", "type": "Company",
 //!  "columns": {"name": {"property": "label", "language": "it"},
 //!              "city": {"property": "location", "link": "id:{}"},
-//!              "topics": {"property": "ponte:topic", "link": "topic:{}", "separator": ";"}}}
+//!              "topics": {"property": "hasCompetence", "link": "topic:{}", "separator": ";"}}}
 //! ```
 
 use super::jsonld_input::{property_of, to_quads};
@@ -317,7 +317,7 @@ mod tests {
         "columns": {"name": {"property": "label", "language": "it"},
                     "city": {"property": "location", "link": "id:{}"},
                     "founded": {"property": "foundingDate"},
-                    "topics": {"property": "ponte:topic", "link": "topic:{}", "separator": ";"}}}"#;
+                    "topics": {"property": "hasCompetence", "link": "topic:{}", "separator": ";"}}}"#;
 
     #[test]
     fn rows_become_entities_with_the_context_coercions() {
@@ -329,7 +329,7 @@ mod tests {
             "<https://w3id.org/ponte/id/acme> <http://www.w3.org/2000/01/rdf-schema#label> \"Acme Srl\"@it <urn:g>",
             "<https://w3id.org/ponte/id/acme> <http://schema.org/location> <https://w3id.org/ponte/id/bologna> <urn:g>",
             "<https://w3id.org/ponte/id/acme> <http://schema.org/foundingDate> \"2019-05-01\"^^<http://www.w3.org/2001/XMLSchema#date> <urn:g>",
-            "<https://w3id.org/ponte/id/acme> <https://w3id.org/ponte/ontology#topic> <https://w3id.org/ponte/topic/big-data> <urn:g>",
+            "<https://w3id.org/ponte/id/acme> <https://w3id.org/ponte/ontology#hasCompetence> <https://w3id.org/ponte/topic/big-data> <urn:g>",
             // A cell cannot change the IRI's shape: the space is encoded.
             "<https://w3id.org/ponte/id/beta%20co> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/ponte/ontology#Company> <urn:g>",
         ] {

@@ -152,7 +152,7 @@ pub async fn import(
             );
         }
         let format = import_format(&media_type)?;
-        if graph.is_some() && format.supports_datasets() {
+        if graph.is_some() && matches!(format, RdfFormat::TriG | RdfFormat::NQuads) {
             return Err(ApiError::bad_request(format!(
                 "{} names its own graphs; graph applies to triple formats and CSV",
                 format.name()
