@@ -1,4 +1,5 @@
-"""Fixtures for the end-to-end client tests: one real `ponte` server per session.
+"""Fixtures for the end-to-end client tests: one real `ponte` server per session (and one
+of its own for a test that writes at random).
 
 The server is the release binary (``PONTE_BIN``, else
 ``$CARGO_TARGET_DIR/release/ponte``, else ``<repo>/target/release/ponte``),
@@ -98,8 +99,8 @@ def stop(proc: subprocess.Popen) -> int | None:
         return None
 
 
-@pytest.fixture(scope="session")
-def ponte(tmp_path_factory: pytest.TempPathFactory):
+def serve(tmp_path_factory: pytest.TempPathFactory):
+    """Starts a server, yields it, and fails unless it stops gracefully."""
     binary = ponte_bin()
     if not (binary.is_file() and os.access(binary, os.X_OK)):
         pytest.fail(
@@ -150,6 +151,18 @@ def ponte(tmp_path_factory: pytest.TempPathFactory):
             + f"; log {log_path}:\n" + log_tail(log_path),
             pytrace=False,
         )
+
+
+@pytest.fixture(scope="session")
+def ponte(tmp_path_factory: pytest.TempPathFactory):
+    """The server most tests share."""
+    yield from serve(tmp_path_factory)
+
+
+@pytest.fixture
+def own_ponte(tmp_path_factory: pytest.TempPathFactory):
+    """A server of the test's own, for tests that write at random (schemathesis)."""
+    yield from serve(tmp_path_factory)
 
 
 @pytest.fixture

@@ -477,9 +477,12 @@ async fn a_csv_import_with_a_mapping_writes_every_row_or_names_the_bad_one() {
     let (status, _, body) = send(&router, get("/api/actors/csv-alfa")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(json(&body)["type"], "Startup");
-    let hits = send(&router, get("/api/actors?topic=gene-and-cell-therapy&limit=100"))
-        .await
-        .2;
+    let hits = send(
+        &router,
+        get("/api/actors?topic=gene-and-cell-therapy&limit=100"),
+    )
+    .await
+    .2;
     assert!(hits.contains("csv-alfa"), "{hits}");
 
     // replace=true empties the graph first: importing one row leaves one entity.

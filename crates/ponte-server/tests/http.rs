@@ -1346,4 +1346,121 @@ async fn injection_payloads_in_every_api_parameter_change_nothing_and_never_500(
         .await,
         1
     );
+
+    // The same payloads in every write: ids, import parameters, JSON-LD keys and values, CSV
+    // cells. Some writes are legitimately accepted (a name may be any text); none may run as
+    // SPARQL, so the seed graphs and the canary stay as they were, and nothing is a 5xx.
+    let seed = "GRAPH ?g { ?s ?p ?o FILTER(STRSTARTS(STR(?g), \"https://w3id.org/ponte/graph/seed-data/\")) }";
+    let seed_before = count(&router, seed).await;
+    let mut writes = Vec::new();
+    for payload in payloads {
+        let p = enc(payload);
+        let text = Value::String(payload.to_owned());
+        let entity = serde_json::json!({
+            "@context": "http://localhost/api/context.jsonld",
+            "type": "Company",
+            "label": {"en": text},
+            "description": {"en": text},
+            "location": text,
+        });
+        let with_id =
+            serde_json::json!({"@id": text, "http://www.w3.org/2000/01/rdf-schema#label": text});
+        let with_key = serde_json::json!({"@context": {"k": text}, "k": text});
+        let csv = format!(
+            "slug,name\n\"{}\",\"{}\"\n",
+            payload.replace('"', "\"\""),
+            payload.replace('"', "\"\"")
+        );
+        let turtle = "<urn:s> <urn:p> <urn:o> .".to_owned();
+        for (method, uri, content_type, body) in [
+            (
+                "POST",
+                "/api/actors".to_owned(),
+                "application/ld+json",
+                entity.to_string(),
+            ),
+            (
+                "POST",
+                "/api/actors".to_owned(),
+                "application/ld+json",
+                with_id.to_string(),
+            ),
+            (
+                "POST",
+                "/api/actors".to_owned(),
+                "application/ld+json",
+                with_key.to_string(),
+            ),
+            (
+                "PUT",
+                format!("/api/actors/{p}"),
+                "application/ld+json",
+                entity.to_string(),
+            ),
+            (
+                "PATCH",
+                format!("/api/actors/{p}"),
+                "application/merge-patch+json",
+                entity.to_string(),
+            ),
+            (
+                "DELETE",
+                format!("/api/actors/{p}"),
+                "application/json",
+                String::new(),
+            ),
+            (
+                "POST",
+                format!("/api/import?graph={p}"),
+                "text/turtle",
+                turtle.clone(),
+            ),
+            (
+                "POST",
+                format!("/api/import?replace={p}"),
+                "text/turtle",
+                turtle.clone(),
+            ),
+            (
+                "POST",
+                "/api/import?graph=urn:inj".to_owned(),
+                "application/ld+json",
+                entity.to_string(),
+            ),
+        ] {
+            writes.push((method, uri, content_type.to_owned(), body));
+        }
+        let mapping = serde_json::json!({"id": "id:{slug}", "type": "Company",
+            "columns": {"name": {"property": "label", "language": "en"}}});
+        let boundary = "b0undary";
+        let form = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"data\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"mapping\"\r\nContent-Type: application/json\r\n\r\n{mapping}\r\n--{boundary}--\r\n"
+        );
+        writes.push((
+            "POST",
+            "/api/import?graph=urn:inj-csv".to_owned(),
+            format!("multipart/form-data; boundary={boundary}"),
+            form,
+        ));
+    }
+    for (method, uri, content_type, body) in writes {
+        let (status, _, answer) = send(
+            &router,
+            write(method, &uri, &content_type, body, Some(TOKEN)),
+        )
+        .await;
+        assert!(
+            status.is_success() || status.is_client_error(),
+            "{method} {uri}: {status} {answer}"
+        );
+    }
+    assert_eq!(count(&router, seed).await, seed_before);
+    assert_eq!(
+        count(
+            &router,
+            "GRAPH <urn:canary> { <urn:canary> <urn:sings> \"still here\" }"
+        )
+        .await,
+        1
+    );
 }

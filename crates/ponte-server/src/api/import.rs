@@ -32,7 +32,7 @@ pub(crate) const IMPORT_PARAMETERS: [&str; 2] = ["graph", "replace"];
         (String = "application/n-triples"),
         (String = "application/trig"),
         (String = "application/n-quads"),
-        (openapi::EntityInput = "application/ld+json"),
+        (openapi::JsonLdDocument = "application/ld+json"),
         (openapi::ImportForm = "multipart/form-data"),
     ), description = "The facts to import; CSV goes in a form with its column mapping"),
     security(("bearer" = [])),
@@ -161,6 +161,11 @@ pub async fn import(
         }
         let target = GraphName::from(graph.clone().unwrap_or_else(minted));
         let quads = if matches!(format, RdfFormat::JsonLd { .. }) {
+            jsonld_input::require_top_level(
+                &data,
+                b"{[",
+                "a JSON-LD document: an object or an array",
+            )?;
             jsonld_input::to_quads(&data, super::ID_NAMESPACE, &origin)?
         } else {
             RdfParser::from_format(format)
@@ -180,6 +185,12 @@ pub async fn import(
             })
             .collect()
     };
+    if quads.is_empty() {
+        return Err(ApiError::bad_request(
+            "the data states no fact: nothing to import (a JSON-LD node needs an @id or properties its context defines)",
+        )
+        .with("field", "data"));
+    }
     let store = state.store.clone();
     let source = format!("REST API import ({media_type})");
     let report = state

@@ -49,6 +49,15 @@ pub fn to_quads(body: &[u8], base: &str, origin: &str) -> Result<Vec<Quad>, ApiE
     Ok(quads)
 }
 
+/// Refuses a JSON document whose top level is not one of `allowed` (`{` object, `[` array),
+/// before the processor reads it.
+pub fn require_top_level(body: &[u8], allowed: &[u8], what: &str) -> Result<(), ApiError> {
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(first) if allowed.contains(first) => Ok(()),
+        _ => Err(ApiError::bad_request(format!("the body must be {what}"))),
+    }
+}
+
 /// The property `key` stands for under `context` (the body's `@context`, if any), by asking
 /// the processor to expand a one-property probe; `None` when the key expands to nothing.
 pub fn property_of(

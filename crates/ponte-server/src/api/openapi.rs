@@ -40,11 +40,11 @@ pub struct Entity {
 
 /// An entity to write: one JSON-LD node in any context (Ponte's own, `{origin}/api/context.jsonld`,
 /// is resolved locally; any other must be inline). `@id` may be omitted on create.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Serialize)]
 #[allow(dead_code)]
 pub struct EntityInput {
     /// The context: Ponte's URL, or an inline object.
-    #[schema(rename = "@context", value_type = Option<Object>)]
+    #[schema(rename = "@context", value_type = Option<serde_json::Value>)]
     context: Option<Value>,
     /// The entity's IRI (compact IRIs of the context work).
     #[schema(rename = "@id")]
@@ -70,6 +70,17 @@ pub struct WriteReport {
     graph: String,
     /// The entity's new version, as in the `ETag` header; null once deleted.
     etag: Option<String>,
+}
+
+/// A JSON-LD document: one node object, or an array of them.
+#[derive(ToSchema, serde::Serialize)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum JsonLdDocument {
+    /// One object (with `@graph` for several nodes).
+    Node(EntityInput),
+    /// Several nodes.
+    Nodes(Vec<EntityInput>),
 }
 
 /// Where an import goes.
@@ -119,8 +130,18 @@ pub struct Conditions {
     #[param(rename = "If-Match")]
     if_match: Option<String>,
     /// `*`: apply only if the entity does not exist yet.
-    #[param(rename = "If-None-Match")]
+    #[param(rename = "If-None-Match", pattern = "^\\*$")]
     if_none_match: Option<String>,
+}
+
+/// The condition of a write on an existing entity.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IfMatch {
+    /// Apply only if the entity is still at this version (the `ETag` of a GET), or `*`.
+    #[param(rename = "If-Match")]
+    if_match: Option<String>,
 }
 
 /// Adds the bearer token scheme the writes require.
@@ -267,6 +288,7 @@ fn documented<P: IntoParams>() -> Vec<String> {
         WriteReport,
         ImportForm,
         ImportReport,
+        JsonLdDocument,
         Problem,
         CollectionName
     )),

@@ -4,7 +4,7 @@
 //! validated by the shapes, is atomic, honours `If-Match`/`If-None-Match` and answers with a
 //! report and the entity's new `ETag`.
 
-use super::jsonld_input::{default_graph_only, property_of, to_quads};
+use super::jsonld_input::{default_graph_only, property_of, require_top_level, to_quads};
 use super::{Collection, Views, entity_iri, openapi};
 use crate::auth::authorize_write;
 use crate::http_util::{content_type, origin, read_body};
@@ -181,7 +181,7 @@ pub async fn replace(
     params(
         ("collection" = openapi::CollectionName, Path, description = "Which entities"),
         ("id" = String, Path, description = "A slug, a compact IRI or a whole IRI, percent-encoded"),
-        openapi::Conditions,
+        openapi::IfMatch,
     ),
     request_body(content = openapi::EntityInput, content_type = "application/merge-patch+json", description = "The properties to set (or, with null, remove), as a JSON-LD node in any context"),
     security(("bearer" = [])),
@@ -207,7 +207,7 @@ pub async fn patch(
     authorize_write(&headers, state.config.write_token.as_deref())?;
     let collection = Collection::named(&collection)?;
     let iri = entity_iri(collection, &id)?;
-    let precondition = precondition(&headers, Precondition::Exists)?;
+    let precondition = if_match(&headers)?;
     let body = json_body(&headers, body, &state.config, true).await?;
     let origin = origin(&headers, &state.config);
     let triples = default_graph_only(to_quads(&body, iri.as_str(), &origin)?)?;
@@ -284,11 +284,12 @@ pub async fn patch(
     params(
         ("collection" = openapi::CollectionName, Path, description = "Which entities"),
         ("id" = String, Path, description = "A slug, a compact IRI or a whole IRI, percent-encoded"),
-        openapi::Conditions,
+        openapi::IfMatch,
     ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Deleted", body = openapi::WriteReport),
+        (status = 400, description = "A malformed condition header; `header` names it", body = openapi::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = openapi::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Writes are disabled", body = openapi::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such entity in this collection", body = openapi::Problem, content_type = "application/problem+json"),
@@ -305,7 +306,7 @@ pub async fn delete(
     authorize_write(&headers, state.config.write_token.as_deref())?;
     let collection = Collection::named(&collection)?;
     let iri = entity_iri(collection, &id)?;
-    let precondition = precondition(&headers, Precondition::Exists)?;
+    let precondition = if_match(&headers)?;
     let store = state.store.clone();
     let views = Arc::clone(&state.views);
     let subject = iri.clone();
@@ -342,7 +343,9 @@ async fn json_body(
     };
     match content_type(headers)? {
         Some(media_type) if accepted.contains(&media_type.as_str()) => {
-            read_body(body, config.max_body_bytes).await
+            let body = read_body(body, config.max_body_bytes).await?;
+            require_top_level(&body, b"{", "one JSON object: the entity's node")?;
+            Ok(body)
         }
         other => Err(ApiError::unsupported_media_type(format!(
             "the body must be {} (JSON-LD in any context), not {}",
@@ -391,6 +394,18 @@ pub(super) fn precondition(
             (None, None) => otherwise,
         },
     )
+}
+
+/// The `If-Match` condition of a write on an existing entity (PATCH, DELETE): the entity must
+/// exist, at the version given if any. `If-None-Match` makes no sense there.
+fn if_match(headers: &HeaderMap) -> Result<Precondition, ApiError> {
+    if headers.contains_key(header::IF_NONE_MATCH) {
+        return Err(ApiError::bad_request(
+            "If-None-Match applies to creating (PUT); this write changes an existing entity: use If-Match",
+        )
+        .with("header", "if-none-match"));
+    }
+    precondition(headers, Precondition::Exists)
 }
 
 /// The one node a body describes; several (or none) is the client's mistake.
