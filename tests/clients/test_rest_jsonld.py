@@ -137,3 +137,47 @@ def test_collections_page_with_a_cursor_and_refuse_bad_parameters(ponte):
     # A mission is not an actor.
     assert requests.get(f"{ponte.base_url}/api/actors/mission-usa-2022", timeout=30).status_code == 404
     assert requests.get(f"{ponte.base_url}/api/missions/mission-usa-2022", timeout=30).status_code == 200
+
+
+# A context that shares no term with Ponte's: prefixes only, other names.
+OTHER_CONTEXT = {
+    "r": "http://www.w3.org/2000/01/rdf-schema#",
+    "s": "http://schema.org/",
+    "p": "https://w3id.org/ponte/ontology#",
+    "w": "http://www.w3.org/2002/07/owl#",
+    "k": "http://www.w3.org/2004/02/skos/core#",
+    "g": "http://www.w3.org/ns/org#",
+    "d": "http://purl.org/dc/terms/",
+}
+
+
+def test_an_entity_compacted_by_pyld_in_another_context_writes_back_the_same_triples(ponte, unique_iri):
+    """The writes accept JSON-LD in any context: pyld compacts KAIST's triples with a context of
+    its own, the copy is PUT at a new address, and the store then says the same of it."""
+    source = "https://w3id.org/ponte/id/kaist"
+    slug = "pyld-copy-" + unique_iri.rsplit("/", 1)[-1]
+    target = f"https://w3id.org/ponte/id/{slug}"
+    construct = "CONSTRUCT {{ <{iri}> ?p ?o }} WHERE {{ <{iri}> ?p ?o }}"
+    triples = requests.get(ponte.sparql_url, params={"query": construct.format(iri=source)},
+                           headers={"Accept": "application/n-triples"}, timeout=30)
+    assert triples.status_code == 200, triples.text
+    copied = triples.text.replace(f"<{source}>", f"<{target}>")
+    document = jsonld.compact(jsonld.from_rdf(copied, {"format": "application/n-quads"}), OTHER_CONTEXT)
+    assert "r:label" in document and "@graph" not in document, document
+    url = f"{ponte.base_url}/api/actors/{slug}"
+    headers = {"Authorization": ponte.auth_header, "Content-Type": "application/ld+json"}
+    created = requests.put(url, json=document, headers=headers, timeout=30)
+    assert created.status_code == 201, created.text
+    etag = created.headers["ETag"]
+    written = requests.get(ponte.sparql_url, params={"query": construct.format(iri=target)},
+                           headers={"Accept": "application/n-triples"}, timeout=30)
+    assert isomorphic(to_graph(written.text), to_graph(copied))
+    # The version read is the version written; a stale one is refused and changes nothing.
+    assert requests.get(url, timeout=30).headers["ETag"] == etag
+    stale = requests.put(url, json=document, headers={**headers, "If-Match": '"0000"'}, timeout=30)
+    assert stale.status_code == 412 and stale.json()["currentEtag"] == etag
+    # Without the token, nothing; with it and the version, the copy is deleted.
+    assert requests.delete(url, timeout=30).status_code == 401
+    gone = requests.delete(url, headers={"Authorization": ponte.auth_header, "If-Match": etag}, timeout=30)
+    assert gone.status_code == 200, gone.text
+    assert requests.get(url, timeout=30).status_code == 404
