@@ -1,0 +1,168 @@
+//! Ponte's matchmaking: the ecosystem projected as a typed graph (petgraph CSR), and partner
+//! suggestions scored by typed meta-path similarity, Adamic-Adar, personalized PageRank (forward
+//! push) and complementarity, each with evidence paths made of real edges. Knows nothing of RDF:
+//! the server feeds it IRIs.
+
+mod matcher;
+pub mod ppr;
+mod projection;
+
+pub use matcher::{HUB_DEGREE, Parts, Seed, Step, Suggestion, Weights, evidence, suggest};
+pub use projection::{
+    EdgeLabel, META_PATH_KINDS, MetaPaths, Node, NodeKind, Projection, ProjectionBuilder,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOPIC_LINK: &str = "urn:hasCompetence";
+    const TOOK_PART: &str = "urn:participatedIn";
+    const MEMBER: &str = "urn:memberOf";
+
+    /// Two regional startups and a hospital around gene therapy, a foreign company on the same
+    /// mission, an unrelated company, and a cluster everybody regional is a member of.
+    fn ecosystem() -> Projection {
+        let mut b = ProjectionBuilder::new();
+        for (iri, class) in [
+            ("urn:alpha", "urn:Startup"),
+            ("urn:beta", "urn:Startup"),
+            ("urn:hospital", "urn:Hospital"),
+            ("urn:boston-co", "urn:Company"),
+            ("urn:loner", "urn:Company"),
+            ("urn:accelerator", "urn:Accelerator"),
+            ("urn:cluster", "urn:Cluster"),
+        ] {
+            b.node(iri, NodeKind::Actor, Some(class));
+        }
+        b.node("urn:gene", NodeKind::Topic, None);
+        b.node("urn:ai", NodeKind::Topic, None);
+        b.node("urn:mission", NodeKind::Activity, None);
+        for (s, p, o) in [
+            ("urn:alpha", TOPIC_LINK, "urn:gene"),
+            ("urn:beta", TOPIC_LINK, "urn:gene"),
+            ("urn:hospital", TOPIC_LINK, "urn:gene"),
+            ("urn:alpha", TOPIC_LINK, "urn:ai"),
+            ("urn:beta", TOPIC_LINK, "urn:ai"),
+            ("urn:loner", TOPIC_LINK, "urn:ai"),
+            ("urn:alpha", TOOK_PART, "urn:mission"),
+            ("urn:boston-co", TOOK_PART, "urn:mission"),
+            ("urn:alpha", MEMBER, "urn:cluster"),
+            ("urn:hospital", MEMBER, "urn:cluster"),
+            ("urn:accelerator", MEMBER, "urn:cluster"),
+        ] {
+            b.edge(s, p, o);
+        }
+        b.node("urn:isolated", NodeKind::Actor, None);
+        b.build()
+    }
+
+    fn names(projection: &Projection, suggestions: &[Suggestion]) -> Vec<String> {
+        suggestions
+            .iter()
+            .map(|s| projection.iri(s.node).to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn the_projection_keeps_nodes_edges_and_kinds() {
+        let p = ecosystem();
+        assert_eq!(p.node_count(), 11);
+        assert_eq!(p.edge_count(), 11);
+        let alpha = p.id("urn:alpha").unwrap();
+        assert_eq!(p.degree(alpha), 4);
+        assert_eq!(p.meta_degree(alpha), [2, 0, 1, 1]);
+        let gene = p.id("urn:gene").unwrap();
+        let label = p.edge(alpha, gene).unwrap();
+        assert_eq!(
+            (p.predicate(label.predicate), label.forward),
+            (TOPIC_LINK, true)
+        );
+        assert!(!p.edge(gene, alpha).unwrap().forward);
+        assert_eq!(p.degree(p.id("urn:isolated").unwrap()), 0);
+    }
+
+    #[test]
+    fn suggestions_rank_shared_rare_reasons_first_and_explain_them_with_real_edges() {
+        let p = ecosystem();
+        let alpha = p.id("urn:alpha").unwrap();
+        let seed = Seed::actor(&p, alpha);
+        let suggestions = suggest(&p, &seed, &Weights::default(), 10, &|_| true);
+        let ranked = names(&p, &suggestions);
+        // Beta shares both topics; the hospital a topic and the cluster; the loner only AI.
+        let mut top = ranked[..2].to_vec();
+        top.sort();
+        assert_eq!(top, ["urn:beta", "urn:hospital"], "{ranked:?}");
+        assert!(
+            ranked.iter().position(|n| n == "urn:hospital")
+                < ranked.iter().position(|n| n == "urn:loner")
+        );
+        assert!(!ranked.contains(&"urn:isolated".to_owned()));
+        for suggestion in &suggestions {
+            assert!((suggestion.score - suggestion.parts.total()).abs() < 1e-12);
+            assert!(!suggestion.evidence.is_empty() && suggestion.evidence.len() <= 3);
+            for path in &suggestion.evidence {
+                assert_eq!(path.first().unwrap().from, alpha);
+                assert_eq!(path.last().unwrap().to, suggestion.node);
+                for step in path {
+                    // Every step is an edge, in the direction the triple reads.
+                    let label = p.edge(step.from, step.to).unwrap();
+                    assert_eq!(
+                        (label.predicate, label.forward),
+                        (step.predicate, step.forward)
+                    );
+                }
+            }
+        }
+        let beta = suggestions
+            .iter()
+            .find(|s| p.iri(s.node) == "urn:beta")
+            .unwrap();
+        assert_eq!(beta.shared, [2, 0, 0, 0]);
+        assert!(!beta.connected);
+        // Deterministic.
+        assert_eq!(
+            suggest(&p, &seed, &Weights::default(), 10, &|_| true),
+            suggestions
+        );
+    }
+
+    #[test]
+    fn a_profile_wanting_an_accelerator_gets_one_and_filters_apply() {
+        let p = ecosystem();
+        let gene = p.id("urn:gene").unwrap();
+        let cluster = p.id("urn:cluster").unwrap();
+        let accelerator_class = p.class_id("urn:Accelerator").unwrap();
+        let seed = Seed {
+            actor: None,
+            links: vec![gene, cluster],
+            wanted_classes: [accelerator_class].into(),
+        };
+        let suggestions = suggest(&p, &seed, &Weights::default(), 3, &|_| true);
+        let ranked = names(&p, &suggestions);
+        assert!(ranked.contains(&"urn:accelerator".to_owned()), "{ranked:?}");
+        assert!(suggestions.iter().any(|s| s.parts.complement > 0.0));
+        let hospital = p.id("urn:hospital").unwrap();
+        let without = suggest(&p, &seed, &Weights::default(), 10, &|n| n != hospital);
+        assert!(without.iter().all(|s| s.node != hospital));
+    }
+
+    #[test]
+    fn the_push_agrees_with_the_power_iteration() {
+        let p = ecosystem();
+        let alpha = p.id("urn:alpha").unwrap();
+        let approximate = ppr::push(&p, &[alpha], 1e-9);
+        let exact = ppr::exact(&p, &[alpha], 1e-12);
+        for node in p.nodes() {
+            let a = approximate.get(&node).copied().unwrap_or(0.0);
+            assert!(
+                (a - exact[node as usize]).abs() < 1e-6,
+                "{}: {a} vs {}",
+                p.iri(node),
+                exact[node as usize]
+            );
+        }
+        let total: f64 = exact.iter().sum();
+        assert!((total - 1.0).abs() < 1e-6, "{total}");
+    }
+}

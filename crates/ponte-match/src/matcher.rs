@@ -1,0 +1,350 @@
+//! Partner suggestions: candidates from shared neighbours and from personalized PageRank,
+//! scored by typed meta-path similarity, Adamic-Adar, PageRank proximity and complementarity,
+//! each with the evidence paths that explain it.
+
+use crate::ppr;
+use crate::projection::{META_PATH_KINDS, MetaPaths, NodeKind, Projection, meta_path_slot};
+use std::collections::{HashMap, HashSet, VecDeque};
+
+/// How much each part counts in a suggestion's score. Each part is scaled to 0..1 first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Weights {
+    /// Meta-path similarity (PathSim) through shared topics.
+    pub topics: f64,
+    /// PathSim through shared projects.
+    pub projects: f64,
+    /// PathSim through shared missions, events and programmes.
+    pub activities: f64,
+    /// PathSim through shared actors (a cluster both belong to, a partner both work with).
+    pub actors: f64,
+    /// Adamic-Adar over all shared neighbours: a rare shared neighbour counts more than a hub.
+    pub adamic_adar: f64,
+    /// Personalized PageRank from the seed, relative to the best candidate.
+    pub pagerank: f64,
+    /// The candidate is of a kind the profile wants.
+    pub complement: f64,
+}
+
+impl Default for Weights {
+    /// The documented weights (docs/MATCHMAKING.md): the reasons a person can check (shared
+    /// topics, projects, missions, clusters) weigh most, proximity in the whole graph less.
+    fn default() -> Self {
+        Self {
+            topics: 0.20,
+            projects: 0.15,
+            activities: 0.15,
+            actors: 0.10,
+            adamic_adar: 0.15,
+            pagerank: 0.15,
+            complement: 0.10,
+        }
+    }
+}
+
+/// Shared neighbours with more links than this are skipped when gathering candidates: a hub
+/// (the region, a country) relates everyone and explains nothing.
+pub const HUB_DEGREE: usize = 5_000;
+/// The push precision: small enough that the top candidates are stable.
+const PUSH_EPSILON: f64 = 1e-6;
+/// PageRank candidates considered beside the shared-neighbour ones.
+const PAGERANK_CANDIDATES: usize = 200;
+/// Longest explanation path searched when a candidate shares no neighbour with the seed.
+const MAX_PATH_HOPS: usize = 4;
+
+/// Whom suggestions are for: an actor of the graph, or a profile.
+#[derive(Debug, Clone, Default)]
+pub struct Seed {
+    /// The actor, when the seed is one.
+    pub actor: Option<u32>,
+    /// The nodes the seed is linked to (for an actor, its neighbours; for a profile, its
+    /// topics and the actors or activities it names).
+    pub links: Vec<u32>,
+    /// Classes of partner wanted (indexes into the projection's classes, subclasses included).
+    pub wanted_classes: HashSet<u32>,
+}
+
+impl Seed {
+    /// The seed for an actor of the projection.
+    pub fn actor(projection: &Projection, actor: u32) -> Self {
+        Self {
+            actor: Some(actor),
+            links: projection.neighbours(actor).to_vec(),
+            wanted_classes: HashSet::new(),
+        }
+    }
+}
+
+/// The parts a score is made of, each already multiplied by its weight.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Parts {
+    /// Shared topics.
+    pub topics: f64,
+    /// Shared projects.
+    pub projects: f64,
+    /// Shared missions, events, programmes.
+    pub activities: f64,
+    /// Shared actors.
+    pub actors: f64,
+    /// Adamic-Adar.
+    pub adamic_adar: f64,
+    /// Personalized PageRank.
+    pub pagerank: f64,
+    /// Complementarity.
+    pub complement: f64,
+}
+
+impl Parts {
+    /// The score: the sum of the parts.
+    pub fn total(&self) -> f64 {
+        self.topics
+            + self.projects
+            + self.activities
+            + self.actors
+            + self.adamic_adar
+            + self.pagerank
+            + self.complement
+    }
+}
+
+/// One step of an evidence path: a real edge of the projection (one triple of the store).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    /// Where the step starts.
+    pub from: u32,
+    /// The predicate (index into the projection's predicates).
+    pub predicate: u32,
+    /// True when the triple is `from predicate to`; false when it is `to predicate from`.
+    pub forward: bool,
+    /// Where the step ends.
+    pub to: u32,
+}
+
+/// A suggested partner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    /// The partner.
+    pub node: u32,
+    /// Its score, the sum of `parts`.
+    pub score: f64,
+    /// What the score is made of.
+    pub parts: Parts,
+    /// Whether the seed is already directly linked to it.
+    pub connected: bool,
+    /// Shared neighbours per meta-path kind (topics, projects, activities, actors).
+    pub shared: MetaPaths,
+    /// One to three paths from the seed to the partner, rarest shared neighbours first.
+    pub evidence: Vec<Vec<Step>>,
+}
+
+/// Ranks partners for `seed`: the best `limit` that `keep` accepts, best first; ties go to the
+/// lower node id, so the same graph always gives the same answer.
+pub fn suggest(
+    projection: &Projection,
+    seed: &Seed,
+    weights: &Weights,
+    limit: usize,
+    keep: &dyn Fn(u32) -> bool,
+) -> Vec<Suggestion> {
+    // Shared neighbours: for each candidate actor, paths through each kind, and Adamic-Adar.
+    let mut shared: HashMap<u32, (MetaPaths, f64)> = HashMap::new();
+    let mut seed_paths = MetaPaths::default();
+    for &link in &seed.links {
+        let kind = projection.node(link).kind;
+        let slot = meta_path_slot(kind);
+        if let Some(slot) = slot {
+            seed_paths[slot] += 1;
+        }
+        let degree = projection.degree(link);
+        if !(2..=HUB_DEGREE).contains(&degree) {
+            continue;
+        }
+        let rarity = 1.0 / (degree as f64).ln().max(f64::MIN_POSITIVE);
+        for neighbour in projection.neighbours(link) {
+            let candidate = *neighbour;
+            if Some(candidate) == seed.actor || projection.node(candidate).kind != NodeKind::Actor {
+                continue;
+            }
+            let entry = shared.entry(candidate).or_default();
+            if let Some(slot) = slot {
+                entry.0[slot] += 1;
+            }
+            entry.1 += rarity;
+        }
+    }
+    // Proximity beyond two hops.
+    let mut pagerank_seeds: Vec<u32> = seed.actor.into_iter().collect();
+    if pagerank_seeds.is_empty() {
+        pagerank_seeds.extend(&seed.links);
+    }
+    let rank = ppr::push(projection, &pagerank_seeds, PUSH_EPSILON);
+    let mut by_rank: Vec<(u32, f64)> = rank
+        .iter()
+        .filter(|(node, _)| {
+            Some(**node) != seed.actor && projection.node(**node).kind == NodeKind::Actor
+        })
+        .map(|(node, value)| (*node, *value / projection.degree(*node).max(1) as f64))
+        .collect();
+    by_rank.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut candidates: Vec<u32> = shared.keys().copied().collect();
+    candidates.extend(by_rank.iter().take(PAGERANK_CANDIDATES).map(|(n, _)| *n));
+    candidates.sort_unstable();
+    candidates.dedup();
+    candidates.retain(|c| keep(*c));
+
+    let degree_normalised =
+        |node: u32| rank.get(&node).copied().unwrap_or(0.0) / projection.degree(node).max(1) as f64;
+    let best_rank = candidates
+        .iter()
+        .map(|c| degree_normalised(*c))
+        .fold(0.0_f64, f64::max);
+    let best_aa = candidates
+        .iter()
+        .filter_map(|c| shared.get(c).map(|s| s.1))
+        .fold(0.0_f64, f64::max);
+    let weight_of = [
+        weights.topics,
+        weights.projects,
+        weights.activities,
+        weights.actors,
+    ];
+    let mut scored: Vec<Suggestion> = candidates
+        .into_iter()
+        .map(|candidate| {
+            let (paths, adamic_adar) = shared.get(&candidate).copied().unwrap_or_default();
+            let own = projection.meta_degree(candidate);
+            let mut pathsim = [0.0; 4];
+            for slot in 0..META_PATH_KINDS.len() {
+                let denominator = f64::from(seed_paths[slot]) + f64::from(own[slot]);
+                if denominator > 0.0 {
+                    pathsim[slot] = 2.0 * f64::from(paths[slot]) / denominator * weight_of[slot];
+                }
+            }
+            let class = projection.node(candidate).class;
+            let parts = Parts {
+                topics: pathsim[0],
+                projects: pathsim[1],
+                activities: pathsim[2],
+                actors: pathsim[3],
+                adamic_adar: if best_aa > 0.0 {
+                    weights.adamic_adar * adamic_adar / best_aa
+                } else {
+                    0.0
+                },
+                pagerank: if best_rank > 0.0 {
+                    weights.pagerank * degree_normalised(candidate) / best_rank
+                } else {
+                    0.0
+                },
+                complement: if seed.wanted_classes.contains(&class) {
+                    weights.complement
+                } else {
+                    0.0
+                },
+            };
+            Suggestion {
+                node: candidate,
+                score: parts.total(),
+                parts,
+                connected: seed
+                    .actor
+                    .is_some_and(|a| projection.edge(a, candidate).is_some()),
+                shared: paths,
+                evidence: Vec::new(),
+            }
+        })
+        .collect();
+    scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.node.cmp(&b.node)));
+    scored.truncate(limit);
+    for suggestion in &mut scored {
+        suggestion.evidence = evidence(projection, seed, suggestion.node);
+    }
+    scored
+}
+
+/// Up to three paths from the seed to `candidate`: through the rarest shared neighbours
+/// (meta-path kinds first), else the shortest path of at most [`MAX_PATH_HOPS`] edges.
+pub fn evidence(projection: &Projection, seed: &Seed, candidate: u32) -> Vec<Vec<Step>> {
+    let step = |from: u32, to: u32| {
+        projection.edge(from, to).map(|label| Step {
+            from,
+            predicate: label.predicate,
+            forward: label.forward,
+            to,
+        })
+    };
+    let mut via: Vec<u32> = seed
+        .links
+        .iter()
+        .copied()
+        .filter(|link| *link != candidate && projection.edge(*link, candidate).is_some())
+        .collect();
+    via.sort_by_key(|link| {
+        (
+            meta_path_slot(projection.node(*link).kind).is_none(),
+            projection.degree(*link),
+            *link,
+        )
+    });
+    let mut paths: Vec<Vec<Step>> = Vec::new();
+    for link in via.into_iter().take(3) {
+        let mut path = Vec::new();
+        if let Some(actor) = seed.actor {
+            path.extend(step(actor, link));
+        }
+        path.extend(step(link, candidate));
+        paths.push(path);
+    }
+    if paths.is_empty() {
+        if let Some(actor) = seed.actor
+            && let Some(direct) = step(actor, candidate)
+        {
+            paths.push(vec![direct]);
+        } else if let Some(path) = shortest_path(projection, seed, candidate) {
+            paths.push(path);
+        }
+    }
+    paths
+}
+
+/// Breadth-first search from the seed to `target`, skipping hubs, at most [`MAX_PATH_HOPS`].
+fn shortest_path(projection: &Projection, seed: &Seed, target: u32) -> Option<Vec<Step>> {
+    let starts: Vec<u32> = match seed.actor {
+        Some(actor) => vec![actor],
+        None => seed.links.clone(),
+    };
+    let mut parent: HashMap<u32, Option<u32>> = starts.iter().map(|s| (*s, None)).collect();
+    let mut frontier: VecDeque<(u32, usize)> = starts.iter().map(|s| (*s, 0)).collect();
+    while let Some((node, hops)) = frontier.pop_front() {
+        if node == target {
+            let mut nodes = vec![node];
+            let mut current = node;
+            while let Some(Some(previous)) = parent.get(&current) {
+                nodes.push(*previous);
+                current = *previous;
+            }
+            nodes.reverse();
+            return nodes
+                .windows(2)
+                .map(|pair| {
+                    projection.edge(pair[0], pair[1]).map(|label| Step {
+                        from: pair[0],
+                        predicate: label.predicate,
+                        forward: label.forward,
+                        to: pair[1],
+                    })
+                })
+                .collect();
+        }
+        if hops == MAX_PATH_HOPS || (hops > 0 && projection.degree(node) > HUB_DEGREE) {
+            continue;
+        }
+        for neighbour in projection.neighbours(node) {
+            let neighbour = *neighbour;
+            if let std::collections::hash_map::Entry::Vacant(entry) = parent.entry(neighbour) {
+                entry.insert(Some(node));
+                frontier.push_back((neighbour, hops + 1));
+            }
+        }
+    }
+    None
+}

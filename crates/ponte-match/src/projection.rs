@@ -1,0 +1,290 @@
+//! The graph projection: the store's entities as typed nodes and their links as labelled edges,
+//! in a petgraph CSR (compressed sparse rows) walked in both directions.
+
+use petgraph::csr::Csr;
+use std::collections::HashMap;
+
+/// What a node of the projection stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum NodeKind {
+    /// An organisation, person or group: what suggestions are made of.
+    Actor,
+    /// A topic (a SKOS concept).
+    Topic,
+    /// A mission, event, programme, call or other activity actors take part in.
+    Activity,
+    /// A project actors are partners in.
+    Project,
+    /// A city, region or country.
+    Place,
+    /// Anything else that links entities.
+    #[default]
+    Other,
+}
+
+/// The kinds a meta-path goes through between two actors, in the order of [`MetaPaths`].
+pub const META_PATH_KINDS: [NodeKind; 4] = [
+    NodeKind::Topic,
+    NodeKind::Project,
+    NodeKind::Activity,
+    NodeKind::Actor,
+];
+
+/// One count per meta-path kind (topic, project, activity, actor such as a cluster).
+pub type MetaPaths = [u32; 4];
+
+/// A node's data in the CSR.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Node {
+    /// What the node stands for.
+    pub kind: NodeKind,
+    /// Its most specific class, an index into [`Projection::classes`] (`u32::MAX`: none).
+    pub class: u32,
+}
+
+/// An edge as stored: the predicate, and whether the edge's source is the triple's subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EdgeLabel {
+    /// Index into [`Projection::predicates`].
+    pub predicate: u32,
+    /// True when the triple reads source → target; false for the reverse copy.
+    pub forward: bool,
+}
+
+/// Collects nodes and edges, then builds a [`Projection`].
+#[derive(Default)]
+pub struct ProjectionBuilder {
+    iris: Vec<Box<str>>,
+    index: HashMap<Box<str>, u32>,
+    nodes: Vec<Node>,
+    classes: Vec<Box<str>>,
+    class_index: HashMap<Box<str>, u32>,
+    predicates: Vec<Box<str>>,
+    predicate_index: HashMap<Box<str>, u32>,
+    edges: Vec<(u32, u32, EdgeLabel)>,
+}
+
+impl ProjectionBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Declares a node (or updates its kind and class when already declared).
+    pub fn node(&mut self, iri: &str, kind: NodeKind, class: Option<&str>) -> u32 {
+        let id = self.intern(iri);
+        let class = class.map_or(u32::MAX, |class| {
+            intern(&mut self.classes, &mut self.class_index, class)
+        });
+        let node = &mut self.nodes[id as usize];
+        // The first declaration that says what the node is wins over Other.
+        if node.kind == NodeKind::Other {
+            node.kind = kind;
+        }
+        if node.class == u32::MAX {
+            node.class = class;
+        }
+        id
+    }
+
+    /// Adds the triple `subject predicate object` as an edge walkable both ways; nodes not yet
+    /// declared are added as [`NodeKind::Other`].
+    pub fn edge(&mut self, subject: &str, predicate: &str, object: &str) {
+        if subject == object {
+            return;
+        }
+        let s = self.intern(subject);
+        let o = self.intern(object);
+        let predicate = intern(&mut self.predicates, &mut self.predicate_index, predicate);
+        self.edges.push((
+            s,
+            o,
+            EdgeLabel {
+                predicate,
+                forward: true,
+            },
+        ));
+        self.edges.push((
+            o,
+            s,
+            EdgeLabel {
+                predicate,
+                forward: false,
+            },
+        ));
+    }
+
+    fn intern(&mut self, iri: &str) -> u32 {
+        if let Some(&id) = self.index.get(iri) {
+            return id;
+        }
+        let id = u32::try_from(self.iris.len()).expect("fewer than 2^32 nodes");
+        self.iris.push(iri.into());
+        self.index.insert(iri.into(), id);
+        self.nodes.push(Node {
+            kind: NodeKind::Other,
+            class: u32::MAX,
+        });
+        id
+    }
+
+    /// The projection. Between two nodes one edge is kept per direction (the first predicate
+    /// in IRI order), so each step of an explanation is a single real triple.
+    pub fn build(mut self) -> Projection {
+        let predicate_order: Vec<&str> = self.predicates.iter().map(|p| &**p).collect();
+        self.edges.sort_unstable_by(|a, b| {
+            (
+                a.0,
+                a.1,
+                predicate_order[a.2.predicate as usize],
+                !a.2.forward,
+            )
+                .cmp(&(
+                    b.0,
+                    b.1,
+                    predicate_order[b.2.predicate as usize],
+                    !b.2.forward,
+                ))
+        });
+        self.edges.dedup_by(|b, a| a.0 == b.0 && a.1 == b.1);
+        let mut csr: Csr<Node, EdgeLabel, petgraph::Directed, u32> =
+            Csr::from_sorted_edges(&self.edges).expect("edges are sorted and deduplicated");
+        // Isolated nodes past the last edge's endpoints still need their row.
+        while csr.node_count() < self.nodes.len() {
+            csr.add_node(Node::default());
+        }
+        for (id, node) in self.nodes.iter().enumerate() {
+            csr[id as u32] = *node;
+        }
+        let meta_degree = (0..self.nodes.len())
+            .map(|id| {
+                let mut counts = MetaPaths::default();
+                for neighbour in csr.neighbors_slice(id as u32) {
+                    if let Some(k) = meta_path_slot(csr[*neighbour].kind) {
+                        counts[k] += 1;
+                    }
+                }
+                counts
+            })
+            .collect();
+        Projection {
+            csr,
+            iris: self.iris,
+            index: self.index,
+            classes: self.classes,
+            predicates: self.predicates,
+            meta_degree,
+        }
+    }
+}
+
+fn intern(table: &mut Vec<Box<str>>, index: &mut HashMap<Box<str>, u32>, value: &str) -> u32 {
+    if let Some(&id) = index.get(value) {
+        return id;
+    }
+    let id = u32::try_from(table.len()).expect("fewer than 2^32 entries");
+    table.push(value.into());
+    index.insert(value.into(), id);
+    id
+}
+
+/// The meta-path slot of a node kind, if paths through it count.
+pub fn meta_path_slot(kind: NodeKind) -> Option<usize> {
+    META_PATH_KINDS.iter().position(|k| *k == kind)
+}
+
+/// The store's entities and links as a graph; immutable once built.
+pub struct Projection {
+    csr: Csr<Node, EdgeLabel, petgraph::Directed, u32>,
+    iris: Vec<Box<str>>,
+    index: HashMap<Box<str>, u32>,
+    classes: Vec<Box<str>>,
+    predicates: Vec<Box<str>>,
+    /// For each node, how many neighbours it has of each meta-path kind.
+    meta_degree: Vec<MetaPaths>,
+}
+
+impl Projection {
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.csr.node_count()
+    }
+
+    /// Number of edges, each direction counted once.
+    pub fn edge_count(&self) -> usize {
+        self.csr.edge_count() / 2
+    }
+
+    /// The node an IRI names.
+    pub fn id(&self, iri: &str) -> Option<u32> {
+        self.index.get(iri).copied()
+    }
+
+    /// A node's IRI.
+    pub fn iri(&self, node: u32) -> &str {
+        &self.iris[node as usize]
+    }
+
+    /// A node's data.
+    pub fn node(&self, node: u32) -> Node {
+        self.csr[node]
+    }
+
+    /// A class's IRI.
+    pub fn class_iri(&self, class: u32) -> Option<&str> {
+        self.classes.get(class as usize).map(|c| &**c)
+    }
+
+    /// The class index of an IRI, if any node has it.
+    pub fn class_id(&self, iri: &str) -> Option<u32> {
+        self.classes
+            .iter()
+            .position(|c| &**c == iri)
+            .and_then(|i| u32::try_from(i).ok())
+    }
+
+    /// A predicate's IRI.
+    pub fn predicate(&self, predicate: u32) -> &str {
+        &self.predicates[predicate as usize]
+    }
+
+    /// A node's neighbours (both directions), sorted by id.
+    pub fn neighbours(&self, node: u32) -> &[u32] {
+        self.csr.neighbors_slice(node)
+    }
+
+    /// The labels of a node's edges, in step with [`Self::neighbours`].
+    pub fn labels(&self, node: u32) -> &[EdgeLabel] {
+        self.csr.edges_slice(node)
+    }
+
+    /// A node's degree (both directions).
+    pub fn degree(&self, node: u32) -> usize {
+        self.csr.out_degree(node)
+    }
+
+    /// How many neighbours of each meta-path kind a node has.
+    pub fn meta_degree(&self, node: u32) -> MetaPaths {
+        self.meta_degree[node as usize]
+    }
+
+    /// The label of the edge from `a` to `b`, if they are linked.
+    pub fn edge(&self, a: u32, b: u32) -> Option<EdgeLabel> {
+        let neighbours = self.neighbours(a);
+        neighbours.binary_search(&b).ok().map(|i| self.labels(a)[i])
+    }
+
+    /// Every node, as ids.
+    pub fn nodes(&self) -> impl Iterator<Item = u32> + '_ {
+        0..u32::try_from(self.node_count()).unwrap_or(u32::MAX)
+    }
+
+    /// Approximate heap size in bytes (CSR, IRIs, lookup table).
+    pub fn heap_bytes(&self) -> usize {
+        let iris: usize = self.iris.iter().map(|i| i.len() + 16).sum();
+        self.csr.edge_count() * (4 + std::mem::size_of::<EdgeLabel>())
+            + self.node_count() * (8 + std::mem::size_of::<Node>() + 16)
+            + iris * 2
+            + self.index.capacity() * 24
+    }
+}
