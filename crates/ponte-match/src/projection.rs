@@ -114,6 +114,11 @@ impl ProjectionBuilder {
         ));
     }
 
+    /// Whether a node with this IRI was declared.
+    pub fn contains(&self, iri: &str) -> bool {
+        self.index.contains_key(iri)
+    }
+
     fn intern(&mut self, iri: &str) -> u32 {
         if let Some(&id) = self.index.get(iri) {
             return id;

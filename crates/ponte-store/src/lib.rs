@@ -11,6 +11,7 @@ mod entity_writes;
 pub use entity_writes::{API_GRAPH, EntityChange, EntityWriteReport, Precondition, entity_tag};
 mod error;
 mod graph_store;
+mod graph_view;
 mod import;
 mod load;
 mod rdf_xml;

@@ -5,6 +5,7 @@ mod csv_import;
 mod import;
 mod jsonld;
 mod jsonld_input;
+mod matchmaking;
 mod openapi;
 mod search;
 mod write;
@@ -25,6 +26,7 @@ use std::sync::Arc;
 
 pub use import::import;
 pub use jsonld::CONTEXT;
+pub use matchmaking::suggestions as match_suggestions;
 pub use openapi::document as openapi_document;
 pub use search::{SearchService, text_search};
 pub use write::{create, delete, patch, replace};
@@ -35,6 +37,8 @@ pub use write::{create, delete, patch, replace};
 pub struct Views {
     /// The full-text index.
     search: SearchService,
+    /// The matchmaking projection.
+    matching: matchmaking::MatchService,
     /// Each collection's classes with their subclasses.
     classes: std::sync::Mutex<HashMap<&'static str, Versioned<HashSet<NamedNode>>>>,
 }

@@ -83,6 +83,71 @@ pub enum JsonLdDocument {
     Nodes(Vec<EntityInput>),
 }
 
+/// Whom to find partners for.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct MatchTarget {
+    /// The actor: a slug (`kaist`), a compact IRI (`ror:…`) or a whole IRI.
+    #[param(example = "kaist")]
+    actor: String,
+    /// `connected`: leave out actors already linked to it (by default they stay, marked
+    /// `connected`).
+    #[param(pattern = "^connected$")]
+    exclude: Option<String>,
+}
+
+/// What partners to consider.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct MatchFilters {
+    /// A kind of partner: a class name of the context (`University`, `Accelerator`).
+    #[param(pattern = "^((ponte|skos):)?[A-Za-z][A-Za-z0-9]*$")]
+    kind: Option<String>,
+    /// ISO 3166-1 alpha-2 country codes (`US`); repeatable.
+    #[param(pattern = "^[A-Za-z]{2}$")]
+    country: Option<Vec<String>>,
+    /// ISO 3166-2 (`IT-45`) or NUTS (`ITH5`) region codes; repeatable.
+    #[param(pattern = "^[A-Za-z0-9-]{2,10}$")]
+    region: Option<Vec<String>>,
+    /// Topics the partner works on (with narrower topics); repeatable.
+    #[param(pattern = "^((topic|id):)?[A-Za-z0-9._~-]+$")]
+    topic: Option<Vec<String>>,
+    /// Missions the partner took part in; repeatable.
+    #[param(pattern = "^((topic|id):)?[A-Za-z0-9._~-]+$")]
+    mission: Option<Vec<String>>,
+    /// Programmes the partner took part in; repeatable.
+    #[param(pattern = "^((topic|id):)?[A-Za-z0-9._~-]+$")]
+    programme: Option<Vec<String>>,
+    /// Suggestions to return (default 10; more than 100 reads as 100).
+    #[param(minimum = 1)]
+    limit: Option<i64>,
+}
+
+/// Partner suggestions (a hydra `Collection`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MatchPage {
+    /// The JSON-LD context.
+    #[schema(rename = "@context")]
+    context: String,
+    /// This answer's URL.
+    #[schema(rename = "@id")]
+    id: String,
+    /// Always `Collection`.
+    r#type: String,
+    /// The actor the suggestions are for.
+    seed: String,
+    /// How many suggestions follow.
+    #[schema(rename = "totalItems")]
+    total_items: u64,
+    /// Each partner: `@id`, `type`, `label`, `score`, `connected`, `scoreParts` (the weighted
+    /// parts, summing to the score) and `evidence` (one to three paths; each step a triple of
+    /// the store: `subject`, `predicate`, `object`, with `subjectLabel` and `objectLabel`).
+    items: Vec<Object>,
+}
+
 /// Where an import goes.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -280,6 +345,7 @@ fn documented<P: IntoParams>() -> Vec<String> {
         super::write::patch,
         super::write::delete,
         super::import::import,
+        super::matchmaking::suggestions,
     ),
     components(schemas(
         CollectionPage,
@@ -289,6 +355,7 @@ fn documented<P: IntoParams>() -> Vec<String> {
         ImportForm,
         ImportReport,
         JsonLdDocument,
+        MatchPage,
         Problem,
         CollectionName
     )),
@@ -329,6 +396,16 @@ mod tests {
             documented::<ImportOptions>(),
             sorted(&super::super::import::IMPORT_PARAMETERS)
         );
+        assert_eq!(
+            documented::<MatchTarget>(),
+            sorted(&super::super::matchmaking::MATCH_PARAMETERS)
+        );
+        let filters: Vec<&str> = super::super::LIST_PARAMETERS
+            .iter()
+            .copied()
+            .filter(|p| !matches!(*p, "q" | "cursor"))
+            .collect();
+        assert_eq!(documented::<MatchFilters>(), sorted(&filters));
     }
 
     #[test]

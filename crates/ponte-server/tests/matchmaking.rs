@@ -1,0 +1,217 @@
+//! Partner suggestions on the seed data, in process: sensible, explained by real edges,
+//! filtered as asked, and following writes without a restart.
+
+mod common;
+
+use common::*;
+
+/// `GET /api/match` for `query`; the answer's items.
+async fn suggestions(router: &Router, query: &str) -> Vec<Value> {
+    let (status, content_type, body) = send(router, get(&format!("/api/match?{query}"))).await;
+    assert_eq!(status, StatusCode::OK, "{query}: {body}");
+    assert_eq!(content_type, "application/ld+json");
+    let document = json(&body);
+    assert_eq!(document["type"], "Collection");
+    document["items"].as_array().unwrap().clone()
+}
+
+fn ids(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| i["@id"].as_str().unwrap().trim_start_matches(ID).to_owned())
+        .collect()
+}
+
+async fn is_triple(router: &Router, step: &Value) -> bool {
+    let ask = format!(
+        "ASK {{ <{}> <{}> <{}> }}",
+        step["subject"].as_str().unwrap(),
+        step["predicate"].as_str().unwrap(),
+        step["object"].as_str().unwrap()
+    );
+    let (status, _, body) = send(router, get(&query_uri(&ask))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    json(&body)["boolean"] == true
+}
+
+#[tokio::test]
+async fn five_actors_of_different_kinds_get_sensible_suggestions_explained_by_real_edges() {
+    let router = router();
+    // (actor, its kind, partners a person would expect among the first five)
+    let cases = [
+        (
+            "kaist",
+            "University",
+            &["kisti-national-supercomputing-center", "cnr-nano"][..],
+        ),
+        (
+            "mit",
+            "University",
+            &["mass-general-brigham", "masschallenge-healthtech"][..],
+        ),
+        ("holostem", "Company", &["stemsel", "comecer"][..]),
+        (
+            "ospedale-di-parma",
+            "Hospital",
+            &["university-of-parma"][..],
+        ),
+        (
+            "art-er",
+            "Agency",
+            &["harvard-medical-school", "sanofi"][..],
+        ),
+    ];
+    for (actor, kind, expected) in cases {
+        let (_, _, body) = send(&router, get(&format!("/api/actors/{actor}"))).await;
+        assert!(
+            body.contains(&format!("\"{kind}\"")),
+            "{actor} is a {kind}: {body}"
+        );
+        let items = suggestions(&router, &format!("actor={actor}&limit=5")).await;
+        let found = ids(&items);
+        assert_eq!(items.len(), 5, "{actor}: {found:?}");
+        for partner in expected {
+            assert!(
+                found.iter().any(|f| f == partner),
+                "{actor}: {partner} not in {found:?}"
+            );
+        }
+        let mut previous = f64::INFINITY;
+        for item in &items {
+            let partner = item["@id"].as_str().unwrap();
+            assert_ne!(partner, format!("{ID}{actor}"));
+            // The score is the sum of its parts, and the list is best first.
+            let score = item["score"].as_f64().unwrap();
+            let parts: f64 = item["scoreParts"]
+                .as_object()
+                .unwrap()
+                .values()
+                .map(|v| v.as_f64().unwrap())
+                .sum();
+            assert!(
+                (score - parts).abs() < 1e-3,
+                "{actor} → {partner}: {score} vs {parts}"
+            );
+            assert!(score <= previous + 1e-9);
+            previous = score;
+            assert!(item["label"].is_object(), "{partner} has a name");
+            // One to three paths from the actor to the partner, each step a triple of the store.
+            let evidence = item["evidence"].as_array().unwrap();
+            assert!(
+                (1..=3).contains(&evidence.len()),
+                "{actor} → {partner}: {evidence:?}"
+            );
+            for path in evidence {
+                let steps = path.as_array().unwrap();
+                let mut at = format!("{ID}{actor}");
+                for step in steps {
+                    assert!(is_triple(&router, step).await, "not in the store: {step}");
+                    let (s, o) = (
+                        step["subject"].as_str().unwrap(),
+                        step["object"].as_str().unwrap(),
+                    );
+                    at = if s == at {
+                        o.to_owned()
+                    } else if o == at {
+                        s.to_owned()
+                    } else {
+                        panic!("{actor} → {partner}: the path breaks at {step}")
+                    };
+                    assert!(step["subjectLabel"].is_object() && step["objectLabel"].is_object());
+                }
+                assert_eq!(at, partner, "{actor}: the path ends at the partner");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn filters_narrow_the_suggestions_and_connected_partners_can_be_left_out() {
+    let router = router();
+    // Only partners in the United States.
+    let american = ids(&suggestions(&router, "actor=art-er&country=US&limit=10").await);
+    assert!(!american.is_empty());
+    let in_us = ids(&json(
+        &send(&router, get("/api/actors?country=US&limit=100"))
+            .await
+            .2,
+    )["items"]
+        .as_array()
+        .unwrap()
+        .clone());
+    for partner in &american {
+        assert!(in_us.contains(partner), "{partner} is not in the US");
+    }
+    // Only universities.
+    for item in suggestions(&router, "actor=holostem&kind=University&limit=5").await {
+        let (_, _, body) = send(
+            &router,
+            get(&format!(
+                "/api/actors/{}",
+                enc(item["@id"].as_str().unwrap())
+            )),
+        )
+        .await;
+        assert!(body.contains("University"), "{body}");
+    }
+    // Connected partners are kept and marked by default, and left out on request.
+    // (People are suggested only when asked for: KAIST's vice president is linked to it.)
+    let all = suggestions(&router, "actor=kaist&kind=Person&limit=30").await;
+    let connected: Vec<&Value> = all.iter().filter(|i| i["connected"] == true).collect();
+    assert!(
+        !connected.is_empty(),
+        "KAIST has direct links among its suggestions"
+    );
+    let unconnected = suggestions(
+        &router,
+        "actor=kaist&kind=Person&limit=30&exclude=connected",
+    )
+    .await;
+    assert!(unconnected.iter().all(|i| i["connected"] == false));
+    for item in connected {
+        assert!(!ids(&unconnected).contains(&ids(std::slice::from_ref(item))[0]));
+    }
+    // Mistakes are named.
+    for (query, status) in [
+        ("", StatusCode::BAD_REQUEST),
+        ("actor=kaist&exclude=everything", StatusCode::BAD_REQUEST),
+        ("actor=kaist&q=x", StatusCode::BAD_REQUEST),
+        ("actor=kaist&country=USA", StatusCode::BAD_REQUEST),
+        ("actor=no-such-actor", StatusCode::NOT_FOUND),
+        ("actor=mission-usa-2022", StatusCode::NOT_FOUND),
+    ] {
+        let (got, content_type, body) = send(&router, get(&format!("/api/match?{query}"))).await;
+        assert_eq!(got, status, "{query}: {body}");
+        assert_eq!(content_type, "application/problem+json");
+    }
+}
+
+#[tokio::test]
+async fn a_write_shows_up_in_the_next_suggestions_without_a_restart() {
+    let router = router();
+    let before = ids(&suggestions(&router, "actor=holostem&limit=10").await);
+    assert!(!before.contains(&"cell-lab-bologna".to_owned()));
+    // A new company on Holostem's topic and mission stage.
+    let insert = format!(
+        "{CRAFTED_PREFIXES}PREFIX topic: <https://w3id.org/ponte/topic/>
+        INSERT DATA {{ GRAPH <urn:new> {{
+          id:cell-lab-bologna a ponte:Company ; rdfs:label \"Cell Lab Bologna\"@en ;
+            schema:location id:bologna ; ponte:hasCompetence topic:advanced-therapies ;
+            ponte:participatedIn id:mission-usa-2022-philadelphia . }} }}"
+    );
+    let (status, _, body) = send(
+        &router,
+        post("/sparql", "application/sparql-update", insert, Some(TOKEN)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let after = suggestions(&router, "actor=holostem&limit=3").await;
+    let position = ids(&after).iter().position(|id| id == "cell-lab-bologna");
+    let position = position.unwrap_or_else(|| panic!("{:?}", ids(&after)));
+    let evidence = after[position]["evidence"].to_string();
+    assert!(
+        evidence.contains("advanced-therapies")
+            && evidence.contains("mission-usa-2022-philadelphia"),
+        "{evidence}"
+    );
+}
