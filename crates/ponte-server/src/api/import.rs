@@ -161,11 +161,22 @@ pub async fn import(
         }
         let target = GraphName::from(graph.clone().unwrap_or_else(minted));
         let quads = if matches!(format, RdfFormat::JsonLd { .. }) {
-            jsonld_input::require_top_level(
-                &data,
-                b"{[",
-                "a JSON-LD document: an object or an array",
-            )?;
+            // A JSON-LD document is a node object or an array of them (as documented).
+            let document: serde_json::Value = serde_json::from_slice(&data).map_err(|e| {
+                ApiError::bad_request(format!("invalid JSON: {e}"))
+                    .with("line", e.line())
+                    .with("column", e.column())
+            })?;
+            let is_node_list = |v: &serde_json::Value| {
+                v.as_array()
+                    .is_some_and(|items| items.iter().all(serde_json::Value::is_object))
+            };
+            if !(document.is_object() || is_node_list(&document)) {
+                return Err(ApiError::bad_request(
+                    "a JSON-LD import is a node object or an array of node objects",
+                )
+                .with("field", "data"));
+            }
             jsonld_input::to_quads(&data, super::ID_NAMESPACE, &origin)?
         } else {
             RdfParser::from_format(format)
