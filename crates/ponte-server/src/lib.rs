@@ -109,6 +109,23 @@ impl AppState {
     }
 }
 
+/// Partner suggestions for a match query string (`actor=kaist&country=US&limit=5`), exactly as
+/// `GET /api/match` answers it, for the command line.
+pub fn match_answer(store: &PonteStore, query: &str) -> Result<serde_json::Value, ApiError> {
+    let mut document = serde_json::Map::new();
+    document.insert(
+        "@context".into(),
+        serde_json::json!("https://w3id.org/ponte/context.jsonld"),
+    );
+    document.extend(api::match_answer(
+        store,
+        &api::MatchService::default(),
+        query,
+        "https://w3id.org/ponte",
+    )?);
+    Ok(serde_json::Value::Object(document))
+}
+
 /// The whole HTTP application; `main` serves it and tests call it in process.
 pub fn app(state: AppState) -> Router {
     // Reads may come from any origin; writes need an Authorization header, which no preflight

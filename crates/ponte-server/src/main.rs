@@ -45,6 +45,34 @@ enum Command {
     /// Imports an external registry into its own named graph.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Suggests partners for an actor, with scores and evidence: the answer of /api/match.
+    Match(MatchArgs),
+}
+
+#[derive(Args)]
+struct MatchArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// The actor: a slug (`kaist`), a compact IRI (`ror:…`) or a whole IRI.
+    actor: String,
+    /// Only partners in these countries (ISO 3166-1 alpha-2).
+    #[arg(long)]
+    country: Vec<String>,
+    /// Only partners in these regions (ISO 3166-2 or NUTS).
+    #[arg(long)]
+    region: Vec<String>,
+    /// Only partners working on these topics (slugs).
+    #[arg(long)]
+    topic: Vec<String>,
+    /// Only partners of this kind (a class name such as University).
+    #[arg(long)]
+    kind: Option<String>,
+    /// Leave out partners already linked to the actor.
+    #[arg(long)]
+    exclude_connected: bool,
+    /// How many suggestions.
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
 }
 
 #[derive(Subcommand)]
@@ -214,6 +242,7 @@ fn main() -> anyhow::Result<()> {
         Command::Dump(args) => dump(args),
         Command::Check(args) => check(args),
         Command::Import(ImportCommand::Ror(args)) => import_ror(args),
+        Command::Match(args) => match_actor(args),
     }
 }
 
@@ -374,6 +403,34 @@ fn query(args: QueryArgs) -> anyhow::Result<()> {
     });
     let body = store.query(&args.query, |kind| output_format(args.format, kind), token)?;
     std::io::stdout().lock().write_all(&body)?;
+    Ok(())
+}
+
+fn match_actor(args: MatchArgs) -> anyhow::Result<()> {
+    let store = open_existing(&args.store)?;
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("actor", &args.actor);
+    for (key, values) in [
+        ("country", &args.country),
+        ("region", &args.region),
+        ("topic", &args.topic),
+    ] {
+        for value in values {
+            query.append_pair(key, value);
+        }
+    }
+    if let Some(kind) = &args.kind {
+        query.append_pair("kind", kind);
+    }
+    if args.exclude_connected {
+        query.append_pair("exclude", "connected");
+    }
+    query.append_pair("limit", &args.limit.to_string());
+    let answer = ponte_server::match_answer(&store, &query.finish())
+        .map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &answer)?;
+    writeln!(out)?;
     Ok(())
 }
 

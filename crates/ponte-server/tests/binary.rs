@@ -504,3 +504,55 @@ fn the_seed_data_and_the_real_ror_subset_pass_the_shapes_in_ponte_check() {
     );
     assert!(!out.contains("violation"), "{out}");
 }
+
+#[test]
+fn ponte_match_on_the_command_line_gives_the_answer_of_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let location = dir.path().join("store");
+    let loc = location.to_str().unwrap();
+    let data = dir.path().join("data.ttl");
+    std::fs::write(&data, "<urn:a> <urn:p> \"x\" .\n").unwrap();
+    // `load` creates and seeds the store.
+    let output = Command::new(BIN)
+        .args(["load", "--location", loc, data.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let output = Command::new(BIN)
+        .args([
+            "match",
+            "--location",
+            loc,
+            "holostem",
+            "--country",
+            "IT",
+            "--limit",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let cli: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let items = cli["items"].as_array().unwrap();
+    assert_eq!(items.len(), 5, "{cli}");
+    let server = Server::start(&["--location", loc]);
+    let (status, _, body) = server
+        .request(
+            "GET",
+            "/api/match?actor=holostem&country=IT&limit=5",
+            &[],
+            "",
+        )
+        .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let api: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(api["items"], cli["items"]);
+    // A mistake is an error on the command line too.
+    let output = Command::new(BIN)
+        .args(["match", "--location", loc, "no-such-actor"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-actor"));
+}

@@ -132,12 +132,38 @@ pub async fn suggestions(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let origin = http_util::origin(&headers, &state.config);
+    let store = state.store.clone();
+    let views = Arc::clone(&state.views);
+    let request_origin = origin.clone();
+    let document = state
+        .executor
+        .run(move |_token| {
+            answer_query(
+                &store,
+                &views.matching,
+                query.as_deref().unwrap_or_default(),
+                &request_origin,
+            )
+        })
+        .await?;
+    Ok(json_ld(&origin, document))
+}
+
+/// The answer to a match query string (`actor=…&country=…`), as `/api/match` and `ponte
+/// match` give it; `origin` is the base of the answer's own URL.
+pub fn answer_query(
+    store: &PonteStore,
+    matching: &MatchService,
+    query: &str,
+    origin: &str,
+) -> Result<Map<String, Value>, ApiError> {
     let mut actor = None;
     let mut exclude_connected = false;
     // The collection filters, re-encoded for their parser.
     let mut rest: Vec<(String, String)> = Vec::new();
     let mut limit_given = false;
-    for (key, value) in http_util::parse_params(query.unwrap_or_default().as_bytes()) {
+    for (key, value) in http_util::parse_params(query.as_bytes()) {
         match key.as_str() {
             "actor" => actor = Some(value),
             "exclude" if value == "connected" => exclude_connected = true,
@@ -177,22 +203,13 @@ pub async fn suggestions(
     let actor = entity_iri(actors, &actor).map_err(|_| {
         ApiError::not_found(format!("{actor:?} names no actor")).with("parameter", "actor")
     })?;
-    let origin = http_util::origin(&headers, &state.config);
     let self_url = format!(
         "{origin}/api/match?{}",
         query_text(&actor, exclude_connected, &params)
     );
-    let store = state.store.clone();
-    let views = Arc::clone(&state.views);
-    let document = state
-        .executor
-        .run(move |_token| {
-            let projection = views.matching.projection(&store)?;
-            let suggestions = match_actor(&store, &projection, &actor, exclude_connected, &params)?;
-            answer(&store, &projection, &actor, &suggestions, self_url)
-        })
-        .await?;
-    Ok(json_ld(&origin, document))
+    let projection = matching.projection(store)?;
+    let suggestions = match_actor(store, &projection, &actor, exclude_connected, &params)?;
+    answer(store, &projection, &actor, &suggestions, self_url)
 }
 
 /// The suggestions for `actor` that pass the filters.

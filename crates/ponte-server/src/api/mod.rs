@@ -26,7 +26,9 @@ use std::sync::Arc;
 
 pub use import::import;
 pub use jsonld::CONTEXT;
-pub use matchmaking::suggestions as match_suggestions;
+pub use matchmaking::{
+    MatchService, answer_query as match_answer, suggestions as match_suggestions,
+};
 pub use openapi::document as openapi_document;
 pub use search::{SearchService, text_search};
 pub use write::{create, delete, patch, replace};
