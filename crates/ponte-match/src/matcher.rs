@@ -136,9 +136,24 @@ pub struct Suggestion {
     pub evidence: Vec<Vec<Step>>,
 }
 
-/// Ranks partners for `seed`: the best `limit` that `keep` accepts, best first; ties go to the
-/// lower node id, so the same graph always gives the same answer.
+/// Ranks partners for `seed` and explains each: the best `limit` that `keep` accepts, best
+/// first; ties go to the lower node id, so the same graph always gives the same answer.
 pub fn suggest(
+    projection: &Projection,
+    seed: &Seed,
+    weights: &Weights,
+    limit: usize,
+    keep: &dyn Fn(u32) -> bool,
+) -> Vec<Suggestion> {
+    let mut ranked = rank(projection, seed, weights, limit, keep);
+    for suggestion in &mut ranked {
+        suggestion.evidence = evidence(projection, seed, suggestion.node);
+    }
+    ranked
+}
+
+/// [`suggest`] without the evidence paths (for evaluations that read deep rankings).
+pub fn rank(
     projection: &Projection,
     seed: &Seed,
     weights: &Weights,
@@ -255,9 +270,6 @@ pub fn suggest(
         .collect();
     scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.node.cmp(&b.node)));
     scored.truncate(limit);
-    for suggestion in &mut scored {
-        suggestion.evidence = evidence(projection, seed, suggestion.node);
-    }
     scored
 }
 

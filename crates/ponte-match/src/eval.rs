@@ -1,0 +1,211 @@
+//! Link prediction, to measure suggestion quality on real links: hide a share of the
+//! partnerships, rebuild the projection without them, ask for partners of one end of each
+//! hidden link, and see where the other end ranks; beside three baselines in the same run.
+
+use crate::input::GraphInput;
+use crate::matcher::{Seed, Weights, rank};
+use crate::projection::{NodeKind, Projection};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::{HashMap, HashSet};
+
+/// How far down a ranking is read for the reciprocal rank.
+const DEPTH: usize = 1_000;
+
+/// hits@10 and MRR of one method.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Scores {
+    /// Share of hidden partners ranked in the first ten.
+    pub hits_at_10: f64,
+    /// Mean reciprocal rank of the hidden partner (0 when not ranked).
+    pub mrr: f64,
+}
+
+/// What an evaluation found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// Partnerships in the data.
+    pub partnerships: usize,
+    /// Partnerships hidden and asked about.
+    pub hidden: usize,
+    /// Ponte's matcher.
+    pub matcher: Scores,
+    /// A random ordering of the actors.
+    pub random: Scores,
+    /// The most connected actors first.
+    pub most_connected: Scores,
+    /// Jaccard similarity of neighbourhoods.
+    pub jaccard: Scores,
+}
+
+/// Hides `share` of the partnerships (links between two actors whose predicate `is_partnership`
+/// accepts; at most `max_queries`), with the random `seed`, and scores each method.
+pub fn evaluate(
+    input: &GraphInput,
+    is_partnership: &dyn Fn(&str) -> bool,
+    share: f64,
+    max_queries: usize,
+    seed: u64,
+) -> Evaluation {
+    evaluate_with(
+        input,
+        is_partnership,
+        share,
+        max_queries,
+        seed,
+        &Weights::default(),
+    )
+}
+
+/// [`evaluate`] with other weights than the documented ones (to tune them).
+pub fn evaluate_with(
+    input: &GraphInput,
+    is_partnership: &dyn Fn(&str) -> bool,
+    share: f64,
+    max_queries: usize,
+    seed: u64,
+    weights: &Weights,
+) -> Evaluation {
+    let actors: HashSet<&str> = input
+        .nodes
+        .iter()
+        .filter(|(_, kind, _)| *kind == NodeKind::Actor)
+        .map(|(iri, _, _)| iri.as_str())
+        .collect();
+    // Unordered pairs, each once, in a stable order.
+    let mut pairs: Vec<(String, String)> = input
+        .links
+        .iter()
+        .filter(|(s, p, o)| {
+            is_partnership(p)
+                && s != o
+                && actors.contains(s.as_str())
+                && actors.contains(o.as_str())
+        })
+        .map(|(s, _, o)| {
+            if s < o {
+                (s.clone(), o.clone())
+            } else {
+                (o.clone(), s.clone())
+            }
+        })
+        .collect();
+    pairs.sort();
+    pairs.dedup();
+    let partnerships = pairs.len();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    pairs.shuffle(&mut rng);
+    let count = ((partnerships as f64 * share).round() as usize)
+        .clamp(1, max_queries)
+        .min(partnerships);
+    pairs.truncate(count);
+    let hidden: HashSet<(String, String)> = pairs.iter().cloned().collect();
+    // Every link between a hidden pair goes, whatever its predicate.
+    let projection = input.project_without(&|(s, _, o)| {
+        let key = if s < o {
+            (s.clone(), o.clone())
+        } else {
+            (o.clone(), s.clone())
+        };
+        hidden.contains(&key)
+    });
+    let actor_ids: Vec<u32> = projection
+        .nodes()
+        .filter(|n| projection.node(*n).kind == NodeKind::Actor)
+        .collect();
+    let mut by_degree = actor_ids.clone();
+    by_degree.sort_by(|a, b| {
+        projection
+            .degree(*b)
+            .cmp(&projection.degree(*a))
+            .then(a.cmp(b))
+    });
+    let degree_rank: HashMap<u32, usize> =
+        by_degree.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+
+    let (mut matcher, mut random, mut most_connected, mut jaccard) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (a, b) in &pairs {
+        let (Some(a), Some(b)) = (projection.id(a), projection.id(b)) else {
+            continue;
+        };
+        let neighbours: HashSet<u32> = projection.neighbours(a).iter().copied().collect();
+        // Partners already linked are known: every method ranks the others.
+        let eligible = |c: u32| c != a && !neighbours.contains(&c);
+        let ranked = rank(
+            &projection,
+            &Seed::actor(&projection, a),
+            weights,
+            DEPTH,
+            &|c| eligible(c),
+        );
+        matcher.push(ranked.iter().position(|s| s.node == b).map(|p| p + 1));
+        let eligible_count = actor_ids.iter().filter(|c| eligible(**c)).count();
+        random.push(Some(rng.random_range(1..=eligible_count.max(1))));
+        let ahead = by_degree[..degree_rank[&b]]
+            .iter()
+            .filter(|c| eligible(**c))
+            .count();
+        most_connected.push(Some(ahead + 1));
+        jaccard.push(jaccard_rank(&projection, a, b, &eligible));
+    }
+    Evaluation {
+        partnerships,
+        hidden: matcher.len(),
+        matcher: scores(&matcher),
+        random: scores(&random),
+        most_connected: scores(&most_connected),
+        jaccard: scores(&jaccard),
+    }
+}
+
+/// Where `b` ranks among the actors two hops from `a`, by Jaccard similarity of neighbourhoods.
+fn jaccard_rank(
+    projection: &Projection,
+    a: u32,
+    b: u32,
+    eligible: &dyn Fn(u32) -> bool,
+) -> Option<usize> {
+    let own: HashSet<u32> = projection.neighbours(a).iter().copied().collect();
+    let mut candidates: HashSet<u32> = HashSet::new();
+    for n in &own {
+        for c in projection.neighbours(*n) {
+            if eligible(*c) && projection.node(*c).kind == NodeKind::Actor {
+                candidates.insert(*c);
+            }
+        }
+    }
+    let similarity = |c: u32| {
+        let theirs = projection.neighbours(c);
+        let shared = theirs.iter().filter(|n| own.contains(n)).count();
+        shared as f64 / (own.len() + theirs.len() - shared).max(1) as f64
+    };
+    if !candidates.contains(&b) {
+        return None;
+    }
+    let target = similarity(b);
+    let ahead = candidates
+        .iter()
+        .filter(|c| {
+            let s = similarity(**c);
+            s > target || (s == target && **c < b)
+        })
+        .count();
+    Some(ahead + 1)
+}
+
+fn scores(ranks: &[Option<usize>]) -> Scores {
+    if ranks.is_empty() {
+        return Scores::default();
+    }
+    let n = ranks.len() as f64;
+    Scores {
+        hits_at_10: ranks.iter().filter(|r| r.is_some_and(|r| r <= 10)).count() as f64 / n,
+        mrr: ranks
+            .iter()
+            .map(|r| r.map_or(0.0, |r| 1.0 / r as f64))
+            .sum::<f64>()
+            / n,
+    }
+}
