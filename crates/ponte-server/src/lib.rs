@@ -126,6 +126,12 @@ pub fn match_answer(store: &PonteStore, query: &str) -> Result<serde_json::Value
     Ok(serde_json::Value::Object(document))
 }
 
+/// The store as the matchmaking projection's input (typed entities and their links), for
+/// `ponte eval`.
+pub fn graph_input(store: &PonteStore) -> Result<ponte_match::GraphInput, ApiError> {
+    Ok(api::graph_input(store)?)
+}
+
 /// The whole HTTP application; `main` serves it and tests call it in process.
 pub fn app(state: AppState) -> Router {
     // Reads may come from any origin; writes need an Authorization header, which no preflight

@@ -47,7 +47,49 @@ enum Command {
     Import(ImportCommand),
     /// Suggests partners for an actor, with scores and evidence: the answer of /api/match.
     Match(MatchArgs),
+    /// Measures suggestion quality by link prediction: hides a share of the partnerships,
+    /// and reports hits@10 and MRR beside random, most-connected and Jaccard baselines.
+    Eval(EvalArgs),
+    /// Writes a deterministic synthetic ecosystem as N-Triples to standard output.
+    Generate(GenerateArgs),
 }
+
+#[derive(Args)]
+struct EvalArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Evaluate on a generated ecosystem of this many actors instead of the store.
+    #[arg(long)]
+    generated: Option<usize>,
+    /// The random seed (which partnerships are hidden; the generated data).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Share of the partnerships hidden.
+    #[arg(long, default_value_t = 0.1)]
+    share: f64,
+    /// The most hidden partnerships asked about.
+    #[arg(long, default_value_t = 1000)]
+    queries: usize,
+}
+
+#[derive(Args)]
+struct GenerateArgs {
+    /// How many actors.
+    #[arg(long)]
+    actors: usize,
+    /// The random seed: the same seed gives the same ecosystem.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+/// The links the evaluation treats as partnerships: direct collaborations, and ROR's related,
+/// parent and child organisations.
+const PARTNERSHIPS: [&str; 4] = [
+    "https://w3id.org/ponte/ontology#collaboratesWith",
+    "https://w3id.org/ponte/ontology#relatedOrganisation",
+    "http://www.w3.org/ns/org#subOrganizationOf",
+    "http://www.w3.org/ns/org#hasSubOrganization",
+];
 
 #[derive(Args)]
 struct MatchArgs {
@@ -243,6 +285,14 @@ fn main() -> anyhow::Result<()> {
         Command::Check(args) => check(args),
         Command::Import(ImportCommand::Ror(args)) => import_ror(args),
         Command::Match(args) => match_actor(args),
+        Command::Eval(args) => eval(args),
+        Command::Generate(args) => {
+            let input = ponte_match::generate::ecosystem(args.actors, args.seed);
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            ponte_match::generate::to_ntriples(&input, &mut out)?;
+            out.flush()?;
+            Ok(())
+        }
     }
 }
 
@@ -431,6 +481,47 @@ fn match_actor(args: MatchArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, &answer)?;
     writeln!(out)?;
+    Ok(())
+}
+
+fn eval(args: EvalArgs) -> anyhow::Result<()> {
+    let (input, source) = match args.generated {
+        Some(actors) => (
+            ponte_match::generate::ecosystem(actors, args.seed),
+            format!("generated ecosystem, {actors} actors, seed {}", args.seed),
+        ),
+        None => {
+            let store = open_existing(&args.store)?;
+            let input =
+                ponte_server::graph_input(&store).map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
+            (input, format!("store at {}", args.store.location.display()))
+        }
+    };
+    let started = std::time::Instant::now();
+    let result = ponte_match::eval::evaluate(
+        &input,
+        &|p| PARTNERSHIPS.contains(&p) || p == ponte_match::generate::PARTNERSHIP,
+        args.share,
+        args.queries,
+        args.seed,
+    );
+    println!(
+        "{source}: {} partnerships, {} hidden (share {}, seed {}), {:.1} s\n",
+        result.partnerships,
+        result.hidden,
+        args.share,
+        args.seed,
+        started.elapsed().as_secs_f64()
+    );
+    println!("| method | hits@10 | MRR |\n|---|---:|---:|");
+    for (name, scores) in [
+        ("Ponte matcher", result.matcher),
+        ("random", result.random),
+        ("most connected", result.most_connected),
+        ("Jaccard", result.jaccard),
+    ] {
+        println!("| {name} | {:.3} | {:.3} |", scores.hits_at_10, scores.mrr);
+    }
     Ok(())
 }
 

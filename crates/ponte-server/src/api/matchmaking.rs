@@ -8,7 +8,7 @@ use crate::{AppState, http_util};
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use ponte_match::{NodeKind, Projection, ProjectionBuilder, Seed, Step, Suggestion, Weights};
+use ponte_match::{GraphInput, NodeKind, Projection, Seed, Step, Suggestion, Weights};
 use ponte_store::{NamedNode, NamedNodeRef, PonteStore, StoreError, Term};
 use serde_json::{Map, Value, json};
 use std::collections::{HashMap, HashSet};
@@ -75,13 +75,18 @@ impl MatchService {
 /// Projects the store: typed entities become nodes of their kind (with their most specific
 /// class), links between them become edges.
 pub fn build(store: &PonteStore) -> Result<Projection, StoreError> {
+    Ok(graph_input(store)?.project())
+}
+
+/// The store's entities and links as the projection's input.
+pub fn graph_input(store: &PonteStore) -> Result<GraphInput, StoreError> {
     let mut sets = Vec::new();
     for (kind, root) in KINDS {
         sets.push((kind, store.subclasses(NamedNodeRef::new_unchecked(root))?));
     }
     // The most specific class is the one with the fewest subclasses.
     let mut specificity: HashMap<NamedNode, usize> = HashMap::new();
-    let mut builder = ProjectionBuilder::new();
+    let mut input = GraphInput::default();
     for (entity, classes) in store.typed_entities()? {
         let kind = sets
             .iter()
@@ -101,14 +106,18 @@ pub fn build(store: &PonteStore) -> Result<Projection, StoreError> {
                 best = Some((size, class));
             }
         }
-        builder.node(entity.as_str(), kind, best.map(|(_, c)| c.as_str()));
+        input.nodes.push((
+            entity.into_string(),
+            kind,
+            best.map(|(_, c)| c.as_str().to_owned()),
+        ));
     }
     store.for_each_link(|subject, predicate, object| {
-        if builder.contains(subject) && builder.contains(object) {
-            builder.edge(subject, predicate, object);
-        }
+        input
+            .links
+            .push((subject.to_owned(), predicate.to_owned(), object.to_owned()));
     })?;
-    Ok(builder.build())
+    Ok(input)
 }
 
 /// `GET /api/match?actor=…`: the partners the actor should meet next, best first, each with its
