@@ -155,7 +155,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/openapi.json", get(api::openapi_document))
         .route("/api/search", get(api::search))
         .route("/api/import", post(api::import))
-        .route("/api/match", get(api::match_suggestions))
+        .route(
+            "/api/match",
+            get(api::match_suggestions).post(api::profile_suggestions),
+        )
         .route("/api/{collection}", get(api::list).post(api::create))
         .route(
             "/api/{collection}/{id}",

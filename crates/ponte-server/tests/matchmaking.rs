@@ -215,3 +215,67 @@ async fn a_write_shows_up_in_the_next_suggestions_without_a_restart() {
         "{evidence}"
     );
 }
+
+#[tokio::test]
+async fn a_profile_gets_the_kinds_of_partner_it_wants_with_evidence() {
+    let router = router();
+    let profile = serde_json::json!({
+        "topics": ["gene-and-cell-therapy", "topic:advanced-therapies"],
+        "linkedTo": ["mission-usa-2022-philadelphia"],
+        "wants": ["Accelerator", "Incubator"],
+    });
+    let request = Request::post("/api/match?limit=8")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(profile.to_string()))
+        .unwrap();
+    let (status, content_type, body) = send(&router, request).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(content_type, "application/ld+json");
+    let items = json(&body)["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 8, "{body}");
+    // The profile's topics and stage explain the suggestions; the kinds it wants count.
+    assert!(
+        items
+            .iter()
+            .any(|i| i["scoreParts"]["complementarity"].as_f64().unwrap() > 0.0),
+        "{body}"
+    );
+    for item in &items {
+        let evidence = item["evidence"].as_array().unwrap();
+        assert!(!evidence.is_empty(), "{item}");
+        for step in evidence.iter().flat_map(|p| p.as_array().unwrap()) {
+            assert!(is_triple(&router, step).await, "{step}");
+        }
+    }
+    // Mistakes are named.
+    for (body, uri, status) in [
+        (
+            serde_json::json!({"topics": []}),
+            "/api/match",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            serde_json::json!({"topics": ["no-such-topic"]}),
+            "/api/match",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            serde_json::json!({"topics": ["gene-therapy"], "colour": "red"}),
+            "/api/match",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            serde_json::json!({"topics": ["gene-therapy"]}),
+            "/api/match?actor=kaist",
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let request = Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let (got, content_type, answer) = send(&router, request).await;
+        assert_eq!(got, status, "{body}: {answer}");
+        assert_eq!(content_type, "application/problem+json");
+    }
+}

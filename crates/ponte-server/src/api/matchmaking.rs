@@ -217,24 +217,153 @@ pub fn answer_query(
         query_text(&actor, exclude_connected, &params)
     );
     let projection = matching.projection(store)?;
-    let suggestions = match_actor(store, &projection, &actor, exclude_connected, &params)?;
-    answer(store, &projection, &actor, &suggestions, self_url)
-}
-
-/// The suggestions for `actor` that pass the filters.
-fn match_actor(
-    store: &PonteStore,
-    projection: &Projection,
-    actor: &NamedNode,
-    exclude_connected: bool,
-    params: &ListParams,
-) -> Result<Vec<Suggestion>, ApiError> {
     let Some(node) = projection
         .id(actor.as_str())
         .filter(|n| projection.node(*n).kind == NodeKind::Actor)
     else {
         return Err(ApiError::not_found(format!("no actor <{actor}>")).with("parameter", "actor"));
     };
+    let seed = Seed::actor(&projection, node);
+    let suggestions = run_match(store, &projection, &seed, exclude_connected, &params)?;
+    answer(store, &projection, Some(&actor), &suggestions, self_url)
+}
+
+/// A profile to find partners for, when the one looking is not (yet) in the graph.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Profile {
+    /// Topics it works on or looks for (slugs such as `gene-therapy`, or `topic:…`).
+    #[serde(default)]
+    topics: Vec<String>,
+    /// Entities it is linked to: missions, programmes, clusters, partners (slugs or `id:…`).
+    #[serde(default)]
+    linked_to: Vec<String>,
+    /// Kinds of partner wanted (class names such as `Accelerator`, `Hospital`).
+    #[serde(default)]
+    wants: Vec<String>,
+}
+
+/// `POST /api/match`: partners for a profile (topics, links, kinds wanted) rather than for an
+/// actor of the graph; the same filters and answer as `GET`.
+#[utoipa::path(
+    post,
+    path = "/api/match",
+    params(openapi::MatchFilters),
+    request_body(content = openapi::MatchProfile, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Suggestions, best first", body = openapi::MatchPage, content_type = "application/ld+json"),
+        (status = 400, description = "The profile or a parameter is malformed, or names nothing in the graph; `field` or `parameter` says which", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Busy or over the time limit", body = openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn profile_suggestions(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> Result<Response, ApiError> {
+    match http_util::content_type(&headers)?.as_deref() {
+        Some("application/json") => {}
+        other => {
+            return Err(ApiError::unsupported_media_type(format!(
+                "a profile is application/json, not {}",
+                other.unwrap_or("untyped")
+            )));
+        }
+    }
+    let body = http_util::read_body(body, state.config.max_body_bytes).await?;
+    let profile: Profile = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request(format!("invalid profile: {e}"))
+            .with("line", e.line())
+            .with("column", e.column())
+    })?;
+    let query = query.unwrap_or_default();
+    let given = http_util::parse_params(query.as_bytes());
+    if let Some((key, _)) = given
+        .iter()
+        .find(|(k, _)| matches!(k.as_str(), "q" | "cursor" | "actor" | "exclude"))
+    {
+        return Err(ApiError::bad_request(format!(
+            "{key} does not apply to a profile; POST /api/match takes the filters kind, country, region, topic, mission, programme, limit"
+        ))
+        .with("parameter", key.as_str()));
+    }
+    let mut params = ListParams::parse(&query)?;
+    if !given.iter().any(|(k, _)| k == "limit") {
+        params.limit = 10;
+    }
+    let origin = http_util::origin(&headers, &state.config);
+    let store = state.store.clone();
+    let views = Arc::clone(&state.views);
+    let self_url = format!("{origin}/api/match");
+    let document = state
+        .executor
+        .run(move |_token| {
+            let projection = views.matching.projection(&store)?;
+            let seed = profile_seed(&store, &projection, &profile)?;
+            let suggestions = run_match(&store, &projection, &seed, false, &params)?;
+            answer(&store, &projection, None, &suggestions, self_url)
+        })
+        .await?;
+    Ok(json_ld(&origin, document))
+}
+
+/// The seed a profile stands for: its topics and links as nodes, its wanted kinds as classes.
+fn profile_seed(
+    store: &PonteStore,
+    projection: &Projection,
+    profile: &Profile,
+) -> Result<Seed, ApiError> {
+    let mut links = Vec::new();
+    for (field, values, namespace) in [
+        ("topics", &profile.topics, super::TOPIC_NAMESPACE),
+        ("linkedTo", &profile.linked_to, super::ID_NAMESPACE),
+    ] {
+        for value in values {
+            let iri =
+                super::reference(field, value, namespace).map_err(|e| e.with("field", field))?;
+            let node = projection.id(iri.as_str()).ok_or_else(|| {
+                ApiError::bad_request(format!("{field}: <{iri}> is not in the graph"))
+                    .with("field", field)
+            })?;
+            links.push(node);
+        }
+    }
+    if links.is_empty() {
+        return Err(ApiError::bad_request(
+            "a profile needs topics or linkedTo: what it works on, or what it is linked to",
+        )
+        .with("field", "topics"));
+    }
+    let mut wanted_classes = HashSet::new();
+    for kind in &profile.wants {
+        let class = kind_iri(kind).ok_or_else(|| {
+            ApiError::bad_request(format!("wants: {kind:?} is no class name"))
+                .with("field", "wants")
+        })?;
+        for class in store.subclasses(class.as_ref())? {
+            if let Some(id) = projection.class_id(class.as_str()) {
+                wanted_classes.insert(id);
+            }
+        }
+    }
+    Ok(Seed {
+        actor: None,
+        links,
+        wanted_classes,
+    })
+}
+
+/// The suggestions for `seed` that pass the filters.
+fn run_match(
+    store: &PonteStore,
+    projection: &Projection,
+    seed: &Seed,
+    exclude_connected: bool,
+    params: &ListParams,
+) -> Result<Vec<Suggestion>, ApiError> {
     let filter = if params.filter_params.is_empty() {
         None
     } else {
@@ -247,14 +376,13 @@ fn match_actor(
         }),
         None => None,
     };
-    let seed = Seed::actor(projection, node);
     let failure: std::cell::RefCell<Option<StoreError>> = std::cell::RefCell::default();
     let not_partners: HashSet<u32> = NOT_PARTNERS
         .iter()
         .filter_map(|class| projection.class_id(class))
         .collect();
     let keep = |candidate: u32| -> bool {
-        if exclude_connected && projection.edge(node, candidate).is_some() {
+        if exclude_connected && seed.links.contains(&candidate) {
             return false;
         }
         if kinds.is_none() && not_partners.contains(&projection.node(candidate).class) {
@@ -282,7 +410,7 @@ fn match_actor(
         })
     };
     let suggestions =
-        ponte_match::suggest(projection, &seed, &Weights::default(), params.limit, &keep);
+        ponte_match::suggest(projection, seed, &Weights::default(), params.limit, &keep);
     if let Some(error) = failure.into_inner() {
         return Err(error.into());
     }
@@ -294,7 +422,7 @@ fn match_actor(
 fn answer(
     store: &PonteStore,
     projection: &Projection,
-    actor: &NamedNode,
+    actor: Option<&NamedNode>,
     suggestions: &[Suggestion],
     self_url: String,
 ) -> Result<Map<String, Value>, ApiError> {
@@ -360,7 +488,9 @@ fn answer(
     let mut document = Map::new();
     document.insert("@id".into(), json!(self_url));
     document.insert("type".into(), json!("Collection"));
-    document.insert("seed".into(), json!(actor.as_str()));
+    if let Some(actor) = actor {
+        document.insert("seed".into(), json!(actor.as_str()));
+    }
     document.insert("totalItems".into(), json!(items.len()));
     document.insert("items".into(), Value::Array(items));
     Ok(document)

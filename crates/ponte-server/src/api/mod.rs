@@ -27,7 +27,8 @@ use std::sync::Arc;
 pub use import::import;
 pub use jsonld::CONTEXT;
 pub use matchmaking::{
-    MatchService, answer_query as match_answer, graph_input, suggestions as match_suggestions,
+    MatchService, answer_query as match_answer, graph_input, profile_suggestions,
+    suggestions as match_suggestions,
 };
 pub use openapi::document as openapi_document;
 pub use search::{SearchService, text_search};

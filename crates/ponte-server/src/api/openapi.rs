@@ -125,6 +125,19 @@ pub struct MatchFilters {
     limit: Option<i64>,
 }
 
+/// A profile to find partners for.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct MatchProfile {
+    /// Topics it works on or looks for (`gene-therapy`, `topic:…`).
+    topics: Option<Vec<String>>,
+    /// Entities it is linked to: missions, programmes, clusters, partners (`id:…` or slugs).
+    linked_to: Option<Vec<String>>,
+    /// Kinds of partner wanted (`Accelerator`, `Hospital`).
+    wants: Option<Vec<String>>,
+}
+
 /// Partner suggestions (a hydra `Collection`).
 #[derive(ToSchema)]
 #[allow(dead_code)]
@@ -346,6 +359,7 @@ fn documented<P: IntoParams>() -> Vec<String> {
         super::write::delete,
         super::import::import,
         super::matchmaking::suggestions,
+        super::matchmaking::profile_suggestions,
     ),
     components(schemas(
         CollectionPage,
@@ -356,6 +370,7 @@ fn documented<P: IntoParams>() -> Vec<String> {
         ImportReport,
         JsonLdDocument,
         MatchPage,
+        MatchProfile,
         Problem,
         CollectionName
     )),
