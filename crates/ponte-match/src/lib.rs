@@ -11,7 +11,9 @@ pub mod ppr;
 mod projection;
 
 pub use input::GraphInput;
-pub use matcher::{HUB_DEGREE, Parts, Seed, Step, Suggestion, Weights, evidence, rank, suggest};
+pub use matcher::{
+    HUB_DEGREE, PUSH_EPSILON, Parts, Seed, Step, Suggestion, Weights, evidence, rank, suggest,
+};
 pub use projection::{
     EdgeLabel, META_PATH_KINDS, MetaPaths, Node, NodeKind, Projection, ProjectionBuilder,
 };

@@ -10,46 +10,91 @@ pub const ALPHA: f64 = 0.15;
 
 /// Forward push from `seeds` (uniform restart): returns the approximate PageRank of every node
 /// it reached. A node's residual is pushed while it exceeds `epsilon` times its degree, so the
-/// error on each node is at most `epsilon` times its degree.
+/// error on each node is at most `epsilon` times its degree: the PageRank divided by the degree,
+/// which is what the matcher ranks by, is within `epsilon` everywhere.
 pub fn push(projection: &Projection, seeds: &[u32], epsilon: f64) -> HashMap<u32, f64> {
-    let mut estimate: HashMap<u32, f64> = HashMap::new();
-    let mut residual: HashMap<u32, f64> = HashMap::new();
-    if seeds.is_empty() {
-        return estimate;
-    }
-    let share = 1.0 / seeds.len() as f64;
-    let mut queue = Vec::new();
-    for &seed in seeds {
-        *residual.entry(seed).or_default() += share;
-        queue.push(seed);
-    }
-    while let Some(node) = queue.pop() {
-        let degree = projection.degree(node);
-        let r = residual.get(&node).copied().unwrap_or(0.0);
-        // Edges are walkable both ways, so only an isolated seed has no neighbour: its walk
-        // ends there (the same in `exact`).
-        if r <= epsilon * degree.max(1) as f64 {
-            continue;
+    SCRATCH.with(|scratch| {
+        let mut scratch = scratch.borrow_mut();
+        scratch.run(projection, seeds, epsilon)
+    })
+}
+
+thread_local! {
+    /// Dense arrays reused between pushes on one thread: only the entries a push touched are
+    /// reset, so a push costs what it visits, not the size of the graph.
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
+#[derive(Default)]
+struct Scratch {
+    estimate: Vec<f64>,
+    residual: Vec<f64>,
+    touched: Vec<u32>,
+    queue: Vec<u32>,
+}
+
+impl Scratch {
+    fn run(&mut self, projection: &Projection, seeds: &[u32], epsilon: f64) -> HashMap<u32, f64> {
+        let n = projection.node_count();
+        if self.estimate.len() < n {
+            self.estimate.resize(n, 0.0);
+            self.residual.resize(n, 0.0);
         }
-        *estimate.entry(node).or_default() += ALPHA * r;
-        residual.insert(node, 0.0);
-        if degree == 0 {
-            continue;
+        let mut answer = HashMap::new();
+        if seeds.is_empty() {
+            return answer;
         }
-        let spread = (1.0 - ALPHA) * r / degree as f64;
-        for neighbour in projection.neighbours(node) {
-            let neighbour = *neighbour;
-            let entry = residual.entry(neighbour).or_default();
-            let before = *entry;
-            *entry += spread;
-            let threshold = epsilon * projection.degree(neighbour).max(1) as f64;
-            // Queue a node once, when it first crosses its threshold.
-            if before <= threshold && *entry > threshold {
-                queue.push(neighbour);
+        let share = 1.0 / seeds.len() as f64;
+        for &seed in seeds {
+            self.touch(seed);
+            self.residual[seed as usize] += share;
+            self.queue.push(seed);
+        }
+        while let Some(node) = self.queue.pop() {
+            let degree = projection.degree(node);
+            let r = self.residual[node as usize];
+            // Edges are walkable both ways, so only an isolated seed has no neighbour: its
+            // walk ends there (the same in `exact`).
+            if r <= epsilon * degree.max(1) as f64 {
+                continue;
+            }
+            self.estimate[node as usize] += ALPHA * r;
+            self.residual[node as usize] = 0.0;
+            if degree == 0 {
+                continue;
+            }
+            let spread = (1.0 - ALPHA) * r / degree as f64;
+            for &neighbour in projection.neighbours(node) {
+                self.touch(neighbour);
+                let before = self.residual[neighbour as usize];
+                let after = before + spread;
+                self.residual[neighbour as usize] = after;
+                let threshold = epsilon * projection.degree(neighbour).max(1) as f64;
+                // Queue a node once, when it first crosses its threshold.
+                if before <= threshold && after > threshold {
+                    self.queue.push(neighbour);
+                }
             }
         }
+        answer.reserve(self.touched.len());
+        for &node in &self.touched {
+            let value = self.estimate[node as usize];
+            if value > 0.0 {
+                answer.insert(node, value);
+            }
+            self.estimate[node as usize] = 0.0;
+            self.residual[node as usize] = 0.0;
+        }
+        self.touched.clear();
+        answer
     }
-    estimate
+
+    /// Records that a push wrote to `node` (the first time its residual is zero and unseen).
+    fn touch(&mut self, node: u32) {
+        if self.residual[node as usize] == 0.0 && self.estimate[node as usize] == 0.0 {
+            self.touched.push(node);
+        }
+    }
 }
 
 /// Personalized PageRank by power iteration over every node, until the L1 change is below

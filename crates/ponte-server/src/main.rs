@@ -52,6 +52,27 @@ enum Command {
     Eval(EvalArgs),
     /// Writes a deterministic synthetic ecosystem as N-Triples to standard output.
     Generate(GenerateArgs),
+    /// Measures the matchmaking on a generated ecosystem: projection build time and size, the
+    /// latency of one suggestion (p50, p99), and how the push PageRank's top 10 overlaps the
+    /// exact one. Prints one Markdown row.
+    BenchMatch(BenchMatchArgs),
+}
+
+#[derive(Args)]
+struct BenchMatchArgs {
+    /// How many actors.
+    #[arg(long)]
+    actors: usize,
+    /// The random seed of the ecosystem and of the actors asked about.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Suggestions timed.
+    #[arg(long, default_value_t = 1000)]
+    queries: usize,
+    /// Seeds whose push top 10 is compared with the exact PageRank's (each exact run walks the
+    /// whole graph).
+    #[arg(long, default_value_t = 20)]
+    overlap_seeds: usize,
 }
 
 #[derive(Args)]
@@ -286,6 +307,7 @@ fn main() -> anyhow::Result<()> {
         Command::Import(ImportCommand::Ror(args)) => import_ror(args),
         Command::Match(args) => match_actor(args),
         Command::Eval(args) => eval(args),
+        Command::BenchMatch(args) => bench_match(args),
         Command::Generate(args) => {
             let input = ponte_match::generate::ecosystem(args.actors, args.seed);
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -481,6 +503,84 @@ fn match_actor(args: MatchArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, &answer)?;
     writeln!(out)?;
+    Ok(())
+}
+
+fn bench_match(args: BenchMatchArgs) -> anyhow::Result<()> {
+    use ponte_match::{NodeKind, Seed, Weights, ppr};
+    let input = ponte_match::generate::ecosystem(args.actors, args.seed);
+    let started = Instant::now();
+    let projection = input.project();
+    let build = started.elapsed();
+    drop(input);
+    let actors: Vec<u32> = projection
+        .nodes()
+        .filter(|n| projection.node(*n).kind == NodeKind::Actor)
+        .collect();
+    // The actors asked about: a fixed stride through them, so every run asks the same ones.
+    let pick = |i: usize| actors[(i * 7919 + args.seed as usize) % actors.len()];
+    let weights = Weights::default();
+    let mut latencies = Vec::with_capacity(args.queries);
+    for i in 0..args.queries {
+        let actor = pick(i);
+        let started = Instant::now();
+        let suggestions = ponte_match::suggest(
+            &projection,
+            &Seed::actor(&projection, actor),
+            &weights,
+            10,
+            &|_| true,
+        );
+        latencies.push(started.elapsed().as_secs_f64() * 1e3);
+        std::hint::black_box(suggestions);
+    }
+    latencies.sort_by(f64::total_cmp);
+    let percentile = |p: f64| latencies[((latencies.len() - 1) as f64 * p).round() as usize];
+    let top10 = |scores: Vec<(u32, f64)>| -> Vec<u32> {
+        let mut scores = scores;
+        scores.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        scores.into_iter().take(10).map(|(n, _)| n).collect()
+    };
+    let mut overlap = 0.0;
+    for i in 0..args.overlap_seeds {
+        let seed = pick(i);
+        let push = ppr::push(&projection, &[seed], 1e-6);
+        let exact = ppr::exact(&projection, &[seed], 1e-10);
+        let approximate = top10(push.into_iter().filter(|(n, _)| *n != seed).collect());
+        let reference = top10(
+            exact
+                .iter()
+                .enumerate()
+                .map(|(n, v)| (n as u32, *v))
+                .filter(|(n, _)| *n != seed)
+                .collect(),
+        );
+        overlap += approximate.iter().filter(|n| reference.contains(n)).count() as f64 / 10.0;
+    }
+    let peak_mib = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kib| kib / 1024.0);
+    println!(
+        "| actors | nodes | edges | build s | p50 ms | p99 ms | push top-10 overlap | projection MiB | peak RSS MiB |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| {} | {} | {} | {:.2} | {:.3} | {:.3} | {:.2} | {:.0} | {:.0} |",
+        args.actors,
+        projection.node_count(),
+        projection.edge_count(),
+        build.as_secs_f64(),
+        percentile(0.5),
+        percentile(0.99),
+        overlap / args.overlap_seeds.max(1) as f64,
+        projection.heap_bytes() as f64 / (1 << 20) as f64,
+        peak_mib
+    );
     Ok(())
 }
 
