@@ -155,6 +155,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/openapi.json", get(api::openapi_document))
         .route("/api/search", get(api::search))
         .route("/api/import", post(api::import))
+        .route("/api/brokers", get(api::brokers))
+        .route("/api/gaps", get(api::gaps))
         .route(
             "/api/match",
             get(api::match_suggestions).post(api::profile_suggestions),

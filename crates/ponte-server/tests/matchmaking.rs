@@ -279,3 +279,108 @@ async fn a_profile_gets_the_kinds_of_partner_it_wants_with_evidence() {
         assert_eq!(content_type, "application/problem+json");
     }
 }
+
+/// The IRIs of a collection page of up to 100 actors matching `filter`.
+async fn actors_where(router: &Router, filter: &str) -> Vec<String> {
+    let (_, _, body) = send(router, get(&format!("/api/actors?{filter}&limit=100"))).await;
+    json(&body)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["@id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn brokers_bridge_the_region_and_each_ecosystem_and_gaps_name_topics_without_partners() {
+    let router = router();
+    let home = actors_where(&router, "region=IT-45").await;
+    let american = actors_where(&router, "country=US").await;
+    // Whole lists, not a first page: the checks below need every member.
+    assert!(home.len() < 100 && american.len() < 100);
+    let (status, _, body) = send(&router, get("/api/brokers?to=US&limit=3")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let document = json(&body);
+    assert_eq!(document["home"], "IT-45");
+    let ecosystems = document["items"].as_array().unwrap();
+    assert_eq!(ecosystems.len(), 1, "{body}");
+    assert_eq!(ecosystems[0]["ecosystem"], "US");
+    let brokers = ecosystems[0]["brokers"].as_array().unwrap();
+    assert!(!brokers.is_empty(), "{body}");
+    for broker in brokers {
+        assert!(broker["betweenness"].as_f64().unwrap() > 0.0);
+        // The evidence runs from a home actor, through the broker, to an American actor.
+        let path = broker["evidence"][0].as_array().unwrap();
+        let mut nodes = Vec::new();
+        for step in path {
+            assert!(is_triple(&router, step).await, "{step}");
+            nodes.push(step["subject"].as_str().unwrap().to_owned());
+            nodes.push(step["object"].as_str().unwrap().to_owned());
+        }
+        let id = broker["@id"].as_str().unwrap().to_owned();
+        assert!(nodes.contains(&id), "{broker}");
+        assert!(
+            nodes.iter().any(|n| home.contains(n)),
+            "no home actor in {broker}"
+        );
+        assert!(
+            nodes.iter().any(|n| american.contains(n)),
+            "no American actor in {broker}"
+        );
+    }
+
+    let (status, _, body) = send(&router, get("/api/gaps?limit=50")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let gaps = json(&body)["items"].as_array().unwrap().clone();
+    assert!(!gaps.is_empty(), "{body}");
+    for gap in &gaps {
+        let regional = gap["regionalActors"].as_array().unwrap();
+        assert!(!regional.is_empty());
+        for actor in regional {
+            assert!(
+                home.contains(&actor.as_str().unwrap().to_owned()) || home.len() == 100,
+                "{gap}"
+            );
+        }
+        for step in gap["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p.as_array().unwrap())
+        {
+            assert!(is_triple(&router, step).await, "{step}");
+        }
+    }
+    // Closing a gap: a foreign actor on the topic, partner of a home actor, removes it.
+    let gap = &gaps[0];
+    let topic = gap["@id"].as_str().unwrap();
+    let regional = gap["regionalActors"][0].as_str().unwrap();
+    let insert = format!(
+        "{CRAFTED_PREFIXES}INSERT DATA {{ GRAPH <urn:new> {{
+          id:boston-gap-closer a ponte:Company ; rdfs:label \"Gap Closer Inc.\"@en ;
+            schema:location id:boston ; ponte:hasCompetence <{topic}> ;
+            ponte:collaboratesWith <{regional}> . }} }}"
+    );
+    let (status, _, body) = send(
+        &router,
+        post("/sparql", "application/sparql-update", insert, Some(TOKEN)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, _, body) = send(&router, get("/api/gaps?limit=100")).await;
+    assert!(
+        !body.contains(&format!("\"@id\":\"{topic}\"")),
+        "{topic} is still a gap: {body}"
+    );
+
+    for uri in [
+        "/api/brokers?from=%22",
+        "/api/brokers?colour=red",
+        "/api/gaps?limit=0",
+        "/api/gaps?to=x",
+    ] {
+        let (status, content_type, body) = send(&router, get(uri)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert_eq!(content_type, "application/problem+json");
+    }
+}

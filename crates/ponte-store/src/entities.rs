@@ -277,8 +277,9 @@ impl PonteStore {
         Ok(true)
     }
 
-    /// The country and region codes of the places an entity is in, up the place hierarchy.
-    fn place_codes(&self, entity: &NamedNode) -> Result<HashSet<String>, StoreError> {
+    /// The ISO 3166 and NUTS codes of every place `entity` is in, up the place hierarchy,
+    /// upper-cased: an actor in Bologna gets `IT-45`, `ITH5`, `IT` and the like.
+    pub fn place_codes(&self, entity: &NamedNode) -> Result<HashSet<String>, StoreError> {
         let mut places = self.objects(entity, &[LOCATION])?;
         places.insert(entity.clone());
         let mut seen = HashSet::new();

@@ -431,19 +431,7 @@ fn answer(
         if let Some(name) = names.get(&node) {
             return Ok(name.clone());
         }
-        let iri = NamedNode::new_unchecked(projection.iri(node));
-        let name = match store.labels(Term::from(iri).as_ref())? {
-            Some((_, labels)) => {
-                let mut by_language = Map::new();
-                for label in labels {
-                    by_language
-                        .entry(label.language().unwrap_or("@none").to_owned())
-                        .or_insert_with(|| json!(label.value()));
-                }
-                Value::Object(by_language)
-            }
-            None => Value::Null,
-        };
+        let name = node_names(store, projection, node)?;
         names.insert(node, name.clone());
         Ok(name)
     };
@@ -496,8 +484,29 @@ fn answer(
     Ok(document)
 }
 
+/// A node's names, one per language (`@none` for a name without one); null when it has none.
+pub(super) fn node_names(
+    store: &PonteStore,
+    projection: &Projection,
+    node: u32,
+) -> Result<Value, ApiError> {
+    let iri = NamedNode::new_unchecked(projection.iri(node));
+    Ok(match store.labels(Term::from(iri).as_ref())? {
+        Some((_, labels)) => {
+            let mut by_language = Map::new();
+            for label in labels {
+                by_language
+                    .entry(label.language().unwrap_or("@none").to_owned())
+                    .or_insert_with(|| json!(label.value()));
+            }
+            Value::Object(by_language)
+        }
+        None => Value::Null,
+    })
+}
+
 /// One step as JSON: the triple it is, and the names of its two ends.
-fn step_json(
+pub(super) fn step_json(
     projection: &Projection,
     step: &Step,
     name_of: &mut impl FnMut(u32) -> Result<Value, ApiError>,

@@ -2,6 +2,7 @@
 //! themselves, as JSON-LD compacted with the published context (`/api/context.jsonld`).
 
 mod csv_import;
+mod ecosystem;
 mod import;
 mod jsonld;
 mod jsonld_input;
@@ -24,6 +25,7 @@ use serde_json::{Map, Value, json};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
+pub use ecosystem::{brokers, gaps};
 pub use import::import;
 pub use jsonld::CONTEXT;
 pub use matchmaking::{

@@ -125,6 +125,24 @@ pub struct MatchFilters {
     limit: Option<i64>,
 }
 
+/// The home region and the foreign ecosystems asked about.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct EcosystemScope {
+    /// The home region or country (ISO 3166-2 or NUTS, ISO 3166-1); `IT-45`, Emilia-Romagna,
+    /// when not given.
+    #[param(pattern = "^[A-Za-z0-9-]{2,10}$")]
+    from: Option<String>,
+    /// Foreign ecosystems to look at (country or region codes); every foreign country with
+    /// actors when not given; repeatable.
+    #[param(pattern = "^[A-Za-z0-9-]{2,10}$")]
+    to: Option<Vec<String>>,
+    /// How many brokers per ecosystem (default 5), or gaps (default 20); at most 100.
+    #[param(minimum = 1)]
+    limit: Option<i64>,
+}
+
 /// A profile to find partners for.
 #[derive(ToSchema)]
 #[schema(rename_all = "camelCase")]
@@ -360,6 +378,8 @@ fn documented<P: IntoParams>() -> Vec<String> {
         super::import::import,
         super::matchmaking::suggestions,
         super::matchmaking::profile_suggestions,
+        super::ecosystem::brokers,
+        super::ecosystem::gaps,
     ),
     components(schemas(
         CollectionPage,
@@ -421,6 +441,10 @@ mod tests {
             .filter(|p| !matches!(*p, "q" | "cursor"))
             .collect();
         assert_eq!(documented::<MatchFilters>(), sorted(&filters));
+        assert_eq!(
+            documented::<EcosystemScope>(),
+            sorted(&super::super::ecosystem::ECOSYSTEM_PARAMETERS)
+        );
     }
 
     #[test]
