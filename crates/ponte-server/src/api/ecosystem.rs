@@ -145,18 +145,15 @@ pub async fn brokers(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let scope = Scope::parse(query.as_deref().unwrap_or_default(), 5)?;
-    let origin = http_util::origin(&headers, &state.config);
-    let store = state.store.clone();
-    let views = Arc::clone(&state.views);
-    let document = state
-        .executor
-        .run(move |_token| {
-            let projection = views.matching.projection(&store)?;
-            let geography = geography(&store, &projection, &scope)?;
+    answer(
+        state,
+        query,
+        headers,
+        5,
+        |store, projection, geography, scope| {
             let mut items = Vec::new();
             for (country, foreign) in &geography.foreign {
-                let scores = betweenness(&projection, &geography.home, foreign);
+                let scores = betweenness(projection, &geography.home, foreign);
                 let mut ranked: Vec<(u32, f64)> = scores
                     .into_iter()
                     .filter(|(n, s)| *s > 0.0 && projection.node(*n).kind == NodeKind::Actor)
@@ -164,25 +161,21 @@ pub async fn brokers(
                 ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
                 let mut brokers = Vec::new();
                 for (node, score) in ranked.into_iter().take(scope.limit) {
-                    let path = bridge(&projection, node, &geography.home, foreign);
+                    let path = bridge(projection, node, &geography.home, foreign);
                     brokers.push(json!({
                         "@id": projection.iri(node),
-                        "label": node_names(&store, &projection, node)?,
+                        "label": node_names(store, projection, node)?,
                         "betweenness": (score * 1e4).round() / 1e4,
-                        "evidence": [steps(&store, &projection, &path)?],
+                        "evidence": [steps(store, projection, &path)?],
                     }));
                 }
                 items.push(json!({"ecosystem": country, "brokers": brokers}));
             }
-            let mut document = Map::new();
-            document.insert("type".into(), json!("Collection"));
-            document.insert("home".into(), json!(scope.home));
-            document.insert("totalItems".into(), json!(items.len()));
-            document.insert("items".into(), Value::Array(items));
-            Ok(document)
-        })
-        .await?;
-    Ok(json_ld(&origin, document))
+            let total = items.len();
+            Ok((items, total))
+        },
+    )
+    .await
 }
 
 /// `GET /api/gaps`: the topics home actors work on where none of them is linked yet (directly,
@@ -203,15 +196,12 @@ pub async fn gaps(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let scope = Scope::parse(query.as_deref().unwrap_or_default(), 20)?;
-    let origin = http_util::origin(&headers, &state.config);
-    let store = state.store.clone();
-    let views = Arc::clone(&state.views);
-    let document = state
-        .executor
-        .run(move |_token| {
-            let projection = views.matching.projection(&store)?;
-            let geography = geography(&store, &projection, &scope)?;
+    answer(
+        state,
+        query,
+        headers,
+        20,
+        |store, projection, geography, scope| {
             let foreign: HashSet<u32> = geography.foreign.values().flatten().copied().collect();
             let mut gaps = Vec::new();
             for topic in projection
@@ -223,7 +213,7 @@ pub async fn gaps(
                         .neighbours(topic)
                         .iter()
                         .copied()
-                        .filter(|a| actors.contains(a) && works_on(&projection, *a, topic))
+                        .filter(|a| actors.contains(a) && works_on(projection, *a, topic))
                         .collect();
                     found.sort_unstable();
                     found
@@ -235,7 +225,7 @@ pub async fn gaps(
                 let abroad = working_on(&foreign);
                 let linked = home
                     .iter()
-                    .any(|h| abroad.iter().any(|f| related(&projection, *h, *f)));
+                    .any(|h| abroad.iter().any(|f| related(projection, *h, *f)));
                 if !linked {
                     gaps.push((topic, home, abroad));
                 }
@@ -249,24 +239,56 @@ pub async fn gaps(
                     .map(|actor| {
                         let label = projection.edge(*actor, *topic).expect("a neighbour");
                         steps(
-                            &store,
-                            &projection,
+                            store,
+                            projection,
                             &[(*actor, label.predicate, label.forward, *topic)],
                         )
                     })
                     .collect::<Result<_, _>>()?;
                 items.push(json!({
                     "@id": projection.iri(*topic),
-                    "label": node_names(&store, &projection, *topic)?,
+                    "label": node_names(store, projection, *topic)?,
                     "regionalActors": home.iter().map(|n| projection.iri(*n)).collect::<Vec<_>>(),
                     "foreignActors": abroad.iter().map(|n| projection.iri(*n)).collect::<Vec<_>>(),
                     "evidence": evidence,
                 }));
             }
+            Ok((items, gaps.len()))
+        },
+    )
+    .await
+}
+
+/// Parses the scope, then answers with `items` (and their total) computed on the current
+/// projection and the actors' geography, as a `Collection` naming the home region.
+async fn answer(
+    state: AppState,
+    query: Option<String>,
+    headers: HeaderMap,
+    default_limit: usize,
+    items: impl FnOnce(
+        &PonteStore,
+        &Projection,
+        &Geography,
+        &Scope,
+    ) -> Result<(Vec<Value>, usize), ApiError>
+    + Send
+    + 'static,
+) -> Result<Response, ApiError> {
+    let scope = Scope::parse(query.as_deref().unwrap_or_default(), default_limit)?;
+    let origin = http_util::origin(&headers, &state.config);
+    let store = state.store.clone();
+    let views = Arc::clone(&state.views);
+    let document = state
+        .executor
+        .run(move |_token| {
+            let projection = views.matching.projection(&store)?;
+            let geography = geography(&store, &projection, &scope)?;
+            let (items, total) = items(&store, &projection, &geography, &scope)?;
             let mut document = Map::new();
             document.insert("type".into(), json!("Collection"));
             document.insert("home".into(), json!(scope.home));
-            document.insert("totalItems".into(), json!(gaps.len()));
+            document.insert("totalItems".into(), json!(total));
             document.insert("items".into(), Value::Array(items));
             Ok(document)
         })
