@@ -18,6 +18,17 @@ const COUNTRIES: usize = 6;
 /// The predicate of a direct partnership between two actors: what the evaluation hides.
 pub const PARTNERSHIP: &str = "https://w3id.org/ponte/ontology#collaboratesWith";
 
+/// The IRI of the `k`-th generated actor.
+pub fn actor_iri(k: usize) -> String {
+    format!("{ID}actor-{k}")
+}
+
+/// The `i`-th actor a benchmark asks about, among `actors`: a fixed stride, so every tool
+/// (Ponte, networkx, igraph, SPARQL) asks about the same ones.
+pub fn benchmark_actor(i: usize, actors: usize, seed: u64) -> usize {
+    (i * 7919 + seed as usize) % actors.max(1)
+}
+
 /// A Zipf-like pick in `0..n`: low indexes are chosen far more often (heavy-tailed degrees).
 fn skewed(rng: &mut ChaCha8Rng, n: usize) -> usize {
     let u: f64 = rng.random();

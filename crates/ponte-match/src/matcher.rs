@@ -43,7 +43,7 @@ impl Default for Weights {
 
 /// Shared neighbours with more links than this are skipped when gathering candidates: a hub
 /// (the region, a country) relates everyone and explains nothing.
-pub const HUB_DEGREE: usize = 5_000;
+pub const HUB_DEGREE: usize = 1_000;
 /// The push precision: each candidate's PageRank over degree is within this of the exact
 /// value (`ponte bench-match` measures the top-10 overlap).
 pub const PUSH_EPSILON: f64 = 1e-5;
@@ -192,23 +192,38 @@ pub fn rank(
     if pagerank_seeds.is_empty() {
         pagerank_seeds.extend(&seed.links);
     }
-    let rank = ppr::push(projection, &pagerank_seeds, PUSH_EPSILON);
-    let mut by_rank: Vec<(u32, f64)> = rank
+    let reached = ppr::push_sparse(projection, &pagerank_seeds, PUSH_EPSILON);
+    let normalised = |node: u32, value: f64| value / projection.degree(node).max(1) as f64;
+    let mut by_rank: Vec<(u32, f64)> = reached
         .iter()
         .filter(|(node, _)| {
-            Some(**node) != seed.actor && projection.node(**node).kind == NodeKind::Actor
+            Some(*node) != seed.actor && projection.node(*node).kind == NodeKind::Actor
         })
-        .map(|(node, value)| (*node, *value / projection.degree(*node).max(1) as f64))
+        .map(|(node, value)| (*node, normalised(*node, *value)))
         .collect();
-    by_rank.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let order = |a: &(u32, f64), b: &(u32, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    // Only the best few are candidates: select them, sort only them.
+    if by_rank.len() > PAGERANK_CANDIDATES {
+        by_rank.select_nth_unstable_by(PAGERANK_CANDIDATES, order);
+        by_rank.truncate(PAGERANK_CANDIDATES);
+    }
     let mut candidates: Vec<u32> = shared.keys().copied().collect();
-    candidates.extend(by_rank.iter().take(PAGERANK_CANDIDATES).map(|(n, _)| *n));
+    candidates.extend(by_rank.iter().map(|(n, _)| *n));
     candidates.sort_unstable();
     candidates.dedup();
     candidates.retain(|c| keep(*c));
-
-    let degree_normalised =
-        |node: u32| rank.get(&node).copied().unwrap_or(0.0) / projection.degree(node).max(1) as f64;
+    // PageRank of the candidates only, looked up in the sorted candidate list.
+    let mut candidate_rank = vec![0.0; candidates.len()];
+    for (node, value) in &reached {
+        if let Ok(i) = candidates.binary_search(node) {
+            candidate_rank[i] = normalised(*node, *value);
+        }
+    }
+    let degree_normalised = |node: u32| {
+        candidates
+            .binary_search(&node)
+            .map_or(0.0, |i| candidate_rank[i])
+    };
     let best_rank = candidates
         .iter()
         .map(|c| degree_normalised(*c))
@@ -224,7 +239,8 @@ pub fn rank(
         weights.actors,
     ];
     let mut scored: Vec<Suggestion> = candidates
-        .into_iter()
+        .iter()
+        .copied()
         .map(|candidate| {
             let (paths, adamic_adar) = shared.get(&candidate).copied().unwrap_or_default();
             let own = projection.meta_degree(candidate);

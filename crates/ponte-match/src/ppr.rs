@@ -13,6 +13,14 @@ pub const ALPHA: f64 = 0.15;
 /// error on each node is at most `epsilon` times its degree: the PageRank divided by the degree,
 /// which is what the matcher ranks by, is within `epsilon` everywhere.
 pub fn push(projection: &Projection, seeds: &[u32], epsilon: f64) -> HashMap<u32, f64> {
+    push_sparse(projection, seeds, epsilon)
+        .into_iter()
+        .collect()
+}
+
+/// [`push`] as a list of the nodes reached and their estimates, in no particular order: no
+/// hashing, for the matcher's hot path.
+pub fn push_sparse(projection: &Projection, seeds: &[u32], epsilon: f64) -> Vec<(u32, f64)> {
     SCRATCH.with(|scratch| {
         let mut scratch = scratch.borrow_mut();
         scratch.run(projection, seeds, epsilon)
@@ -34,13 +42,13 @@ struct Scratch {
 }
 
 impl Scratch {
-    fn run(&mut self, projection: &Projection, seeds: &[u32], epsilon: f64) -> HashMap<u32, f64> {
+    fn run(&mut self, projection: &Projection, seeds: &[u32], epsilon: f64) -> Vec<(u32, f64)> {
         let n = projection.node_count();
         if self.estimate.len() < n {
             self.estimate.resize(n, 0.0);
             self.residual.resize(n, 0.0);
         }
-        let mut answer = HashMap::new();
+        let mut answer = Vec::new();
         if seeds.is_empty() {
             return answer;
         }
@@ -80,7 +88,7 @@ impl Scratch {
         for &node in &self.touched {
             let value = self.estimate[node as usize];
             if value > 0.0 {
-                answer.insert(node, value);
+                answer.push((node, value));
             }
             self.estimate[node as usize] = 0.0;
             self.residual[node as usize] = 0.0;

@@ -507,18 +507,19 @@ fn match_actor(args: MatchArgs) -> anyhow::Result<()> {
 }
 
 fn bench_match(args: BenchMatchArgs) -> anyhow::Result<()> {
-    use ponte_match::{NodeKind, Seed, Weights, ppr};
+    use ponte_match::{Seed, Weights, ppr};
     let input = ponte_match::generate::ecosystem(args.actors, args.seed);
     let started = Instant::now();
     let projection = input.project();
     let build = started.elapsed();
     drop(input);
-    let actors: Vec<u32> = projection
-        .nodes()
-        .filter(|n| projection.node(*n).kind == NodeKind::Actor)
-        .collect();
-    // The actors asked about: a fixed stride through them, so every run asks the same ones.
-    let pick = |i: usize| actors[(i * 7919 + args.seed as usize) % actors.len()];
+    // The actors asked about, the same as `scripts/bench-match` asks the other tools about.
+    let pick = |i: usize| {
+        let k = ponte_match::generate::benchmark_actor(i, args.actors, args.seed);
+        projection
+            .id(&ponte_match::generate::actor_iri(k))
+            .expect("generated actors are in the projection")
+    };
     let weights = Weights::default();
     let mut latencies = Vec::with_capacity(args.queries);
     for i in 0..args.queries {
