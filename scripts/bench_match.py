@@ -8,10 +8,14 @@ written in SPARQL on oxigraph (pyoxigraph, in process). Prints a Markdown table 
 from __future__ import annotations
 
 import argparse
+import http.client
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 import igraph
@@ -45,6 +49,48 @@ def timed(function, repeats: int) -> float:
         function(i)
         times.append((time.perf_counter() - started) * 1e3)
     return statistics.median(times)
+
+
+def http_latencies(ponte: str, data: Path, actors: int, seed: int, work: Path) -> tuple[float, float]:
+    """p50 and p99 (ms) of GET /api/match over HTTP on loopback, keep-alive, one client, on a
+    server whose store holds the generated ecosystem."""
+    store = work / f"store-{actors}"
+    shutil.rmtree(store, ignore_errors=True)
+    subprocess.run([ponte, "load", "--location", str(store), "--skip-validation", str(data)],
+                   check=True, capture_output=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([ponte, "serve", "--location", str(store), "--bind", f"127.0.0.1:{port}"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(600):
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+                connection.request("GET", "/health")
+                health = connection.getresponse()
+                health.read()
+                if health.status == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        def get(i: int) -> None:
+            query = urllib.parse.urlencode({"actor": actor(i, actors, seed), "limit": 10})
+            connection.request("GET", f"/api/match?{query}")
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 200, response.status
+        get(0)  # builds the projection from the store
+        times = []
+        for i in range(300):
+            started = time.perf_counter()
+            get(i)
+            times.append((time.perf_counter() - started) * 1e3)
+        times.sort()
+        return times[len(times) // 2], times[int(len(times) * 0.99)]
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def main() -> None:
@@ -87,14 +133,16 @@ def main() -> None:
         store = pyoxigraph.Store()
         store.load(path=str(data), format=pyoxigraph.RdfFormat.N_TRIPLES)
         sparql_ms = timed(lambda i: list(store.query(SPARQL.format(seed=actor(i, actors, args.seed)))), 20)
-        rows.append((actors, ponte_p50, nx_ms, ig_ms, sparql_ms))
+        http_p50, http_p99 = http_latencies(args.ponte, data, actors, args.seed, work)
+        rows.append((actors, ponte_p50, nx_ms, ig_ms, sparql_ms, http_p50, http_p99))
         print(f"{actors}: ponte {ponte_p50} ms, networkx {nx_ms:.1f} ms, igraph {ig_ms:.1f} ms, "
               f"SPARQL {sparql_ms:.1f} ms", file=sys.stderr)
-    print("| actors | Ponte p50 ms | networkx PPR ms | × | igraph PPR ms | × | SPARQL 2-hop ms | × |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for actors, ponte, nx_ms, ig_ms, sparql_ms in rows:
+    print("| actors | Ponte p50 ms | networkx PPR ms | × | igraph PPR ms | × | SPARQL 2-hop ms | × "
+          "| HTTP p50 ms | HTTP p99 ms |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for actors, ponte, nx_ms, ig_ms, sparql_ms, http_p50, http_p99 in rows:
         print(f"| {actors:,} | {ponte:.3f} | {nx_ms:,.1f} | {nx_ms / ponte:,.0f} | {ig_ms:,.1f} | "
-              f"{ig_ms / ponte:,.0f} | {sparql_ms:,.1f} | {sparql_ms / ponte:,.0f} |")
+              f"{ig_ms / ponte:,.0f} | {sparql_ms:,.1f} | {sparql_ms / ponte:,.0f} | {http_p50:.2f} | {http_p99:.2f} |")
 
 
 if __name__ == "__main__":
