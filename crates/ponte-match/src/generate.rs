@@ -4,6 +4,7 @@
 
 use crate::input::GraphInput;
 use crate::projection::NodeKind;
+use crate::projection::{Projection, ProjectionBuilder};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -37,19 +38,61 @@ fn skewed(rng: &mut ChaCha8Rng, n: usize) -> usize {
         .clamp(0.0, (n - 1) as f64) as usize
 }
 
-/// An ecosystem of `actors` actors from `seed`.
+/// Where generated nodes and links go: lists, or straight into a projection.
+pub trait Sink {
+    /// A node, its kind and class.
+    fn node(&mut self, iri: String, kind: NodeKind, class: Option<String>);
+    /// A link.
+    fn link(&mut self, subject: String, predicate: String, object: String);
+}
+
+impl Sink for GraphInput {
+    fn node(&mut self, iri: String, kind: NodeKind, class: Option<String>) {
+        self.nodes.push((iri, kind, class));
+    }
+
+    fn link(&mut self, subject: String, predicate: String, object: String) {
+        self.links.push((subject, predicate, object));
+    }
+}
+
+impl Sink for ProjectionBuilder {
+    fn node(&mut self, iri: String, kind: NodeKind, class: Option<String>) {
+        ProjectionBuilder::node(self, &iri, kind, class.as_deref());
+    }
+
+    fn link(&mut self, subject: String, predicate: String, object: String) {
+        self.edge(&subject, &predicate, &object);
+    }
+}
+
+/// An ecosystem of `actors` actors from `seed`, as lists (to hide links, or write them out).
 pub fn ecosystem(actors: usize, seed: u64) -> GraphInput {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut input = GraphInput::default();
+    emit(actors, seed, &mut input);
+    input
+}
+
+/// An ecosystem of `actors` actors from `seed`, projected as it is generated: no list of
+/// strings is held, so a million actors fit in the projection's own memory.
+pub fn projection(actors: usize, seed: u64) -> Projection {
+    let mut builder = ProjectionBuilder::new();
+    emit(actors, seed, &mut builder);
+    builder.build()
+}
+
+/// Generates the ecosystem into `input`. Every node is emitted before the links that use it.
+pub fn emit(actors: usize, seed: u64, input: &mut impl Sink) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     // The predicates real data uses for the same relations.
-    let link = |input: &mut GraphInput, s: String, p: &str, o: String| {
+    let link = |input: &mut dyn Sink, s: String, p: &str, o: String| {
         let predicate = match p {
             "location" => "http://schema.org/location".to_owned(),
             "memberOf" => "http://www.w3.org/ns/org#memberOf".to_owned(),
             "partOf" => "http://purl.org/dc/terms/isPartOf".to_owned(),
             other => format!("{PONTE}{other}"),
         };
-        input.links.push((s, predicate, o));
+        input.link(s, predicate, o);
     };
     let communities = actors.div_ceil(COMMUNITY_SIZE).max(1);
     let topics = (communities / 2).max(8);
@@ -66,61 +109,59 @@ pub fn ecosystem(actors: usize, seed: u64) -> GraphInput {
     ];
 
     for country in 0..COUNTRIES {
-        input.nodes.push((
+        input.node(
             format!("{ID}country-{country}"),
             NodeKind::Place,
             Some(format!("{PONTE}Country")),
-        ));
+        );
     }
     for region in 0..REGIONS {
         let iri = format!("{ID}region-{region}");
-        input
-            .nodes
-            .push((iri.clone(), NodeKind::Place, Some(format!("{PONTE}Region"))));
+        input.node(iri.clone(), NodeKind::Place, Some(format!("{PONTE}Region")));
         link(
-            &mut input,
+            input,
             iri,
             "partOf",
             format!("{ID}country-{}", region % COUNTRIES),
         );
     }
     for topic in 0..topics {
-        input.nodes.push((
+        input.node(
             format!("{ID}topic-{topic}"),
             NodeKind::Topic,
             Some("http://www.w3.org/2004/02/skos/core#Concept".into()),
-        ));
+        );
     }
     for activity in 0..activities {
         let iri = format!("{ID}activity-{activity}");
-        input.nodes.push((
+        input.node(
             iri.clone(),
             NodeKind::Activity,
             Some(format!("{PONTE}Event")),
-        ));
+        );
         link(
-            &mut input,
+            input,
             iri,
             "location",
             format!("{ID}region-{}", activity % REGIONS),
         );
     }
     for project in 0..projects {
-        input.nodes.push((
+        input.node(
             format!("{ID}project-{project}"),
             NodeKind::Project,
             Some(format!("{PONTE}Project")),
-        ));
+        );
     }
     for cluster in 0..clusters {
         let iri = format!("{ID}cluster-{cluster}");
-        input.nodes.push((
+        input.node(
             iri.clone(),
             NodeKind::Actor,
             Some(format!("{PONTE}ClusterOrganisation")),
-        ));
+        );
         link(
-            &mut input,
+            input,
             iri,
             "location",
             format!("{ID}region-{}", cluster % REGIONS),
@@ -139,11 +180,11 @@ pub fn ecosystem(actors: usize, seed: u64) -> GraphInput {
         members[community].push(actor);
         let iri = format!("{ID}actor-{actor}");
         let class = classes[skewed(&mut rng, classes.len())];
-        input.nodes.push((
+        input.node(
             iri.clone(),
             NodeKind::Actor,
             Some(format!("{PONTE}{class}")),
-        ));
+        );
         // Mostly in the community's region.
         let region = if rng.random_bool(0.9) {
             community_region[community]
@@ -151,7 +192,7 @@ pub fn ecosystem(actors: usize, seed: u64) -> GraphInput {
             rng.random_range(0..REGIONS)
         };
         link(
-            &mut input,
+            input,
             iri.clone(),
             "location",
             format!("{ID}region-{region}"),
@@ -163,7 +204,7 @@ pub fn ecosystem(actors: usize, seed: u64) -> GraphInput {
                 skewed(&mut rng, topics)
             };
             link(
-                &mut input,
+                input,
                 iri.clone(),
                 "hasCompetence",
                 format!("{ID}topic-{topic}"),
@@ -172,7 +213,7 @@ pub fn ecosystem(actors: usize, seed: u64) -> GraphInput {
         if rng.random_bool(0.5) {
             let cluster = (region * 3 + rng.random_range(0..3)) % clusters;
             link(
-                &mut input,
+                input,
                 iri.clone(),
                 "memberOf",
                 format!("{ID}cluster-{cluster}"),
@@ -181,7 +222,7 @@ pub fn ecosystem(actors: usize, seed: u64) -> GraphInput {
         for _ in 0..skewed(&mut rng, 6) {
             let activity = skewed(&mut rng, activities);
             link(
-                &mut input,
+                input,
                 iri.clone(),
                 "participatedIn",
                 format!("{ID}activity-{activity}"),
@@ -207,7 +248,7 @@ pub fn ecosystem(actors: usize, seed: u64) -> GraphInput {
                 .collect();
             for actor in &partners {
                 link(
-                    &mut input,
+                    input,
                     format!("{ID}actor-{actor}"),
                     "partnerIn",
                     format!("{ID}project-{project}"),
@@ -217,11 +258,11 @@ pub fn ecosystem(actors: usize, seed: u64) -> GraphInput {
             for (i, a) in partners.iter().enumerate() {
                 for b in &partners[i + 1..] {
                     if a != b && rng.random_bool(0.3) {
-                        input.links.push((
+                        input.link(
                             format!("{ID}actor-{a}"),
                             PARTNERSHIP.to_owned(),
                             format!("{ID}actor-{b}"),
-                        ));
+                        );
                     }
                 }
             }
@@ -230,15 +271,14 @@ pub fn ecosystem(actors: usize, seed: u64) -> GraphInput {
         for _ in 0..people.len() / 4 {
             let (a, b) = (pick(&mut rng), pick(&mut rng));
             if a != b {
-                input.links.push((
+                input.link(
                     format!("{ID}actor-{a}"),
                     PARTNERSHIP.to_owned(),
                     format!("{ID}actor-{b}"),
-                ));
+                );
             }
         }
     }
-    input
 }
 
 /// The ecosystem as N-Triples, for `ponte load` and the other tools of the benchmark.

@@ -178,6 +178,16 @@ mod tests {
         let b = generate::ecosystem(2_000, 7);
         assert_eq!((a.nodes.len(), &a.links), (b.nodes.len(), &b.links));
         assert_ne!(generate::ecosystem(2_000, 8).links, a.links);
+        // Projected as generated, the same graph as projected from the lists.
+        let direct = generate::projection(2_000, 7);
+        let listed = a.project();
+        assert_eq!(
+            (direct.node_count(), direct.edge_count()),
+            (listed.node_count(), listed.edge_count())
+        );
+        let actor = generate::actor_iri(17);
+        let degree = |p: &Projection| p.degree(p.id(&actor).unwrap());
+        assert_eq!(degree(&direct), degree(&listed));
         let result = eval::evaluate(&a, &|p| p == generate::PARTNERSHIP, 0.1, 500, 1);
         println!("{result:#?}");
         assert!(result.hidden >= 50, "{result:?}");
