@@ -61,7 +61,9 @@ def http_latencies(ponte: str, data: Path, actors: int, seed: int, work: Path) -
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([ponte, "serve", "--location", str(store), "--bind", f"127.0.0.1:{port}"],
+    # The first request builds the projection from the store: give it time at 10^6.
+    server = subprocess.Popen([ponte, "serve", "--location", str(store), "--bind", f"127.0.0.1:{port}",
+                               "--query-timeout", "600"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(600):

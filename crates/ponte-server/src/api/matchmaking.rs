@@ -8,9 +8,12 @@ use crate::{AppState, http_util};
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use ponte_match::{GraphInput, NodeKind, Projection, Seed, Step, Suggestion, Weights};
+use ponte_match::{
+    GraphInput, NodeKind, Projection, ProjectionBuilder, Seed, Step, Suggestion, Weights,
+};
 use ponte_store::{NamedNode, NamedNodeRef, PonteStore, StoreError, Term};
 use serde_json::{Map, Value, json};
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -73,20 +76,50 @@ impl MatchService {
 }
 
 /// Projects the store: typed entities become nodes of their kind (with their most specific
-/// class), links between them become edges.
+/// class), links between them become edges. Streams into the projection's builder, so no list
+/// of every link is held on the way.
 pub fn build(store: &PonteStore) -> Result<Projection, StoreError> {
-    Ok(graph_input(store)?.project())
+    let builder = RefCell::new(ProjectionBuilder::new());
+    visit(
+        store,
+        |iri, kind, class| {
+            builder.borrow_mut().node(iri, kind, class);
+        },
+        |subject, predicate, object| {
+            let mut builder = builder.borrow_mut();
+            if builder.contains(subject) && builder.contains(object) {
+                builder.edge(subject, predicate, object);
+            }
+        },
+    )?;
+    Ok(builder.into_inner().build())
 }
 
-/// The store's entities and links as the projection's input.
+/// The store's entities and links as lists, for the evaluation (which hides some links).
 pub fn graph_input(store: &PonteStore) -> Result<GraphInput, StoreError> {
+    let mut nodes = Vec::new();
+    let mut links = Vec::new();
+    visit(
+        store,
+        |iri, kind, class| nodes.push((iri.to_owned(), kind, class.map(str::to_owned))),
+        |s, p, o| links.push((s.to_owned(), p.to_owned(), o.to_owned())),
+    )?;
+    Ok(GraphInput { nodes, links })
+}
+
+/// Calls `node` for each typed entity (its kind and most specific class), then `link` for
+/// each link between IRIs.
+fn visit(
+    store: &PonteStore,
+    mut node: impl FnMut(&str, NodeKind, Option<&str>),
+    link: impl FnMut(&str, &str, &str),
+) -> Result<(), StoreError> {
     let mut sets = Vec::new();
     for (kind, root) in KINDS {
         sets.push((kind, store.subclasses(NamedNodeRef::new_unchecked(root))?));
     }
     // The most specific class is the one with the fewest subclasses.
     let mut specificity: HashMap<NamedNode, usize> = HashMap::new();
-    let mut input = GraphInput::default();
     for (entity, classes) in store.typed_entities()? {
         let kind = sets
             .iter()
@@ -106,18 +139,9 @@ pub fn graph_input(store: &PonteStore) -> Result<GraphInput, StoreError> {
                 best = Some((size, class));
             }
         }
-        input.nodes.push((
-            entity.into_string(),
-            kind,
-            best.map(|(_, c)| c.as_str().to_owned()),
-        ));
+        node(entity.as_str(), kind, best.map(|(_, c)| c.as_str()));
     }
-    store.for_each_link(|subject, predicate, object| {
-        input
-            .links
-            .push((subject.to_owned(), predicate.to_owned(), object.to_owned()));
-    })?;
-    Ok(input)
+    store.for_each_link(link)
 }
 
 /// `GET /api/match?actor=…`: the partners the actor should meet next, best first, each with its
