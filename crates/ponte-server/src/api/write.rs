@@ -146,15 +146,7 @@ pub async fn replace(
     let report = state
         .executor
         .run(move |token| {
-            if let NamedOrBlankNode::NamedNode(named) = single_subject(&triples)?
-                && named != subject
-            {
-                return Err(ApiError::bad_request(format!(
-                    "the body describes <{named}>, not <{subject}> at this address"
-                ))
-                .with("field", "@id"));
-            }
-            let triples = about(&subject, triples);
+            let triples = at_address(&subject, triples)?;
             check_kinds(&store, &views, collection, &triples)?;
             Ok(store.write_entity(
                 &subject,
@@ -238,16 +230,12 @@ pub async fn patch(
     let report = state
         .executor
         .run(move |token| {
-            if !triples.is_empty()
-                && let NamedOrBlankNode::NamedNode(named) = single_subject(&triples)?
-                && named != subject
-            {
-                return Err(ApiError::bad_request(format!(
-                    "the patch describes <{named}>, not <{subject}> at this address"
-                ))
-                .with("field", "@id"));
-            }
-            let triples = about(&subject, triples);
+            // A patch may only remove properties, and so state nothing.
+            let triples = if triples.is_empty() {
+                triples
+            } else {
+                at_address(&subject, triples)?
+            };
             let mut kinds: Vec<Triple> = triples
                 .iter()
                 .filter(|t| t.predicate == rdf::TYPE)
@@ -423,6 +411,20 @@ fn single_subject(triples: &[Triple]) -> Result<NamedOrBlankNode, ApiError> {
         ))
         .with("field", "@id")),
     }
+}
+
+/// The body's triples about the entity at `iri`: their one subject must be `iri` or a blank
+/// node (a body without `@id`), which becomes `iri`.
+fn at_address(iri: &NamedNode, triples: Vec<Triple>) -> Result<Vec<Triple>, ApiError> {
+    if let NamedOrBlankNode::NamedNode(named) = single_subject(&triples)?
+        && named != *iri
+    {
+        return Err(ApiError::bad_request(format!(
+            "the body describes <{named}>, not <{iri}> at this address"
+        ))
+        .with("field", "@id"));
+    }
+    Ok(about(iri, triples))
 }
 
 /// `triples` with their (single, possibly blank) subject replaced by `iri`.
