@@ -12,7 +12,8 @@ mod projection;
 
 pub use input::GraphInput;
 pub use matcher::{
-    HUB_DEGREE, PUSH_EPSILON, Parts, Seed, Step, Suggestion, Weights, evidence, rank, suggest,
+    HUB_DEGREE, PUSH_EPSILON, Parts, Seed, Step, Suggestion, Weights, evidence, rank,
+    shortest_path, suggest,
 };
 pub use projection::{
     EdgeLabel, META_PATH_KINDS, MetaPaths, Node, NodeKind, Projection, ProjectionBuilder,

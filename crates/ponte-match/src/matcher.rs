@@ -120,6 +120,65 @@ pub struct Step {
     pub to: u32,
 }
 
+impl Step {
+    /// The step from `from` to `to`, if they are linked.
+    pub fn between(projection: &Projection, from: u32, to: u32) -> Option<Self> {
+        projection.edge(from, to).map(|label| Self {
+            from,
+            predicate: label.predicate,
+            forward: label.forward,
+            to,
+        })
+    }
+
+    /// The same edge walked the other way.
+    pub fn reversed(self) -> Self {
+        Self {
+            from: self.to,
+            predicate: self.predicate,
+            forward: !self.forward,
+            to: self.from,
+        }
+    }
+}
+
+/// A shortest path (breadth first) from any of `starts` to the first node `is_goal` accepts,
+/// through nodes `walk` accepts (given the node and the hops taken to reach it), of at most
+/// `max_hops` edges. An empty path when a start is a goal.
+pub fn shortest_path(
+    projection: &Projection,
+    starts: &[u32],
+    is_goal: &dyn Fn(u32) -> bool,
+    walk: &dyn Fn(u32, usize) -> bool,
+    max_hops: usize,
+) -> Option<Vec<Step>> {
+    let mut parent: HashMap<u32, Option<u32>> = starts.iter().map(|s| (*s, None)).collect();
+    let mut frontier: VecDeque<(u32, usize)> = starts.iter().map(|s| (*s, 0)).collect();
+    while let Some((node, hops)) = frontier.pop_front() {
+        if is_goal(node) {
+            let mut nodes = vec![node];
+            while let Some(Some(previous)) = parent.get(nodes.last().expect("non-empty")) {
+                nodes.push(*previous);
+            }
+            nodes.reverse();
+            return nodes
+                .windows(2)
+                .map(|pair| Step::between(projection, pair[0], pair[1]))
+                .collect();
+        }
+        if hops == max_hops || (hops > 0 && !walk(node, hops)) {
+            continue;
+        }
+        for &neighbour in projection.neighbours(node) {
+            if let std::collections::hash_map::Entry::Vacant(entry) = parent.entry(neighbour) {
+                entry.insert(Some(node));
+                frontier.push_back((neighbour, hops + 1));
+            }
+        }
+    }
+    None
+}
+
 /// A suggested partner.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Suggestion {
@@ -293,14 +352,7 @@ pub fn rank(
 /// Up to three paths from the seed to `candidate`: through the rarest shared neighbours
 /// (meta-path kinds first), else the shortest path of at most [`MAX_PATH_HOPS`] edges.
 pub fn evidence(projection: &Projection, seed: &Seed, candidate: u32) -> Vec<Vec<Step>> {
-    let step = |from: u32, to: u32| {
-        projection.edge(from, to).map(|label| Step {
-            from,
-            predicate: label.predicate,
-            forward: label.forward,
-            to,
-        })
-    };
+    let step = |from: u32, to: u32| Step::between(projection, from, to);
     let mut via: Vec<u32> = seed
         .links
         .iter()
@@ -328,52 +380,22 @@ pub fn evidence(projection: &Projection, seed: &Seed, candidate: u32) -> Vec<Vec
             && let Some(direct) = step(actor, candidate)
         {
             paths.push(vec![direct]);
-        } else if let Some(path) = shortest_path(projection, seed, candidate) {
-            paths.push(path);
+        } else {
+            // Beyond shared neighbours: the shortest path, not through hubs.
+            let starts = match seed.actor {
+                Some(actor) => vec![actor],
+                None => seed.links.clone(),
+            };
+            let is_candidate = |node: u32| node == candidate;
+            let not_hub = |node: u32, _| projection.degree(node) <= HUB_DEGREE;
+            paths.extend(shortest_path(
+                projection,
+                &starts,
+                &is_candidate,
+                &not_hub,
+                MAX_PATH_HOPS,
+            ));
         }
     }
     paths
-}
-
-/// Breadth-first search from the seed to `target`, skipping hubs, at most [`MAX_PATH_HOPS`].
-fn shortest_path(projection: &Projection, seed: &Seed, target: u32) -> Option<Vec<Step>> {
-    let starts: Vec<u32> = match seed.actor {
-        Some(actor) => vec![actor],
-        None => seed.links.clone(),
-    };
-    let mut parent: HashMap<u32, Option<u32>> = starts.iter().map(|s| (*s, None)).collect();
-    let mut frontier: VecDeque<(u32, usize)> = starts.iter().map(|s| (*s, 0)).collect();
-    while let Some((node, hops)) = frontier.pop_front() {
-        if node == target {
-            let mut nodes = vec![node];
-            let mut current = node;
-            while let Some(Some(previous)) = parent.get(&current) {
-                nodes.push(*previous);
-                current = *previous;
-            }
-            nodes.reverse();
-            return nodes
-                .windows(2)
-                .map(|pair| {
-                    projection.edge(pair[0], pair[1]).map(|label| Step {
-                        from: pair[0],
-                        predicate: label.predicate,
-                        forward: label.forward,
-                        to: pair[1],
-                    })
-                })
-                .collect();
-        }
-        if hops == MAX_PATH_HOPS || (hops > 0 && projection.degree(node) > HUB_DEGREE) {
-            continue;
-        }
-        for neighbour in projection.neighbours(node) {
-            let neighbour = *neighbour;
-            if let std::collections::hash_map::Entry::Vacant(entry) = parent.entry(neighbour) {
-                entry.insert(Some(node));
-                frontier.push_back((neighbour, hops + 1));
-            }
-        }
-    }
-    None
 }

@@ -9,7 +9,7 @@ use crate::{AppState, http_util};
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use ponte_match::{NodeKind, Projection, Step};
+use ponte_match::{NodeKind, Projection, Step, shortest_path};
 use ponte_store::{NamedNode, PonteStore};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -237,12 +237,8 @@ pub async fn gaps(
                     .iter()
                     .take(3)
                     .map(|actor| {
-                        let label = projection.edge(*actor, *topic).expect("a neighbour");
-                        steps(
-                            store,
-                            projection,
-                            &[(*actor, label.predicate, label.forward, *topic)],
-                        )
+                        let link = Step::between(projection, *actor, *topic).expect("a neighbour");
+                        steps(store, projection, &[link])
                     })
                     .collect::<Result<_, _>>()?;
                 items.push(json!({
@@ -364,9 +360,6 @@ fn betweenness(
     score
 }
 
-/// One step: from, predicate, forward, to.
-type RawStep = (u32, u32, bool, u32);
-
 /// A shortest path from the nearest home actor through `broker` to the nearest actor of the
 /// ecosystem (places not walked through).
 fn bridge(
@@ -374,64 +367,27 @@ fn bridge(
     broker: u32,
     home: &HashSet<u32>,
     foreign: &HashSet<u32>,
-) -> Vec<RawStep> {
-    let mut to_home = nearest(projection, broker, home);
-    to_home.reverse();
-    let mut path: Vec<RawStep> = to_home
+) -> Vec<Step> {
+    let nearest = |goal: &HashSet<u32>| {
+        let is_goal = |node: u32| goal.contains(&node);
+        let not_place = |node: u32, _| projection.node(node).kind != NodeKind::Place;
+        shortest_path(projection, &[broker], &is_goal, &not_place, usize::MAX).unwrap_or_default()
+    };
+    let mut path: Vec<Step> = nearest(home)
         .into_iter()
-        .map(|(from, p, fwd, to)| (to, p, !fwd, from))
+        .rev()
+        .map(Step::reversed)
         .collect();
-    path.extend(nearest(projection, broker, foreign));
+    path.extend(nearest(foreign));
     path
 }
 
-/// The steps of a shortest path from `start` to the closest node of `goal` (none if `start` is
-/// in it), not through places.
-fn nearest(projection: &Projection, start: u32, goal: &HashSet<u32>) -> Vec<RawStep> {
-    if goal.contains(&start) {
-        return Vec::new();
-    }
-    let mut parent: HashMap<u32, u32> = HashMap::new();
-    let mut seen = HashSet::from([start]);
-    let mut queue = VecDeque::from([start]);
-    while let Some(v) = queue.pop_front() {
-        for &w in projection.neighbours(v) {
-            if projection.node(w).kind == NodeKind::Place || !seen.insert(w) {
-                continue;
-            }
-            parent.insert(w, v);
-            if goal.contains(&w) {
-                let mut nodes = vec![w];
-                while let Some(p) = parent.get(nodes.last().expect("non-empty")) {
-                    nodes.push(*p);
-                }
-                nodes.reverse();
-                return nodes
-                    .windows(2)
-                    .map(|pair| {
-                        let label = projection.edge(pair[0], pair[1]).expect("walked edge");
-                        (pair[0], label.predicate, label.forward, pair[1])
-                    })
-                    .collect();
-            }
-            queue.push_back(w);
-        }
-    }
-    Vec::new()
-}
-
 /// Steps as triples with the names of both ends, as `/api/match` shows them.
-fn steps(store: &PonteStore, projection: &Projection, path: &[RawStep]) -> Result<Value, ApiError> {
+fn steps(store: &PonteStore, projection: &Projection, path: &[Step]) -> Result<Value, ApiError> {
     let mut name_of = |node: u32| node_names(store, projection, node);
     let mut out = Vec::new();
-    for &(from, predicate, forward, to) in path {
-        let step = Step {
-            from,
-            predicate,
-            forward,
-            to,
-        };
-        out.push(step_json(projection, &step, &mut name_of)?);
+    for step in path {
+        out.push(step_json(projection, step, &mut name_of)?);
     }
     Ok(Value::Array(out))
 }
