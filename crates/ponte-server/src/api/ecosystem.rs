@@ -58,23 +58,7 @@ impl Scope {
             match key.as_str() {
                 "from" => scope.home = code(&key, &value)?,
                 "to" => scope.to.push(code(&key, &value)?),
-                "limit" => {
-                    scope.limit = value
-                        .parse::<i64>()
-                        .ok()
-                        .filter(|n| *n >= 1)
-                        .map(|n| {
-                            usize::try_from(n)
-                                .unwrap_or(super::MAX_LIMIT)
-                                .min(super::MAX_LIMIT)
-                        })
-                        .ok_or_else(|| {
-                            ApiError::bad_request(format!(
-                                "limit is a whole number of at least 1, not {value:?}"
-                            ))
-                            .with("parameter", "limit")
-                        })?;
-                }
+                "limit" => scope.limit = super::parse_limit(&value)?,
                 other => {
                     return Err(ApiError::bad_request(format!(
                         "unknown parameter {other:?}; this takes {}",

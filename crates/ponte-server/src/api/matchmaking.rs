@@ -17,6 +17,9 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 
+/// Suggestions per answer when the request gives no `limit`.
+const MATCH_LIMIT: usize = 10;
+
 /// The parameters `/api/match` takes beside the collection filters.
 pub(crate) const MATCH_PARAMETERS: [&str; 2] = ["actor", "exclude"];
 
@@ -195,7 +198,6 @@ pub fn answer_query(
     let mut exclude_connected = false;
     // The collection filters, re-encoded for their parser.
     let mut rest: Vec<(String, String)> = Vec::new();
-    let mut limit_given = false;
     for (key, value) in http_util::parse_params(query.as_bytes()) {
         match key.as_str() {
             "actor" => actor = Some(value),
@@ -213,19 +215,13 @@ pub fn answer_query(
                 ))
                 .with("parameter", key.as_str()));
             }
-            _ => {
-                limit_given |= key == "limit";
-                rest.push((key, value));
-            }
+            _ => rest.push((key, value)),
         }
     }
     let rest: String = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(&rest)
         .finish();
-    let mut params = ListParams::parse(&rest)?;
-    if !limit_given {
-        params.limit = 10;
-    }
+    let params = ListParams::parse_with_limit(&rest, MATCH_LIMIT)?;
     let Some(actor) = actor else {
         return Err(
             ApiError::bad_request("match needs actor, the one to find partners for")
@@ -314,10 +310,7 @@ pub async fn profile_suggestions(
         ))
         .with("parameter", key.as_str()));
     }
-    let mut params = ListParams::parse(&query)?;
-    if !given.iter().any(|(k, _)| k == "limit") {
-        params.limit = 10;
-    }
+    let params = ListParams::parse_with_limit(&query, MATCH_LIMIT)?;
     let origin = http_util::origin(&headers, &state.config);
     let store = state.store.clone();
     let views = Arc::clone(&state.views);

@@ -555,10 +555,15 @@ struct ListParams {
 
 impl ListParams {
     fn parse(query: &str) -> Result<Self, ApiError> {
+        Self::parse_with_limit(query, DEFAULT_LIMIT)
+    }
+
+    /// Parses `query`; `default_limit` applies when it has no `limit`.
+    fn parse_with_limit(query: &str, default_limit: usize) -> Result<Self, ApiError> {
         let mut params = Self {
             q: None,
             kind: None,
-            limit: DEFAULT_LIMIT,
+            limit: default_limit,
             cursor: None,
             filter: EntityFilter::default(),
             filter_params: Vec::new(),
@@ -590,21 +595,7 @@ impl ListParams {
                     }
                     params.kind = Some(value);
                 }
-                "limit" => {
-                    // Any whole number from 1 up; above the maximum reads as the maximum.
-                    params.limit = value
-                        .parse::<i64>()
-                        .ok()
-                        .filter(|n| *n >= 1)
-                        .map(|n| usize::try_from(n).unwrap_or(MAX_LIMIT))
-                        .ok_or_else(|| {
-                            ApiError::bad_request(format!(
-                                "limit must be a whole number of at least 1 (more than {MAX_LIMIT} reads as {MAX_LIMIT}), not {value:?}"
-                            ))
-                            .with("parameter", "limit")
-                        })?
-                        .min(MAX_LIMIT);
-                }
+                "limit" => params.limit = parse_limit(&value)?,
                 "cursor" => params.cursor = Some(decode_cursor(&value)?),
                 "country" => {
                     if !(value.len() == 2 && value.bytes().all(|b| b.is_ascii_alphabetic())) {
@@ -655,6 +646,21 @@ impl ListParams {
         }
         Ok(params)
     }
+}
+
+/// A `limit` parameter: any whole number from 1 up; above [`MAX_LIMIT`] reads as the maximum.
+fn parse_limit(value: &str) -> Result<usize, ApiError> {
+    value
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n >= 1)
+        .map(|n| usize::try_from(n).unwrap_or(MAX_LIMIT).min(MAX_LIMIT))
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "limit must be a whole number of at least 1 (more than {MAX_LIMIT} reads as {MAX_LIMIT}), not {value:?}"
+            ))
+            .with("parameter", "limit")
+        })
 }
 
 /// The IRI a `topic`, `mission` or `programme` parameter names: a slug in `namespace`
