@@ -155,7 +155,7 @@ fn visit(
 #[utoipa::path(
     get,
     path = "/api/match",
-    params(openapi::MatchTarget, openapi::MatchFilters),
+    params(openapi::MatchTarget, openapi::MatchOptions, openapi::Filters),
     responses(
         (status = 200, description = "Suggestions, best first", body = openapi::MatchPage, content_type = "application/ld+json"),
         (status = 400, description = "A parameter is malformed; `parameter` names it", body = openapi::Problem, content_type = "application/problem+json"),
@@ -268,7 +268,7 @@ pub struct Profile {
 #[utoipa::path(
     post,
     path = "/api/match",
-    params(openapi::MatchFilters),
+    params(openapi::MatchOptions, openapi::Filters),
     request_body(content = openapi::MatchProfile, content_type = "application/json"),
     responses(
         (status = 200, description = "Suggestions, best first", body = openapi::MatchPage, content_type = "application/ld+json"),

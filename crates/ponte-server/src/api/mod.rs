@@ -51,8 +51,8 @@ pub struct Views {
 /// A value and the store generation it was computed at.
 type Versioned<T> = (u64, Arc<T>);
 
-/// The query parameters collections accept (documented by `openapi::CollectionText` and
-/// `openapi::Filters`); search takes the same but `kind`.
+/// The query parameters collections accept (documented by `openapi::CollectionText`,
+/// `openapi::Filters` and `openapi::Paging`); search takes the same but `kind`.
 pub(crate) const LIST_PARAMETERS: [&str; 9] = [
     "q",
     "kind",
@@ -208,7 +208,7 @@ pub async fn context_document() -> Response {
 #[utoipa::path(
     get,
     path = "/api/{collection}",
-    params(("collection" = openapi::CollectionName, Path, description = "Which entities"), openapi::CollectionText, openapi::Filters),
+    params(("collection" = openapi::CollectionName, Path, description = "Which entities"), openapi::CollectionText, openapi::Filters, openapi::Paging),
     responses(
         (status = 200, description = "One page of the collection", body = openapi::CollectionPage, content_type = "application/ld+json"),
         (status = 400, description = "A parameter is malformed; `parameter` names it", body = openapi::Problem, content_type = "application/problem+json"),
@@ -231,7 +231,7 @@ pub async fn list(
 #[utoipa::path(
     get,
     path = "/api/search",
-    params(openapi::SearchText, openapi::Filters),
+    params(openapi::SearchText, openapi::Filters, openapi::Paging),
     responses(
         (status = 200, description = "The best matches, each with its `score`", body = openapi::CollectionPage, content_type = "application/ld+json"),
         (status = 400, description = "No `q`, or a malformed parameter; `parameter` names it", body = openapi::Problem, content_type = "application/problem+json"),

@@ -97,29 +97,14 @@ pub struct MatchTarget {
     exclude: Option<String>,
 }
 
-/// What partners to consider.
+/// What partners to consider, beside the [`Filters`] collections take.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
-pub struct MatchFilters {
+pub struct MatchOptions {
     /// A kind of partner: a class name of the context (`University`, `Accelerator`).
     #[param(pattern = "^((ponte|skos):)?[A-Za-z][A-Za-z0-9]*$")]
     kind: Option<String>,
-    /// ISO 3166-1 alpha-2 country codes (`US`); repeatable.
-    #[param(pattern = "^[A-Za-z]{2}$")]
-    country: Option<Vec<String>>,
-    /// ISO 3166-2 (`IT-45`) or NUTS (`ITH5`) region codes; repeatable.
-    #[param(pattern = "^[A-Za-z0-9-]{2,10}$")]
-    region: Option<Vec<String>>,
-    /// Topics the partner works on (with narrower topics); repeatable.
-    #[param(pattern = "^((topic|id):)?[A-Za-z0-9._~-]+$")]
-    topic: Option<Vec<String>>,
-    /// Missions the partner took part in; repeatable.
-    #[param(pattern = "^((topic|id):)?[A-Za-z0-9._~-]+$")]
-    mission: Option<Vec<String>>,
-    /// Programmes the partner took part in; repeatable.
-    #[param(pattern = "^((topic|id):)?[A-Za-z0-9._~-]+$")]
-    programme: Option<Vec<String>>,
     /// Suggestions to return (default 10; more than 100 reads as 100).
     #[param(minimum = 1)]
     limit: Option<i64>,
@@ -320,7 +305,7 @@ pub struct SearchText {
     q: String,
 }
 
-/// Filters and paging, shared by collections and search.
+/// Filters shared by collections, search and matchmaking.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
@@ -341,6 +326,13 @@ pub struct Filters {
     /// Programmes the entities took part in (a slug, or `id:…`); repeatable.
     #[param(pattern = "^((topic|id):)?[A-Za-z0-9._~-]+$")]
     programme: Option<Vec<String>>,
+}
+
+/// Paging through collections and search results.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct Paging {
     /// Entities per page; more than 100 is read as 100.
     #[param(minimum = 1)]
     limit: Option<i64>,
@@ -416,10 +408,12 @@ mod tests {
         };
         let mut collection = documented::<CollectionText>();
         collection.extend(documented::<Filters>());
+        collection.extend(documented::<Paging>());
         collection.sort();
         assert_eq!(collection, sorted(&super::super::LIST_PARAMETERS));
         let mut search = documented::<SearchText>();
         search.extend(documented::<Filters>());
+        search.extend(documented::<Paging>());
         search.sort();
         let parsed: Vec<&str> = super::super::LIST_PARAMETERS
             .iter()
@@ -440,7 +434,10 @@ mod tests {
             .copied()
             .filter(|p| !matches!(*p, "q" | "cursor"))
             .collect();
-        assert_eq!(documented::<MatchFilters>(), sorted(&filters));
+        let mut matching = documented::<MatchOptions>();
+        matching.extend(documented::<Filters>());
+        matching.sort();
+        assert_eq!(matching, sorted(&filters));
         assert_eq!(
             documented::<EcosystemScope>(),
             sorted(&super::super::ecosystem::ECOSYSTEM_PARAMETERS)
