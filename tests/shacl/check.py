@@ -30,9 +30,9 @@ ONTOLOGY = REPO_ROOT / "ontology" / "ponte.ttl"
 TOPICS = REPO_ROOT / "ontology" / "topics.ttl"
 SHAPES = REPO_ROOT / "ontology" / "shapes.ttl"
 SEED_FILES = sorted((REPO_ROOT / "seed-data").glob("*.ttl"))
-# shared/ sits beside the repository checkout (locally and in CI).
+# The real ROR subset is a fixture of the repository (tests/fixtures/README.md).
 ROR_DUMP = Path(
-    os.environ.get("PONTE_ROR_DUMP", REPO_ROOT.parent / "shared" / "data" / "ror" / "ror-v2-subset.jsonl.gz")
+    os.environ.get("PONTE_ROR_DUMP", REPO_ROOT / "tests" / "fixtures" / "ror-v2-subset.jsonl.gz")
 )
 ROR_GRAPH = "https://w3id.org/ponte/graph/ror"
 

@@ -3,6 +3,8 @@
 //! push) and complementarity, each with evidence paths made of real edges. Knows nothing of RDF:
 //! the server feeds it IRIs.
 
+pub mod bench;
+pub mod ecosystem;
 pub mod eval;
 pub mod generate;
 mod input;

@@ -281,6 +281,58 @@ pub fn record_to_triples(json: &str) -> Result<Vec<Triple>, RorError> {
     Ok(triples)
 }
 
+/// A ROR dump read: the triples of every good record, and the lines that were not.
+#[derive(Debug, Default)]
+pub struct Dump {
+    /// The triples of every well-formed record.
+    pub triples: Vec<Triple>,
+    /// Well-formed records read.
+    pub records: usize,
+    /// Each malformed record: its 1-based line and what is wrong.
+    pub errors: Vec<(usize, RorError)>,
+}
+
+/// Why a dump cannot be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum DumpError {
+    /// The file ends in `.gz` but is not gzip.
+    #[error("not valid gzip: {0}")]
+    Gzip(std::io::Error),
+    /// The text is not UTF-8.
+    #[error("not UTF-8 (byte {0})")]
+    Utf8(usize),
+}
+
+/// Reads a ROR v2 dump: one JSON record per line, gzip-compressed when `gzipped`. Blank lines
+/// are skipped; a malformed record is listed with its line, and the others are still read.
+pub fn read_dump(content: &[u8], gzipped: bool) -> Result<Dump, DumpError> {
+    let text;
+    let content = if gzipped {
+        let mut plain = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(content), &mut plain)
+            .map_err(DumpError::Gzip)?;
+        text = plain;
+        text.as_slice()
+    } else {
+        content
+    };
+    let content = std::str::from_utf8(content).map_err(|e| DumpError::Utf8(e.valid_up_to()))?;
+    let mut dump = Dump::default();
+    for (index, line) in content.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match record_to_triples(line) {
+            Ok(record) => {
+                dump.records += 1;
+                dump.triples.extend(record);
+            }
+            Err(error) => dump.errors.push((index + 1, error)),
+        }
+    }
+    Ok(dump)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

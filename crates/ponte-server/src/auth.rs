@@ -1,18 +1,18 @@
 //! Write authorization: every write needs `Authorization: Bearer <token>` matching the
 //! configured write token; with no token configured, no write is accepted at all.
 
-use crate::problem::ApiError;
+use crate::problem::Problem;
 use axum::http::{HeaderMap, header};
 
 /// Checks that the request may write. Reads never call this.
-pub fn authorize_write(headers: &HeaderMap, write_token: Option<&str>) -> Result<(), ApiError> {
+pub fn authorize_write(headers: &HeaderMap, write_token: Option<&str>) -> Result<(), Problem> {
     let Some(expected) = write_token.filter(|token| !token.is_empty()) else {
-        return Err(ApiError::forbidden(
+        return Err(Problem::forbidden(
             "writes are disabled: the server was started without a write token (--write-token or PONTE_WRITE_TOKEN)",
         ));
     };
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Err(ApiError::unauthorized(
+        return Err(Problem::unauthorized(
             "this write needs an 'Authorization: Bearer <token>' header",
         ));
     };
@@ -23,14 +23,14 @@ pub fn authorize_write(headers: &HeaderMap, write_token: Option<&str>) -> Result
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim())
     else {
-        return Err(ApiError::unauthorized(
+        return Err(Problem::unauthorized(
             "the Authorization header must use the Bearer scheme",
         ));
     };
     if constant_time_eq(token.as_bytes(), expected.as_bytes()) {
         Ok(())
     } else {
-        Err(ApiError::unauthorized("the bearer token is not valid"))
+        Err(Problem::unauthorized("the bearer token is not valid"))
     }
 }
 

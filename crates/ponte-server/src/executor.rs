@@ -5,7 +5,7 @@
 //! The workers have large stacks because oxigraph parses and evaluates recursively: a long but
 //! legal query (thousands of chained `UNION`s) must not depend on the caller's runtime settings.
 
-use crate::problem::ApiError;
+use crate::problem::Problem;
 use crossbeam_channel::{Sender, unbounded};
 use ponte_store::{CancellationToken, StoreError};
 use std::sync::Arc;
@@ -77,23 +77,20 @@ impl Executor {
     /// deadline; when the deadline passes the token is cancelled (the store checks it on every
     /// quad it reads) and a 503 is returned at once. The slot is held until the work has really
     /// stopped, so cancelled work cannot pile up.
-    pub async fn run<T: Send + 'static>(
+    pub async fn run<T: Send + 'static, E: Into<Problem> + Send + 'static>(
         &self,
-        work: impl FnOnce(CancellationToken) -> Result<T, ApiError> + Send + 'static,
-    ) -> Result<T, ApiError> {
+        work: impl FnOnce(CancellationToken) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, Problem> {
         let deadline = Instant::now() + self.timeout;
         let seconds = self.timeout.as_secs_f64();
         let permit = tokio::time::timeout_at(deadline, Arc::clone(&self.permits).acquire_owned())
             .await
             .map_err(|_| {
-                ApiError::unavailable(
-                    "Server busy",
-                    format!(
-                        "no evaluation slot became free within the {seconds} s limit; retry later"
-                    ),
-                )
+                Problem::busy(format!(
+                    "no evaluation slot became free within the {seconds} s limit; retry later"
+                ))
             })?
-            .map_err(|_| ApiError::unavailable("Shutting down", "the server is shutting down"))?;
+            .map_err(|_| Problem::unavailable("Shutting down", "the server is shutting down"))?;
         let token = CancellationToken::new();
         let mut guard = CancelOnDrop(Some(token.clone()));
         let (sender, receiver) = oneshot::channel();
@@ -103,7 +100,7 @@ impl Executor {
             let _client_gone = sender.send(result);
         });
         if self.jobs.send(job).is_err() {
-            return Err(ApiError::unavailable(
+            return Err(Problem::unavailable(
                 "Shutting down",
                 "the server is shutting down",
             ));
@@ -112,20 +109,20 @@ impl Executor {
         match result {
             Ok(Ok(Ok(result))) => {
                 guard.0 = None;
-                result
+                result.map_err(Into::into)
             }
             Ok(Ok(Err(_panic))) => {
                 tracing::error!("evaluation panicked");
-                Err(ApiError::from(StoreError::Internal(
+                Err(Problem::from(StoreError::Internal(
                     "evaluation panicked".into(),
                 )))
             }
-            Ok(Err(_closed)) => Err(ApiError::from(StoreError::Internal(
+            Ok(Err(_closed)) => Err(Problem::from(StoreError::Internal(
                 "evaluation worker stopped".into(),
             ))),
             Err(_elapsed) => {
                 drop(guard);
-                Err(ApiError::unavailable(
+                Err(Problem::unavailable(
                     "Query timeout",
                     format!("the evaluation was stopped after the {seconds} s time limit"),
                 ))

@@ -3,14 +3,15 @@
 
 use crate::AppState;
 use crate::auth::authorize_write;
-use crate::http_util::{self, content_type, new_graph_id, origin, parse_params, read_body};
+use crate::http_util::{self, content_type, origin, parse_params, read_body};
 use crate::negotiate::{Kind, negotiate};
-use crate::problem::ApiError;
+use crate::problem::Problem;
 use crate::sparql_endpoint::ok;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use oxigraph::model::NamedNode;
+use ponte_app::new_graph_id;
 use ponte_store::sparql::OutputFormat;
 use ponte_store::{GraphTarget, RdfFormat};
 
@@ -21,11 +22,18 @@ enum Addressed {
     Store,
 }
 
+/// The Graph Store routes.
+pub fn router() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/store", axum::routing::any(indirect))
+        .route("/store/{*path}", axum::routing::any(direct))
+}
+
 /// `/store?graph=IRI`, `/store?default` and bare `/store`.
 pub async fn indirect(
     State(state): State<AppState>,
     request: Request,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Problem> {
     let params = parse_params(request.uri().query().unwrap_or_default().as_bytes());
     let graphs: Vec<&str> = params
         .iter()
@@ -38,7 +46,7 @@ pub async fn indirect(
         ([], true) => Addressed::Graph(GraphTarget::Default),
         ([iri], false) => Addressed::Graph(GraphTarget::Named(graph_iri(iri)?)),
         _ => {
-            return Err(ApiError::bad_request(
+            return Err(Problem::bad_request(
                 "name one graph: either ?default or a single ?graph=IRI",
             ));
         }
@@ -47,7 +55,7 @@ pub async fn indirect(
 }
 
 /// `/store/{path}`: the request IRI names the graph.
-pub async fn direct(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
+pub async fn direct(State(state): State<AppState>, request: Request) -> Result<Response, Problem> {
     let iri = format!(
         "{}{}",
         origin(request.headers(), &state.config),
@@ -57,9 +65,9 @@ pub async fn direct(State(state): State<AppState>, request: Request) -> Result<R
     handle(state, Addressed::Graph(target), request).await
 }
 
-fn graph_iri(iri: &str) -> Result<NamedNode, ApiError> {
+fn graph_iri(iri: &str) -> Result<NamedNode, Problem> {
     NamedNode::new(iri).map_err(|e| {
-        ApiError::bad_request(format!("the graph name <{iri}> is not a valid IRI: {e}"))
+        Problem::bad_request(format!("the graph name <{iri}> is not a valid IRI: {e}"))
             .with("parameter", "graph")
     })
 }
@@ -68,7 +76,7 @@ async fn handle(
     state: AppState,
     addressed: Addressed,
     request: Request,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Problem> {
     let method = request.method().clone();
     match (method, addressed) {
         (Method::GET | Method::HEAD, Addressed::Graph(target)) => {
@@ -90,7 +98,7 @@ async fn handle(
             *response.status_mut() = StatusCode::CREATED;
             response.headers_mut().insert(
                 header::LOCATION,
-                HeaderValue::from_str(&iri).map_err(|_| ApiError::bad_request("invalid Host"))?,
+                HeaderValue::from_str(&iri).map_err(|_| Problem::bad_request("invalid Host"))?,
             );
             Ok(response)
         }
@@ -99,21 +107,21 @@ async fn handle(
             let store = state.store.clone();
             let existed = state
                 .executor
-                .run(move |token| Ok(store.delete_graph(&target, &token)?))
+                .run(move |token| store.delete_graph(&target, &token))
                 .await?;
             if existed {
                 Ok(StatusCode::NO_CONTENT.into_response())
             } else {
-                Err(ApiError::not_found("no such graph"))
+                Err(Problem::not_found("no such graph"))
             }
         }
-        (Method::PUT | Method::DELETE, Addressed::Store) => Err(ApiError::bad_request(
+        (Method::PUT | Method::DELETE, Addressed::Store) => Err(Problem::bad_request(
             "name the graph to replace or delete: ?graph=IRI or ?default",
         )),
-        _ => Err(ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "Method not allowed",
-            "the graph store answers GET, HEAD, PUT, POST and DELETE",
+        (method, _) => Err(Problem::method_not_allowed(
+            method.as_str(),
+            "the graph store",
+            "GET, HEAD, PUT, POST, DELETE",
         )),
     }
 }
@@ -122,33 +130,33 @@ async fn read_graph(
     state: &AppState,
     headers: &HeaderMap,
     target: GraphTarget,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Problem> {
     let (format, media_type) = negotiate(headers, Kind::Graph)?;
     let OutputFormat::Rdf(format) = format else {
-        return Err(ApiError::bad_request("graphs are served as RDF"));
+        return Err(Problem::bad_request("graphs are served as RDF"));
     };
     let store = state.store.clone();
     let max_bytes = state.config.max_result_bytes;
     let body = state
         .executor
-        .run(move |token| Ok(store.serialize_graph(&target, format, max_bytes, &token)?))
+        .run(move |token| store.serialize_graph(&target, format, max_bytes, &token))
         .await?;
     match body {
         Some(body) => Ok(ok(body, media_type)),
-        None => Err(ApiError::not_found("no such graph")),
+        None => Err(Problem::not_found("no such graph")),
     }
 }
 
-async fn read_dataset(state: &AppState, headers: &HeaderMap) -> Result<Response, ApiError> {
+async fn read_dataset(state: &AppState, headers: &HeaderMap) -> Result<Response, Problem> {
     let (format, media_type) = negotiate(headers, Kind::Dataset)?;
     let OutputFormat::Rdf(format) = format else {
-        return Err(ApiError::bad_request("the dataset is served as RDF"));
+        return Err(Problem::bad_request("the dataset is served as RDF"));
     };
     let store = state.store.clone();
     let max_bytes = state.config.max_result_bytes;
     let body = state
         .executor
-        .run(move |token| Ok(store.serialize_dataset(format, max_bytes, &token)?))
+        .run(move |token| store.serialize_dataset(format, max_bytes, &token))
         .await?;
     Ok(ok(body, media_type))
 }
@@ -160,7 +168,7 @@ async fn write(
     target: GraphTarget,
     replace: bool,
     request: Request,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Problem> {
     authorize_write(request.headers(), state.config.write_token.as_deref())?;
     let parts = match content_type(request.headers())?.as_deref() {
         Some("multipart/form-data") => multipart_parts(request, state).await?,
@@ -170,7 +178,7 @@ async fn write(
             vec![(format, body)]
         }
         None => {
-            return Err(ApiError::unsupported_media_type(
+            return Err(Problem::unsupported_media_type(
                 "the body needs a Content-Type naming its RDF format, e.g. text/turtle",
             ));
         }
@@ -182,7 +190,7 @@ async fn write(
     let store = state.store.clone();
     let created = state
         .executor
-        .run(move |token| Ok(store.write_graph(&target, replace, &parts, Some(&base), &token)?))
+        .run(move |token| store.write_graph(&target, replace, &parts, Some(&base), &token))
         .await?;
     Ok(if created {
         StatusCode::CREATED.into_response()
@@ -195,13 +203,13 @@ async fn write(
 async fn multipart_parts(
     request: Request,
     state: &AppState,
-) -> Result<Vec<(RdfFormat, bytes::Bytes)>, ApiError> {
+) -> Result<Vec<(RdfFormat, bytes::Bytes)>, Problem> {
     http_util::multipart_parts(request, state.config.max_body_bytes)
         .await?
         .into_iter()
         .map(|part| {
             let media_type = part.media_type.ok_or_else(|| {
-                ApiError::unsupported_media_type(format!(
+                Problem::unsupported_media_type(format!(
                     "multipart part '{}' has no Content-Type",
                     part.name
                 ))
@@ -211,10 +219,10 @@ async fn multipart_parts(
         .collect()
 }
 
-fn rdf_format(media_type: &str) -> Result<RdfFormat, ApiError> {
+fn rdf_format(media_type: &str) -> Result<RdfFormat, Problem> {
     let essence = media_type.split(';').next().unwrap_or_default().trim();
     RdfFormat::from_media_type(essence).ok_or_else(|| {
-        ApiError::unsupported_media_type(format!(
+        Problem::unsupported_media_type(format!(
             "{essence} is not an RDF format this server reads (Turtle, N-Triples, RDF/XML, JSON-LD, ...)"
         ))
     })

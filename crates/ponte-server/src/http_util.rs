@@ -2,21 +2,21 @@
 //! and form parameters, media types, and the request's own base IRI.
 
 use crate::ServerConfig;
-use crate::problem::ApiError;
+use crate::problem::Problem;
 use axum::body::Body;
 use axum::http::{HeaderMap, header};
 use bytes::Bytes;
 use mediatype::{MediaType, ReadParams};
 
 /// Reads the whole body, refusing more than `limit` bytes with a 413.
-pub async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
+pub async fn read_body(body: Body, limit: usize) -> Result<Bytes, Problem> {
     axum::body::to_bytes(body, limit).await.map_err(|error| {
         let too_large = std::error::Error::source(&error)
             .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
         if too_large {
-            ApiError::payload_too_large(limit)
+            Problem::payload_too_large(limit)
         } else {
-            ApiError::bad_request(format!("could not read the request body: {error}"))
+            Problem::bad_request(format!("could not read the request body: {error}"))
         }
     })
 }
@@ -28,20 +28,20 @@ pub fn parse_params(raw: &[u8]) -> Vec<(String, String)> {
 
 /// The request's `Content-Type` essence (`type/subtype`, lowercased), refusing any charset
 /// other than UTF-8. `None` when the header is absent.
-pub fn content_type(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+pub fn content_type(headers: &HeaderMap) -> Result<Option<String>, Problem> {
     let Some(value) = headers.get(header::CONTENT_TYPE) else {
         return Ok(None);
     };
     let text = value
         .to_str()
-        .map_err(|_| ApiError::bad_request("the Content-Type header is not valid text"))?;
+        .map_err(|_| Problem::bad_request("the Content-Type header is not valid text"))?;
     let media_type = MediaType::parse(text).map_err(|_| {
-        ApiError::unsupported_media_type(format!("cannot read the Content-Type {text:?}"))
+        Problem::unsupported_media_type(format!("cannot read the Content-Type {text:?}"))
     })?;
     if let Some(charset) = media_type.get_param(mediatype::names::CHARSET) {
         let charset = charset.unquoted_str();
         if !charset.eq_ignore_ascii_case("utf-8") && !charset.eq_ignore_ascii_case("utf8") {
-            return Err(ApiError::unsupported_media_type(format!(
+            return Err(Problem::unsupported_media_type(format!(
                 "charset {charset} is not supported; send UTF-8"
             )));
         }
@@ -70,9 +70,9 @@ pub fn origin(headers: &HeaderMap, config: &ServerConfig) -> String {
 }
 
 /// The body as UTF-8 text, or a 400 naming the byte where it stops being UTF-8.
-pub fn utf8(body: &Bytes) -> Result<String, ApiError> {
+pub fn utf8(body: &Bytes) -> Result<String, Problem> {
     String::from_utf8(body.to_vec()).map_err(|e| {
-        ApiError::bad_request(format!(
+        Problem::bad_request(format!(
             "the request body is not valid UTF-8 (byte {})",
             e.utf8_error().valid_up_to()
         ))
@@ -93,17 +93,17 @@ pub struct FormPart {
 pub async fn multipart_parts(
     request: axum::extract::Request,
     max_body_bytes: usize,
-) -> Result<Vec<FormPart>, ApiError> {
+) -> Result<Vec<FormPart>, Problem> {
     use axum::extract::{FromRequest, Multipart};
     use axum::http::StatusCode;
     let mut multipart = Multipart::from_request(request, &())
         .await
-        .map_err(|e| ApiError::bad_request(format!("invalid multipart body: {e}")))?;
+        .map_err(|e| Problem::bad_request(format!("invalid multipart body: {e}")))?;
     let failed = |e: axum::extract::multipart::MultipartError, what: &str| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::payload_too_large(max_body_bytes)
+            Problem::payload_too_large(max_body_bytes)
         } else {
-            ApiError::bad_request(format!("invalid multipart {what}: {e}"))
+            Problem::bad_request(format!("invalid multipart {what}: {e}"))
         }
     };
     let mut parts = Vec::new();
@@ -125,14 +125,4 @@ pub async fn multipart_parts(
         });
     }
     Ok(parts)
-}
-
-/// A new graph id: unique within this process and across restarts (time-based prefix).
-pub fn new_graph_id() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("{nanos:x}-{:x}", COUNTER.fetch_add(1, Ordering::Relaxed))
 }

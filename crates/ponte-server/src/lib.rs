@@ -5,6 +5,7 @@
 mod api;
 mod auth;
 mod executor;
+mod extract;
 mod federation;
 mod graph_store;
 mod http_util;
@@ -15,19 +16,23 @@ mod sparql_endpoint;
 
 pub use executor::Executor;
 pub use federation::http_federation;
-pub use problem::ApiError;
+pub use problem::Problem;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{Method, header};
-use axum::routing::{any, get, post};
+use axum::http::{HeaderName, Method, header};
+use axum::routing::get;
+use ponte_app::App;
 use ponte_store::PonteStore;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 /// The server's limits and policies.
 #[derive(Debug, Clone)]
@@ -78,24 +83,24 @@ pub fn default_concurrency() -> usize {
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    /// The store.
+    /// The store (the SPARQL endpoint and the Graph Store use it directly).
     pub store: PonteStore,
+    /// The operations every face shares, over the same store.
+    pub app: App,
     /// Admission control and timeouts.
     pub executor: Executor,
     /// Limits and policies.
     pub config: Arc<ServerConfig>,
-    /// What the REST API derives from the store (search index, class hierarchy).
-    views: Arc<api::Views>,
 }
 
 impl AppState {
     /// State over `store` with `config`.
     pub fn new(store: PonteStore, config: ServerConfig) -> Self {
         Self {
+            app: App::new(store.clone()),
             store,
             executor: Executor::new(config.max_concurrent_queries, config.query_timeout),
             config: Arc::new(config),
-            views: Arc::default(),
         }
     }
 
@@ -104,79 +109,79 @@ impl AppState {
     fn sparql_services(&self) -> ponte_store::sparql::Services {
         ponte_store::sparql::Services {
             remote: self.config.federation.clone(),
-            search: Some(api::text_search(&self.store, &self.views)),
+            search: Some(self.app.text_search()),
         }
     }
 }
 
-/// Partner suggestions for a match query string (`actor=kaist&country=US&limit=5`), exactly as
-/// `GET /api/match` answers it, for the command line.
-pub fn match_answer(store: &PonteStore, query: &str) -> Result<serde_json::Value, ApiError> {
-    let mut document = serde_json::Map::new();
-    document.insert(
-        "@context".into(),
-        serde_json::json!("https://w3id.org/ponte/context.jsonld"),
-    );
-    document.extend(api::match_answer(
-        store,
-        &api::MatchService::default(),
-        query,
-        "https://w3id.org/ponte",
-    )?);
-    Ok(serde_json::Value::Object(document))
-}
-
-/// The store as the matchmaking projection's input (typed entities and their links), for
-/// `ponte eval`.
-pub fn graph_input(store: &PonteStore) -> Result<ponte_match::GraphInput, ApiError> {
-    Ok(api::graph_input(store)?)
-}
-
-/// The whole HTTP application; `main` serves it and tests call it in process.
+/// The whole HTTP application; `ponte serve` serves it and tests call it in process.
 pub fn app(state: AppState) -> Router {
-    // Reads may come from any origin; writes need an Authorization header, which no preflight
-    // allows, so browsers cannot write cross-origin.
+    // A browser application may do everything the API offers: writes carry a bearer token,
+    // which a browser never adds by itself, so allowing them cross-origin opens no CSRF.
     let cors = CorsLayer::new()
         .allow_origin(Any)
-        .allow_methods([Method::GET, Method::HEAD, Method::POST])
-        .allow_headers([header::ACCEPT, header::CONTENT_TYPE]);
+        .allow_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::ACCEPT,
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            REQUEST_ID.clone(),
+        ])
+        .expose_headers([header::ETAG, header::LOCATION, REQUEST_ID.clone()]);
     let max_body_bytes = state.config.max_body_bytes;
     Router::new()
-        .route(
-            "/sparql",
-            get(sparql_endpoint::get)
-                .post(sparql_endpoint::post)
-                .fallback(sparql_endpoint::method_not_allowed),
-        )
-        .route("/store", any(graph_store::indirect))
-        .route("/store/{*path}", any(graph_store::direct))
+        .merge(sparql_endpoint::router())
+        .merge(graph_store::router())
         .route("/health", get(health))
-        .route("/api/context.jsonld", get(api::context_document))
-        .route("/api/openapi.json", get(api::openapi_document))
-        .route("/api/search", get(api::search))
-        .route("/api/import", post(api::import))
-        .route("/api/brokers", get(api::brokers))
-        .route("/api/gaps", get(api::gaps))
-        .route(
-            "/api/match",
-            get(api::match_suggestions).post(api::profile_suggestions),
-        )
-        .route("/api/{collection}", get(api::list).post(api::create))
-        .route(
-            "/api/{collection}/{id}",
-            get(api::item)
-                .put(api::replace)
-                .patch(api::patch)
-                .delete(api::delete),
-        )
-        .route("/id/{slug}", get(api::dereference))
-        .route("/topic/{slug}", get(api::dereference))
-        .fallback(|| async { ApiError::not_found("nothing here; try /sparql or /store") })
+        .merge(api::router())
+        .fallback(|uri: axum::http::Uri| async move {
+            Problem::not_found(format!(
+                "nothing at {}; try /sparql, /store or /api/openapi.json",
+                uri.path()
+            ))
+        })
         .layer(DefaultBodyLimit::max(max_body_bytes))
-        .layer(cors)
-        .layer(TraceLayer::new_for_http())
         .with_state(state)
+        // Outermost last: every answer, even one made below Ponte's handlers (a 405, a path
+        // that does not decode), is a problem; then compressed; then logged with its id.
+        .layer(axum::middleware::map_response(problem::as_problem))
+        .layer(CompressionLayer::new())
+        .layer(cors)
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &axum::http::Request<_>| {
+                    let id = request
+                        .headers()
+                        .get(&REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    tracing::info_span!(
+                        "request",
+                        request_id = %id,
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                    )
+                })
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO))
+                .on_failure(()),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
 }
+
+/// The header that carries a request's id: taken from the client when it sends one, made
+/// otherwise, returned with the answer and written on every log line of the request.
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// `GET /health`: the server is up, and how many evaluations are running (cancelled ones
 /// included until they have really stopped).

@@ -1,7 +1,7 @@
 //! Content negotiation: picks the representation from the `Accept` header (q-values, ranges,
 //! specificity) among the formats a response kind can be served in.
 
-use crate::problem::ApiError;
+use crate::problem::Problem;
 use axum::http::{HeaderMap, header};
 use headers_accept::Accept;
 use mediatype::MediaType;
@@ -145,10 +145,7 @@ pub enum Kind {
 
 /// The best format for `kind` according to the request's `Accept` header; a missing or
 /// unparsable header accepts anything. 406 when nothing offered is acceptable.
-pub fn negotiate(
-    headers: &HeaderMap,
-    kind: Kind,
-) -> Result<(OutputFormat, &'static str), ApiError> {
+pub fn negotiate(headers: &HeaderMap, kind: Kind) -> Result<(OutputFormat, &'static str), Problem> {
     let offers: &'static [Offer] = match kind {
         Kind::Solutions => &RESULT_OFFERS,
         Kind::Boolean => &BOOLEAN_OFFERS,
@@ -183,7 +180,7 @@ pub fn negotiate(
                     names.push(name);
                 }
             }
-            Err(ApiError::not_acceptable(&names))
+            Err(Problem::not_acceptable(&names))
         }
     }
 }

@@ -1,22 +1,28 @@
-//! Every error the HTTP API returns: an `application/problem+json` body (RFC 9457) naming what
-//! is wrong and, for syntax errors, where.
+//! Every error the HTTP service returns: an `application/problem+json` body (RFC 9457) naming
+//! what is wrong and where. The status and headers come from the error's kind ([`AppError`]'s
+//! or [`StoreError`]'s variant), never from its text.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use ponte_app::{AppError, Location};
 use ponte_store::{StoreError, Term, Violation};
 use serde_json::{Map, Value, json};
 
 /// An HTTP error with its problem details.
 #[derive(Debug)]
-pub struct ApiError {
+pub struct Problem {
     status: StatusCode,
     title: &'static str,
     detail: String,
     extra: Map<String, Value>,
     www_authenticate: bool,
+    /// Whether to tell the client to retry after a second (the server was busy).
+    retry_after: bool,
+    /// The methods the resource allows, for a 405.
+    allow: Option<String>,
 }
 
-impl ApiError {
+impl Problem {
     /// A problem with `status`, a short `title` naming its kind and a `detail` for a person.
     pub fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Self {
         Self {
@@ -25,7 +31,37 @@ impl ApiError {
             detail: detail.into(),
             extra: Map::new(),
             www_authenticate: false,
+            retry_after: false,
+            allow: None,
         }
+    }
+
+    /// 503: no evaluation slot became free in time; the client may retry.
+    pub fn busy(detail: impl Into<String>) -> Self {
+        let mut problem = Self::unavailable("Server busy", detail);
+        problem.retry_after = true;
+        problem
+    }
+
+    /// 405: the resource does not take this method; `allow` lists those it takes.
+    pub fn method_not_allowed(method: &str, path: &str, allow: &str) -> Self {
+        let mut problem = Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method not allowed",
+            format!("{path} does not take {method}; it takes {allow}"),
+        );
+        problem.allow = Some(allow.to_owned());
+        problem
+    }
+
+    /// 500: something broke inside; `error` is logged, never sent.
+    pub fn internal(error: &dyn std::error::Error) -> Self {
+        tracing::error!(error = %error, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal error",
+            "the server failed to handle the request; the cause is in its log",
+        )
     }
 
     /// 400: the request is malformed.
@@ -103,7 +139,7 @@ impl ApiError {
     }
 }
 
-impl From<StoreError> for ApiError {
+impl From<StoreError> for Problem {
     fn from(error: StoreError) -> Self {
         let detail = error.to_string();
         let with_location = |problem: Self, line: Option<u64>, column: Option<u64>| {
@@ -149,16 +185,60 @@ impl From<StoreError> for ApiError {
             StoreError::Remote(_) => {
                 Self::new(StatusCode::BAD_GATEWAY, "Remote endpoint failed", detail)
             }
-            other => {
-                // The cause is logged, never sent: it may name files or internals.
-                tracing::error!(error = %other, "internal error");
-                Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Internal error",
-                    "the server failed to handle the request; the cause is in its log",
-                )
-            }
+            // The cause is logged, never sent: it may name files or internals.
+            other => Self::internal(&other),
         }
+    }
+}
+
+impl From<AppError> for Problem {
+    fn from(error: AppError) -> Self {
+        let detail = error.to_string();
+        match error {
+            AppError::NotFound { parameter, .. } => match parameter {
+                Some(parameter) => Self::not_found(detail).with("parameter", parameter),
+                None => Self::not_found(detail),
+            },
+            AppError::InvalidParameter { parameter, .. } => {
+                Self::bad_request(detail).with("parameter", parameter)
+            }
+            AppError::InvalidBody { at, .. } => located(Self::bad_request(detail), at),
+            AppError::UnsupportedFormat(_) => Self::unsupported_media_type(detail),
+            AppError::Unprocessable { title, field, .. } => with_field(
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, title, detail),
+                field,
+            ),
+            AppError::Conflict { field, .. } => with_field(
+                Self::new(StatusCode::CONFLICT, "Entity exists", detail),
+                field,
+            ),
+            AppError::Refused { violations, rows } => {
+                violations_problem(&violations, |node| match node {
+                    Term::NamedNode(n) => rows.get(n.as_str()).copied(),
+                    _ => None,
+                })
+            }
+            AppError::Store(error) => error.into(),
+            error @ AppError::Internal { .. } => Self::internal(&error),
+        }
+    }
+}
+
+/// `problem` with the members that say where in the body it lies.
+fn located(problem: Problem, at: Location) -> Problem {
+    let mut problem = with_field(problem, at.field);
+    for (key, value) in [("line", at.line), ("column", at.column), ("row", at.row)] {
+        if let Some(value) = value {
+            problem = problem.with(key, value);
+        }
+    }
+    problem
+}
+
+fn with_field(problem: Problem, field: Option<String>) -> Problem {
+    match field {
+        Some(field) => problem.with("field", field),
+        None => problem,
     }
 }
 
@@ -168,10 +248,10 @@ const MAX_LISTED_VIOLATIONS: usize = 100;
 /// 422 for a write the SHACL shapes refuse: each violation names the node, the property, the
 /// value, the shape and what is wrong, and the `row` of the input that wrote the node when
 /// `row_of` knows it.
-pub fn violations_problem(
+fn violations_problem(
     violations: &[Violation],
     row_of: impl Fn(&Term) -> Option<usize>,
-) -> ApiError {
+) -> Problem {
     let plain = |term: &Term| match term {
         Term::NamedNode(node) => node.as_str().to_owned(),
         other => other.to_string(),
@@ -204,7 +284,7 @@ pub fn violations_problem(
         ),
         None => "the data breaks the SHACL shapes; nothing was written".to_owned(),
     };
-    ApiError::new(
+    Problem::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "Data does not conform to the shapes",
         detail,
@@ -213,18 +293,37 @@ pub fn violations_problem(
     .with("violations", listed)
 }
 
-impl IntoResponse for ApiError {
+/// The body of every error (RFC 9457): what went wrong and, as further members, where
+/// (`parameter`, `field`, `line`, `column`, `row`, `header`) or what would help (`limit`,
+/// `currentEtag`, `violations`).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ProblemDocument {
+    /// `about:blank`.
+    #[serde(rename = "type")]
+    kind: &'static str,
+    /// The kind of problem.
+    title: &'static str,
+    /// The HTTP status.
+    status: u16,
+    /// What is wrong, for a person.
+    detail: String,
+    /// Where, or what would help.
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    members: Map<String, Value>,
+}
+
+impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let mut body = json!({
-            "type": "about:blank",
-            "title": self.title,
-            "status": self.status.as_u16(),
-            "detail": self.detail,
-        });
-        if let Value::Object(map) = &mut body {
-            map.extend(self.extra);
-        }
-        let mut response = (self.status, body.to_string()).into_response();
+        let body = ProblemDocument {
+            kind: "about:blank",
+            title: self.title,
+            status: self.status.as_u16(),
+            detail: self.detail,
+            members: self.extra,
+        };
+        let text = serde_json::to_string(&body).unwrap_or_default();
+        let mut response = (self.status, text).into_response();
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
@@ -236,9 +335,57 @@ impl IntoResponse for ApiError {
                 HeaderValue::from_static("Bearer realm=\"ponte\""),
             );
         }
-        if self.title == "Server busy" {
+        if self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if let Some(allow) = self
+            .allow
+            .as_deref()
+            .and_then(|a| HeaderValue::from_str(a).ok())
+        {
+            headers.insert(header::ALLOW, allow);
         }
         response
     }
+}
+
+/// Makes any error answer that is not a problem yet into one, keeping its headers (`Allow` on
+/// a 405): answers made below Ponte's handlers, such as a method the router does not route, a
+/// path segment that does not decode, or a body an extractor refused.
+pub async fn as_problem(response: Response) -> Response {
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if is_problem || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 << 10)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
+        .unwrap_or_default();
+    let allow = parts
+        .headers
+        .get(header::ALLOW)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let title = status.canonical_reason().unwrap_or("Error");
+    let problem = match allow {
+        Some(allow) if status == StatusCode::METHOD_NOT_ALLOWED => Problem::new(
+            status,
+            title,
+            format!("this resource does not take that method; it takes {allow}"),
+        ),
+        _ if text.is_empty() => Problem::new(status, title, title.to_lowercase()),
+        _ => Problem::new(status, title, text),
+    };
+    let mut response = problem.into_response();
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            response.headers_mut().insert(name, value.clone());
+        }
+    }
+    response
 }

@@ -1,7 +1,7 @@
 //! The SPARQL 1.1 Service Description returned by a bare `GET /sparql`.
 
 use crate::ServerConfig;
-use crate::problem::ApiError;
+use crate::problem::Problem;
 use oxigraph::io::RdfSerializer;
 use oxigraph::model::vocab::rdf;
 use oxigraph::model::{BlankNode, NamedNode, NamedNodeRef, Term, Triple};
@@ -20,13 +20,13 @@ pub fn service_description(
     config: &ServerConfig,
     writable: bool,
     format: OutputFormat,
-) -> Result<Vec<u8>, ApiError> {
+) -> Result<Vec<u8>, Problem> {
     let OutputFormat::Rdf(format) = format else {
-        return Err(ApiError::bad_request("the service description is RDF"));
+        return Err(Problem::bad_request("the service description is RDF"));
     };
     let service = BlankNode::default();
     let endpoint = NamedNode::new(endpoint)
-        .map_err(|e| ApiError::bad_request(format!("invalid endpoint IRI: {e}")))?;
+        .map_err(|e| Problem::bad_request(format!("invalid endpoint IRI: {e}")))?;
     let mut triples = vec![
         Triple::new(service.clone(), rdf::TYPE, sd("Service")),
         Triple::new(service.clone(), sd("endpoint"), endpoint),
@@ -70,14 +70,14 @@ pub fn service_description(
     }
     let mut serializer = RdfSerializer::from_format(format)
         .with_prefix("sd", SD)
-        .map_err(|e| ApiError::bad_request(e.to_string()))?
+        .map_err(|e| Problem::bad_request(e.to_string()))?
         .for_writer(Vec::new());
     for triple in &triples {
         serializer
             .serialize_triple(triple)
-            .map_err(|e| ApiError::bad_request(e.to_string()))?;
+            .map_err(|e| Problem::bad_request(e.to_string()))?;
     }
     serializer
         .finish()
-        .map_err(|e| ApiError::bad_request(e.to_string()))
+        .map_err(|e| Problem::bad_request(e.to_string()))
 }

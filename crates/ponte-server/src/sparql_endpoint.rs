@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::auth::authorize_write;
 use crate::http_util::{content_type, origin, parse_params, read_body, utf8};
 use crate::negotiate::{Kind, negotiate};
-use crate::problem::ApiError;
+use crate::problem::Problem;
 use crate::service_description::service_description;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
@@ -25,11 +25,11 @@ pub async fn get(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Problem> {
     let params = parse_params(raw.unwrap_or_default().as_bytes());
     match operation(&params)? {
         Operation::Query(query, dataset) => run_query(&state, &headers, query, dataset).await,
-        Operation::Update(..) => Err(ApiError::new(
+        Operation::Update(..) => Err(Problem::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "Method not allowed",
             "updates must be sent with POST",
@@ -45,7 +45,7 @@ pub async fn post(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Problem> {
     let url_params = parse_params(raw.unwrap_or_default().as_bytes());
     let limit = state.config.max_body_bytes;
     match content_type(&headers)?.as_deref() {
@@ -71,27 +71,33 @@ pub async fn post(
                     authorize_write(&headers, state.config.write_token.as_deref())?;
                     run_update(&state, &headers, update, dataset).await
                 }
-                Operation::Describe => Err(ApiError::bad_request(
+                Operation::Describe => Err(Problem::bad_request(
                     "the form has neither a 'query' nor an 'update' parameter",
                 )),
             }
         }
-        Some(other) => Err(ApiError::unsupported_media_type(format!(
+        Some(other) => Err(Problem::unsupported_media_type(format!(
             "POST /sparql reads application/sparql-query, application/sparql-update or application/x-www-form-urlencoded, not {other}"
         ))),
-        None => Err(ApiError::unsupported_media_type(
+        None => Err(Problem::unsupported_media_type(
             "POST /sparql needs a Content-Type: application/sparql-query, application/sparql-update or application/x-www-form-urlencoded",
         )),
     }
 }
 
-/// Any other method on `/sparql`.
-pub async fn method_not_allowed() -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "Method not allowed",
-        "/sparql answers GET and POST",
+/// The endpoint's route.
+pub fn router() -> axum::Router<AppState> {
+    axum::Router::new().route(
+        "/sparql",
+        axum::routing::get(get)
+            .post(post)
+            .fallback(method_not_allowed),
     )
+}
+
+/// Any other method on `/sparql`.
+async fn method_not_allowed(method: axum::http::Method) -> Problem {
+    Problem::method_not_allowed(method.as_str(), "/sparql", "GET, HEAD, POST")
 }
 
 /// Every value of the parameter `name`, in order.
@@ -103,11 +109,11 @@ fn values(params: &[(String, String)], name: &str) -> Vec<String> {
         .collect()
 }
 
-fn operation(params: &[(String, String)]) -> Result<Operation, ApiError> {
+fn operation(params: &[(String, String)]) -> Result<Operation, Problem> {
     let mut queries = values(params, "query");
     let mut updates = values(params, "update");
     if queries.len() > 1 || updates.len() > 1 {
-        return Err(ApiError::bad_request(
+        return Err(Problem::bad_request(
             "send one 'query' or one 'update' parameter, not several",
         )
         .with(
@@ -116,7 +122,7 @@ fn operation(params: &[(String, String)]) -> Result<Operation, ApiError> {
         ));
     }
     match (queries.pop(), updates.pop()) {
-        (Some(_), Some(_)) => Err(ApiError::bad_request(
+        (Some(_), Some(_)) => Err(Problem::bad_request(
             "a request carries either a 'query' or an 'update' parameter, not both",
         )),
         (Some(query), None) => Ok(Operation::Query(
@@ -147,7 +153,7 @@ async fn run_query(
     headers: &HeaderMap,
     query: String,
     dataset: ProtocolDataset,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Problem> {
     let base = endpoint_iri(state, headers);
     let store = state.store.clone();
     let union = state.config.union_default_graph;
@@ -164,7 +170,7 @@ async fn run_query(
                 QueryKind::Graph => Kind::Graph,
             };
             let (format, media_type) = negotiate(&request_headers, kind)?;
-            Ok((store.evaluate_query(parsed, format, max_bytes)?, media_type))
+            Ok::<_, Problem>((store.evaluate_query(parsed, format, max_bytes)?, media_type))
         })
         .await?;
     Ok(ok(body, media_type))
@@ -175,7 +181,7 @@ async fn run_update(
     headers: &HeaderMap,
     update: String,
     dataset: ProtocolDataset,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Problem> {
     let base = endpoint_iri(state, headers);
     let store = state.store.clone();
     let services = state.sparql_services();
@@ -183,13 +189,13 @@ async fn run_update(
         .executor
         .run(move |token| {
             let parsed = parse_update(&update, Some(&base), &dataset, &services, token)?;
-            Ok(store.execute_update(parsed)?)
+            store.execute_update(parsed)
         })
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-fn describe(state: &AppState, headers: &HeaderMap) -> Result<Response, ApiError> {
+fn describe(state: &AppState, headers: &HeaderMap) -> Result<Response, Problem> {
     let (format, media_type) = negotiate(headers, Kind::Graph)?;
     let writable = state
         .config

@@ -426,3 +426,33 @@ impl PonteStore {
         Ok((triples, more))
     }
 }
+
+/// `owl:sameAs`: two IRIs for one entity (Ponte's own and ROR's, Wikidata's…).
+const OWL_SAME_AS: NamedNodeRef<'_> =
+    NamedNodeRef::new_unchecked("http://www.w3.org/2002/07/owl#sameAs");
+
+impl PonteStore {
+    /// The IRIs the store declares the same as `entity` (`owl:sameAs`, in either direction),
+    /// in IRI order.
+    pub fn same_as(&self, entity: NamedNodeRef<'_>) -> Result<Vec<NamedNode>, StoreError> {
+        let mut same = BTreeSet::new();
+        for quad in self
+            .store
+            .quads_for_pattern(Some(entity.into()), Some(OWL_SAME_AS), None, None)
+        {
+            if let Term::NamedNode(node) = quad?.object {
+                same.insert(node);
+            }
+        }
+        for quad in self
+            .store
+            .quads_for_pattern(None, Some(OWL_SAME_AS), Some(entity.into()), None)
+        {
+            if let NamedOrBlankNode::NamedNode(node) = quad?.subject {
+                same.insert(node);
+            }
+        }
+        same.remove(&entity.into_owned());
+        Ok(same.into_iter().collect())
+    }
+}

@@ -31,7 +31,7 @@ pub use oxigraph::model::{
 pub use oxigraph::sparql::CancellationToken;
 pub use oxigraph::sparql::results::QueryResultsFormat;
 pub use ponte_shacl::Violation;
-pub use seed::{SEED_FILES, SeedFile, SeedReport};
+pub use seed::{LoadedGraph, SEED_FILES, SeedFile, SeedReport};
 
 use oxigraph::store::Store;
 use std::path::Path;

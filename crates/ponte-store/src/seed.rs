@@ -371,3 +371,65 @@ mod tests {
         assert!(store.check().unwrap().stale_seed_files.is_empty());
     }
 }
+
+/// A graph the meta graph describes: where its facts came from and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedGraph {
+    /// The graph.
+    pub graph: NamedNode,
+    /// Its source: a file, an import, the REST API.
+    pub source: Option<String>,
+    /// When it was (last) loaded, as `xsd:dateTime` text.
+    pub loaded_at: Option<String>,
+    /// The SHA-256 of the content it was loaded from, for files.
+    pub sha256: Option<String>,
+    /// The triples it holds now.
+    pub triples: usize,
+}
+
+impl PonteStore {
+    /// Every graph the meta graph describes, in IRI order, with the triples it holds now.
+    pub fn loaded_graphs(&self) -> Result<Vec<LoadedGraph>, StoreError> {
+        let mut graphs = Vec::new();
+        for quad in self.store.quads_for_pattern(
+            None,
+            Some(rdf::TYPE),
+            Some(LOADED_GRAPH.into()),
+            Some(META_GRAPH.into()),
+        ) {
+            let oxigraph::model::NamedOrBlankNode::NamedNode(graph) = quad?.subject else {
+                continue;
+            };
+            let value = |predicate: oxigraph::model::NamedNodeRef<'_>| -> Result<Option<String>, StoreError> {
+                for quad in self.store.quads_for_pattern(
+                    Some(graph.as_ref().into()),
+                    Some(predicate),
+                    None,
+                    Some(META_GRAPH.into()),
+                ) {
+                    if let oxigraph::model::Term::Literal(literal) = quad?.object {
+                        return Ok(Some(literal.value().to_owned()));
+                    }
+                }
+                Ok(None)
+            };
+            let mut triples = 0;
+            for quad in self
+                .store
+                .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
+            {
+                quad?;
+                triples += 1;
+            }
+            graphs.push(LoadedGraph {
+                source: value(DCTERMS_SOURCE)?,
+                loaded_at: value(PROV_GENERATED_AT_TIME)?,
+                sha256: value(SHA256)?,
+                triples,
+                graph,
+            });
+        }
+        graphs.sort_by(|a, b| a.graph.cmp(&b.graph));
+        Ok(graphs)
+    }
+}

@@ -10,8 +10,8 @@
 //!              "topics": {"property": "hasCompetence", "link": "topic:{}", "separator": ";"}}}
 //! ```
 
-use super::jsonld_input::{property_of, to_quads};
-use crate::problem::ApiError;
+use crate::error::AppError;
+use crate::jsonld_input::{property_of, to_quads};
 use ponte_store::{NamedNode, NamedOrBlankNode, Quad};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -71,21 +71,20 @@ pub fn read(
     mapping: &[u8],
     graph: &NamedNode,
     origin: &str,
-) -> Result<CsvQuads, ApiError> {
+) -> Result<CsvQuads, AppError> {
     let mapping: Mapping = serde_json::from_slice(mapping).map_err(|e| {
-        ApiError::bad_request(format!("invalid column mapping: {e}"))
-            .with("field", "mapping")
-            .with("line", e.line())
-            .with("column", e.column())
+        AppError::invalid(format!("invalid column mapping: {e}"))
+            .with_field("mapping")
+            .with_position(e.line() as u64, e.column() as u64)
     })?;
     let delimiter = match mapping.delimiter {
         None => b',',
         Some(c) if c.is_ascii() => c as u8,
         Some(c) => {
-            return Err(ApiError::bad_request(format!(
+            return Err(AppError::invalid(format!(
                 "the delimiter {c:?} is not one ASCII character"
             ))
-            .with("field", "mapping.delimiter"));
+            .with_field("mapping.delimiter"));
         }
     };
     let mut reader = csv::ReaderBuilder::new()
@@ -110,7 +109,7 @@ pub fn read(
         let line = usize::try_from(line).unwrap_or(usize::MAX);
         rows += 1;
         let cell = |name: &str| index(name).and_then(|i| record.get(i)).unwrap_or("").trim();
-        let row_error = |message: String| ApiError::bad_request(message).with("row", line);
+        let row_error = |message: String| AppError::invalid(message).with_row(line as u64);
         let mut node = Map::new();
         node.insert("@context".into(), json!(context));
         let id = fill(&mapping.id, &cell).map_err(|column| {
@@ -145,8 +144,8 @@ pub fn read(
             node.insert(column.property.clone(), Value::Array(values));
         }
         let body = Value::Object(node).to_string();
-        let row_quads = to_quads(body.as_bytes(), super::ID_NAMESPACE, origin)
-            .map_err(|e| row_error(format!("line {line}: {}", e.detail())).with("field", "data"))?;
+        let row_quads = to_quads(body.as_bytes(), crate::vocab::ID_NAMESPACE, origin)
+            .map_err(|e| row_error(format!("line {line}: {}", e)).with_field("data"))?;
         let Some(subject) = row_quads.first().map(|q| q.subject.clone()) else {
             return Err(row_error(format!(
                 "line {line}: the row gives no fact (is its id {id:?} an IRI?)"
@@ -193,13 +192,13 @@ fn check(
     header: &[String],
     context: &str,
     origin: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     let missing = |field: &str, column: &str| {
-        ApiError::bad_request(format!(
+        AppError::invalid(format!(
             "{field} uses the column {column:?}, which the CSV header ({}) does not have",
             header.join(", ")
         ))
-        .with("field", field)
+        .with_field(field)
     };
     let templates = [
         ("mapping.id", Some(&mapping.id)),
@@ -221,11 +220,11 @@ fn check(
             return Err(missing(&field, name));
         }
         if property_of(Some(&context), &column.property, origin)?.is_none() {
-            return Err(ApiError::bad_request(format!(
+            return Err(AppError::invalid(format!(
                 "{:?} is no property of Ponte's context: use a term (label, location, ...), a compact IRI (schema:url) or a whole IRI",
                 column.property
             ))
-            .with("field", format!("{field}.property")));
+            .with_field(format!("{field}.property")));
         }
         if column
             .link
@@ -233,8 +232,8 @@ fn check(
             .is_some_and(|link| !link.contains("{}"))
         {
             return Err(
-                ApiError::bad_request("a link template needs {} where the value goes")
-                    .with("field", format!("{field}.link")),
+                AppError::invalid("a link template needs {} where the value goes")
+                    .with_field(format!("{field}.link")),
             );
         }
         if usize::from(column.link.is_some())
@@ -242,10 +241,10 @@ fn check(
             + usize::from(column.datatype.is_some())
             > 1
         {
-            return Err(ApiError::bad_request(
+            return Err(AppError::invalid(
                 "a column is a link, a text in a language or a typed value: give one of link, language, datatype",
             )
-            .with("field", field));
+            .with_field(field));
         }
     }
     Ok(())
@@ -295,10 +294,10 @@ fn encode(text: &str) -> String {
     out
 }
 
-fn csv_error(error: &csv::Error) -> ApiError {
-    let problem = ApiError::bad_request(format!("invalid CSV: {error}")).with("field", "data");
+fn csv_error(error: &csv::Error) -> AppError {
+    let problem = AppError::invalid(format!("invalid CSV: {error}")).with_field("data");
     match error.position() {
-        Some(position) => problem.with("row", position.line()),
+        Some(position) => problem.with_row(position.line()),
         None => problem,
     }
 }
@@ -347,8 +346,8 @@ mod tests {
             let error = read(csv.as_bytes(), mapping.as_bytes(), &graph(), ORIGIN)
                 .err()
                 .expect("refused");
-            assert_eq!(error.status(), 400);
-            error.detail().to_owned()
+            assert!(matches!(error, AppError::InvalidBody { .. }), "{error:?}");
+            error.to_string()
         };
         let csv = "slug,name,city,founded,topics\nacme,Acme,,,\n";
         assert!(field_of(csv, r#"{"id": "id:{code}", "columns": {}}"#).contains("\"code\""));

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// The published context, as served at `/api/context.jsonld`.
-pub const CONTEXT: &str = include_str!("../../../../docs/context.jsonld");
+pub const CONTEXT: &str = include_str!("../../../docs/context.jsonld");
 
 const XSD_STRING: &str = "http://www.w3.org/2001/XMLSchema#string";
 
@@ -260,6 +260,13 @@ fn literal_entry(context: &Context, predicate: &str, literal: &Literal) -> (Key,
     }
     let datatype = literal.datatype().as_str();
     if datatype == XSD_STRING {
+        // A language map reads a plain string under `@none` (JSON-LD 1.1): a name without a
+        // language stays under the context's own term.
+        if context.term(predicate, &Coercion::Plain).is_none()
+            && let Some(term) = context.term(predicate, &Coercion::Language)
+        {
+            return (Key::Language(term.to_owned()), json!(["@none", text]));
+        }
         return match context.term(predicate, &Coercion::Plain) {
             Some(term) => (Key::Plain(term.to_owned()), json!(text)),
             None => (
@@ -304,4 +311,17 @@ fn push(map: &mut Map<String, Value>, key: &str, value: Value) {
             *existing = Value::Array(vec![first, value]);
         }
     }
+}
+
+/// The address of the context as served by the server at `origin`.
+pub fn context_url(origin: &str) -> String {
+    format!("{origin}/api/context.jsonld")
+}
+
+/// `body` with `@context` first: the published context as served at `origin`.
+pub fn with_context(origin: &str, body: Map<String, Value>) -> Map<String, Value> {
+    let mut document = Map::new();
+    document.insert("@context".into(), json!(context_url(origin)));
+    document.extend(body);
+    document
 }

@@ -4,21 +4,21 @@
 //! names; no other remote document is fetched (the server makes no outbound requests on a
 //! client's behalf), so a body must inline any other context.
 
-use super::CONTEXT;
-use crate::problem::ApiError;
+use crate::error::{AppError, Location};
+use crate::jsonld::CONTEXT;
 use oxjsonld::{JsonLdParser, JsonLdRemoteDocument};
 use ponte_store::{GraphName, NamedNode, Quad};
 
 /// The permanent address of Ponte's context.
-pub const W3ID_CONTEXT: &str = "https://w3id.org/ponte/context.jsonld";
+pub const W3ID_CONTEXT: &str = crate::vocab::CONTEXT_IRI;
 
 /// The quads `body` stands for, relative IRIs resolved against `base`. `origin` is the
 /// server's own base URL: `{origin}/api/context.jsonld` is resolved locally.
-pub fn to_quads(body: &[u8], base: &str, origin: &str) -> Result<Vec<Quad>, ApiError> {
+pub fn to_quads(body: &[u8], base: &str, origin: &str) -> Result<Vec<Quad>, AppError> {
     let own = format!("{origin}/api/context.jsonld");
     let parser = JsonLdParser::new()
         .with_base_iri(base)
-        .map_err(|e| ApiError::bad_request(format!("invalid base IRI <{base}>: {e}")))?;
+        .map_err(|e| AppError::internal("a JSON-LD base IRI is invalid", e))?;
     let mut quads = Vec::new();
     for quad in parser
         .for_slice(body)
@@ -37,13 +37,14 @@ pub fn to_quads(body: &[u8], base: &str, origin: &str) -> Result<Vec<Quad>, ApiE
         })
     {
         quads.push(quad.map_err(|error| {
-            let problem = ApiError::bad_request(format!("invalid JSON-LD: {error}"));
-            match error.location() {
-                Some(location) => problem
-                    .with("line", location.start.line + 1)
-                    .with("column", location.start.column + 1),
-                None => problem,
-            }
+            let at = match error.location() {
+                Some(location) => Location::default().at(
+                    location.start.line + 1,
+                    location.start.column + 1,
+                ),
+                None => Location::default(),
+            };
+            AppError::body(format!("invalid JSON-LD: {error}"), at)
         })?);
     }
     Ok(quads)
@@ -51,10 +52,13 @@ pub fn to_quads(body: &[u8], base: &str, origin: &str) -> Result<Vec<Quad>, ApiE
 
 /// Refuses a JSON document whose top level is not one of `allowed` (`{` object, `[` array),
 /// before the processor reads it.
-pub fn require_top_level(body: &[u8], allowed: &[u8], what: &str) -> Result<(), ApiError> {
+pub fn require_top_level(body: &[u8], allowed: &[u8], what: &str) -> Result<(), AppError> {
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(first) if allowed.contains(first) => Ok(()),
-        _ => Err(ApiError::bad_request(format!("the body must be {what}"))),
+        _ => Err(AppError::body(
+            format!("the body must be {what}"),
+            Location::default(),
+        )),
     }
 }
 
@@ -64,7 +68,7 @@ pub fn property_of(
     context: Option<&serde_json::Value>,
     key: &str,
     origin: &str,
-) -> Result<Option<NamedNode>, ApiError> {
+) -> Result<Option<NamedNode>, AppError> {
     const PROBE: &str = "urn:ponte:probe";
     let mut probe = serde_json::Map::new();
     if let Some(context) = context {
@@ -80,7 +84,7 @@ pub fn property_of(
 }
 
 /// The triples of `quads`, refusing any in a named graph: an entity is written as one node.
-pub fn default_graph_only(quads: Vec<Quad>) -> Result<Vec<ponte_store::Triple>, ApiError> {
+pub fn default_graph_only(quads: Vec<Quad>) -> Result<Vec<ponte_store::Triple>, AppError> {
     quads
         .into_iter()
         .map(|quad| match quad.graph_name {
@@ -89,10 +93,10 @@ pub fn default_graph_only(quads: Vec<Quad>) -> Result<Vec<ponte_store::Triple>, 
                 quad.predicate,
                 quad.object,
             )),
-            _ => Err(ApiError::bad_request(
+            _ => Err(AppError::body(
                 "the body names a graph (@graph with @id); an entity is written as one node, without graphs",
-            )
-            .with("field", "@graph")),
+                Location::field("@graph"),
+            )),
         })
         .collect()
 }
@@ -163,14 +167,13 @@ mod tests {
             ORIGIN,
         )
         .unwrap_err();
-        assert_eq!(error.status(), 400);
-        assert!(
-            error.detail().contains("169.254.169.254"),
-            "{}",
-            error.detail()
-        );
+        assert!(matches!(error, AppError::InvalidBody { .. }), "{error:?}");
+        assert!(error.to_string().contains("169.254.169.254"), "{error}");
         let error = to_quads(b"{\n  \"@id\": \"urn:x\",\n  oops\n}", ORIGIN, ORIGIN).unwrap_err();
-        assert_eq!(error.status(), 400);
-        assert!(error.detail().contains("JSON-LD"), "{}", error.detail());
+        assert!(
+            matches!(&error, AppError::InvalidBody { at, .. } if at.line == Some(3)),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("JSON-LD"), "{error}");
     }
 }

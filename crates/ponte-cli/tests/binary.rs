@@ -2,9 +2,10 @@
 //! as a client sees them, atomic bulk loading under `kill -9`, and the CLI commands.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ponte");
@@ -13,33 +14,50 @@ const BIN: &str = env!("CARGO_BIN_EXE_ponte");
 struct Server {
     child: Child,
     addr: String,
+    /// Every log line the server has written so far (JSON).
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
+    /// Starts a server on a port the system picks (`--bind 127.0.0.1:0`) and reads the address
+    /// it listens on back from its log: no other process can take the port in between.
     fn start(args: &[&str]) -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let addr = format!("127.0.0.1:{port}");
-        let child = Command::new(BIN)
-            .args(["serve", "--bind", &addr, "--log-format", "text"])
+        let mut child = Command::new(BIN)
+            .args(["serve", "--bind", "127.0.0.1:0", "--log-format", "json"])
             .args(args)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let server = Self { child, addr };
-        let started = Instant::now();
-        while server.request("GET", "/health", &[], "").map(|r| r.0).ok() != Some(200) {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        server
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (address, listening) = std::sync::mpsc::channel();
+        let lines = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Ok(entry) = serde_json::from_str::<serde_json::Value>(&line)
+                    && entry["fields"]["message"] == "listening"
+                {
+                    let _ = address.send(entry["fields"]["addr"].as_str().unwrap().to_owned());
+                }
+                lines.lock().unwrap().push(line);
+            }
+        });
+        let addr = listening
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server says where it listens");
+        Self { child, addr, log }
+    }
+
+    /// The log lines written so far that contain `text`.
+    fn log_lines_with(&self, text: &str) -> Vec<String> {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.contains(text))
+            .cloned()
+            .collect()
     }
 
     /// One HTTP/1.1 request; returns status, headers (lowercased names) and body.
@@ -184,7 +202,14 @@ fn a_client_that_disconnects_stops_its_evaluation() {
         server.addr
     )
     .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    while server.running() == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the heavy query never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert_eq!(server.running(), 1, "the heavy query is being evaluated");
     drop(client);
     server.wait_until_idle("evaluation still running after the client left");
@@ -454,12 +479,12 @@ fn ror_import_is_atomic_idempotent_and_names_bad_lines() {
     assert_eq!(count(), after_first, "a second run changes nothing");
 }
 
-/// The real ROR subset shared beside the repository (`PONTE_ROR_DUMP` overrides).
+/// The real ROR subset of the repository's fixtures (`PONTE_ROR_DUMP` overrides).
 fn shared_ror_dump() -> PathBuf {
     std::env::var_os("PONTE_ROR_DUMP").map_or_else(
         || {
             Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../../shared/data/ror/ror-v2-subset.jsonl.gz")
+                .join("../../tests/fixtures/ror-v2-subset.jsonl.gz")
         },
         PathBuf::from,
     )
@@ -470,7 +495,7 @@ fn the_seed_data_and_the_real_ror_subset_pass_the_shapes_in_ponte_check() {
     let dump = shared_ror_dump();
     assert!(
         dump.exists(),
-        "the shared ROR subset is missing: {}",
+        "the ROR fixture is missing: {}",
         dump.display()
     );
     let dir = tempfile::tempdir().unwrap();
@@ -616,4 +641,85 @@ fn ponte_match_on_the_command_line_gives_the_answer_of_the_api() {
         .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-actor"));
+}
+
+#[test]
+fn every_request_is_logged_at_info_with_its_request_id() {
+    let server = Server::start(&["--memory"]);
+    let (status, head, _) = server
+        .request(
+            "GET",
+            "/api/actors?kind=NoSuchKind",
+            &[("X-Request-Id", "req-7f3a9")],
+            "",
+        )
+        .unwrap();
+    assert_eq!(status, 400);
+    assert!(head.contains("x-request-id: req-7f3a9"), "{head}");
+    // The access log line comes when the response is done: poll for it.
+    let started = Instant::now();
+    let lines = loop {
+        let lines = server.log_lines_with("req-7f3a9");
+        if !lines.is_empty() || started.elapsed() > Duration::from_secs(10) {
+            break lines;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let line: serde_json::Value = serde_json::from_str(lines.first().expect("a log line")).unwrap();
+    assert_eq!(line["level"], "INFO", "{line}");
+    assert_eq!(line["span"]["request_id"], "req-7f3a9", "{line}");
+    assert_eq!(line["fields"]["status"], 400, "{line}");
+    // The server said where each entry point is.
+    assert!(!server.log_lines_with("/api/openapi.json").is_empty());
+}
+
+#[test]
+fn the_help_describes_every_face_and_text_logs_carry_no_colour_in_a_pipe() {
+    let help = Command::new(BIN).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for face in [
+        "/sparql",
+        "/store",
+        "/api/",
+        "openapi.json",
+        "match",
+        "import",
+    ] {
+        assert!(
+            help.contains(face),
+            "{face} missing from ponte --help:\n{help}"
+        );
+    }
+    let serve = Command::new(BIN)
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let serve = String::from_utf8_lossy(&serve.stdout);
+    for flag in ["--write-token", "--query-timeout", "--public-url", "/api/"] {
+        assert!(
+            serve.contains(flag),
+            "{flag} missing from ponte serve --help:\n{serve}"
+        );
+    }
+    // A text log written into a pipe is plain text.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data.ttl");
+    std::fs::write(&data, "<urn:a> <urn:p> \"x\" .\n").unwrap();
+    let location = dir.path().join("store");
+    let output = Command::new(BIN)
+        .args(["--log-format", "text", "load", "--location"])
+        .arg(&location)
+        .arg(&data)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("INFO") && stderr.contains("loaded"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "colour codes in a pipe: {stderr:?}"
+    );
 }

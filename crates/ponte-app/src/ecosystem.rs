@@ -1,0 +1,283 @@
+//! Beyond partner lists: the brokers between the home region and each foreign ecosystem, and
+//! the topics the region works on with no foreign partner yet (`/api/brokers`, `/api/gaps`),
+//! each with evidence from the matchmaking projection. The graph algorithms are
+//! `ponte_match::ecosystem`'s; this module says which actors are home and which foreign.
+
+use crate::error::AppError;
+use crate::matchmaking::{EvidenceStep, NameCache};
+use crate::request::{EcosystemScope, is_place_code, limit};
+use crate::{App, jsonld};
+use ponte_match::{NodeKind, Projection, Step};
+use ponte_store::NamedNode;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use utoipa::ToSchema;
+
+/// The home region when the request names none: Emilia-Romagna, Ponte's first users.
+const DEFAULT_HOME: &str = "IT-45";
+/// Links from an actor to what it works on.
+const TOPIC_LINKS: [&str; 3] = [
+    "https://w3id.org/ponte/ontology#hasCompetence",
+    "https://w3id.org/ponte/ontology#interestedIn",
+    "http://purl.org/dc/terms/subject",
+];
+
+/// A scope, checked: the home region, the ecosystems asked about, how many per answer.
+struct Scope {
+    home: String,
+    to: Vec<String>,
+    limit: usize,
+}
+
+impl Scope {
+    fn parse(scope: &EcosystemScope, default_limit: usize) -> Result<Self, AppError> {
+        let code = |key: &str, value: &str| -> Result<String, AppError> {
+            if is_place_code(value) {
+                Ok(value.to_ascii_uppercase())
+            } else {
+                Err(AppError::parameter(
+                    key,
+                    format!("{key} is an ISO 3166 or NUTS code (IT-45, US, KR), not {value:?}"),
+                ))
+            }
+        };
+        Ok(Self {
+            home: match &scope.from {
+                Some(from) => code("from", from)?,
+                None => DEFAULT_HOME.into(),
+            },
+            to: scope
+                .to
+                .iter()
+                .map(|to| code("to", to))
+                .collect::<Result<_, _>>()?,
+            limit: limit(scope.limit.as_deref(), default_limit)?,
+        })
+    }
+}
+
+/// Which actors are home, and the foreign ones by country.
+struct Geography {
+    home: HashSet<u32>,
+    /// Foreign actors by country (ISO 3166-1 alpha-2).
+    foreign: BTreeMap<String, HashSet<u32>>,
+}
+
+impl App {
+    /// Every actor's place, split into home and the foreign ecosystems asked about. A `to`
+    /// that is the code of no actor's place is refused, naming the ecosystems there are.
+    fn geography(&self, projection: &Projection, scope: &Scope) -> Result<Geography, AppError> {
+        let home_country: String = scope.home.chars().take(2).collect();
+        let mut geography = Geography {
+            home: HashSet::new(),
+            foreign: BTreeMap::new(),
+        };
+        let mut known = BTreeSet::new();
+        let mut countries = BTreeSet::new();
+        for node in projection.nodes() {
+            if projection.node(node).kind != NodeKind::Actor {
+                continue;
+            }
+            let codes = self
+                .store
+                .place_codes(&NamedNode::new_unchecked(projection.iri(node)))?;
+            known.extend(codes.iter().cloned());
+            if codes.contains(&scope.home) {
+                geography.home.insert(node);
+                continue;
+            }
+            for country in codes.iter().filter(|c| c.len() == 2 && **c != home_country) {
+                countries.insert(country.clone());
+                if scope.to.is_empty() || scope.to.iter().any(|t| t == country || codes.contains(t))
+                {
+                    geography
+                        .foreign
+                        .entry(country.clone())
+                        .or_default()
+                        .insert(node);
+                }
+            }
+        }
+        if let Some(unknown) = scope.to.iter().find(|t| !known.contains(*t)) {
+            return Err(AppError::parameter(
+                "to",
+                format!(
+                    "to={unknown} is the code of no actor's place; the foreign ecosystems are: {}",
+                    countries.into_iter().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+        Ok(geography)
+    }
+
+    /// Every code (country, region) of an actor's place: what `to` may name.
+    pub fn place_codes(&self) -> Result<Vec<String>, AppError> {
+        let projection = self.projection()?;
+        let mut codes = BTreeSet::new();
+        for node in projection.nodes() {
+            if projection.node(node).kind == NodeKind::Actor {
+                codes.extend(
+                    self.store
+                        .place_codes(&NamedNode::new_unchecked(projection.iri(node)))?,
+                );
+            }
+        }
+        Ok(codes.into_iter().collect())
+    }
+
+    /// For each foreign ecosystem (country), the actors most often on the shortest paths
+    /// between home actors and that ecosystem's actors, each with one such path as evidence.
+    pub fn brokers(&self, scope: &EcosystemScope, origin: &str) -> Result<BrokersAnswer, AppError> {
+        let scope = Scope::parse(scope, 5)?;
+        let projection = self.projection()?;
+        let geography = self.geography(&projection, &scope)?;
+        let mut names = NameCache::new(&self.store, &projection);
+        let mut items = Vec::new();
+        for (country, foreign) in &geography.foreign {
+            let mut brokers = Vec::new();
+            for broker in
+                ponte_match::ecosystem::brokers(&projection, &geography.home, foreign, scope.limit)
+            {
+                brokers.push(Broker {
+                    id: projection.iri(broker.node).to_owned(),
+                    label: names.of(broker.node)?,
+                    betweenness: (broker.betweenness * 1e4).round() / 1e4,
+                    evidence: vec![names.steps(&broker.path)?],
+                });
+            }
+            items.push(EcosystemBrokers {
+                ecosystem: country.clone(),
+                brokers,
+            });
+        }
+        Ok(BrokersAnswer {
+            context: jsonld::context_url(origin),
+            kind: "Collection".into(),
+            home: scope.home,
+            total_items: items.len(),
+            items,
+        })
+    }
+
+    /// The topics home actors work on where none of them is linked yet (directly, or through
+    /// a shared project or activity) to a foreign actor on the same topic. Each gap names the
+    /// home actors, and the foreign actors on the topic who could be partners.
+    pub fn gaps(&self, scope: &EcosystemScope, origin: &str) -> Result<GapsAnswer, AppError> {
+        let scope = Scope::parse(scope, 20)?;
+        let projection = self.projection()?;
+        let geography = self.geography(&projection, &scope)?;
+        let foreign: HashSet<u32> = geography.foreign.values().flatten().copied().collect();
+        let gaps = ponte_match::ecosystem::gaps(&projection, &geography.home, &foreign, &|p| {
+            TOPIC_LINKS.contains(&p)
+        });
+        let mut names = NameCache::new(&self.store, &projection);
+        let mut items = Vec::new();
+        for gap in gaps.iter().take(scope.limit) {
+            let mut evidence = Vec::new();
+            for actor in gap.home.iter().take(3) {
+                let link = Step::between(&projection, *actor, gap.topic)
+                    .expect("an actor working on a topic is its neighbour");
+                evidence.push(names.steps(&[link])?);
+            }
+            let iris = |nodes: &[u32]| {
+                nodes
+                    .iter()
+                    .map(|n| projection.iri(*n).to_owned())
+                    .collect()
+            };
+            items.push(Gap {
+                id: projection.iri(gap.topic).to_owned(),
+                label: names.of(gap.topic)?,
+                regional_actors: iris(&gap.home),
+                foreign_actors: iris(&gap.abroad),
+                evidence,
+            });
+        }
+        Ok(GapsAnswer {
+            context: jsonld::context_url(origin),
+            kind: "Collection".into(),
+            home: scope.home,
+            total_items: gaps.len(),
+            items,
+        })
+    }
+}
+
+/// Brokers per foreign ecosystem (a hydra `Collection`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BrokersAnswer {
+    /// The JSON-LD context.
+    #[serde(rename = "@context")]
+    pub context: String,
+    /// Always `Collection`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The home region.
+    pub home: String,
+    /// How many ecosystems follow.
+    #[serde(rename = "totalItems")]
+    pub total_items: usize,
+    /// Each foreign ecosystem and its brokers.
+    pub items: Vec<EcosystemBrokers>,
+}
+
+/// The brokers towards one foreign ecosystem.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EcosystemBrokers {
+    /// The ecosystem's country (ISO 3166-1 alpha-2).
+    pub ecosystem: String,
+    /// Its brokers, best first.
+    pub brokers: Vec<Broker>,
+}
+
+/// An actor bridging the home region and a foreign ecosystem.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Broker {
+    /// The broker's IRI.
+    #[serde(rename = "@id")]
+    pub id: String,
+    /// Its names, one per language.
+    #[schema(value_type = Option<Object>)]
+    pub label: Value,
+    /// Its betweenness between the two sides.
+    pub betweenness: f64,
+    /// One bridging path, from a home actor through it to a foreign actor.
+    pub evidence: Vec<Vec<EvidenceStep>>,
+}
+
+/// Topics without a foreign partner yet (a hydra `Collection`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GapsAnswer {
+    /// The JSON-LD context.
+    #[serde(rename = "@context")]
+    pub context: String,
+    /// Always `Collection`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The home region.
+    pub home: String,
+    /// How many gaps there are in all.
+    #[serde(rename = "totalItems")]
+    pub total_items: usize,
+    /// The gaps, most home actors first.
+    pub items: Vec<Gap>,
+}
+
+/// A topic the home region works on with no foreign partner yet.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Gap {
+    /// The topic's IRI.
+    #[serde(rename = "@id")]
+    pub id: String,
+    /// Its names, one per language.
+    #[schema(value_type = Option<Object>)]
+    pub label: Value,
+    /// The home actors working on it.
+    pub regional_actors: Vec<String>,
+    /// The foreign actors working on it, who could be partners.
+    pub foreign_actors: Vec<String>,
+    /// Up to three home actors' links to the topic.
+    pub evidence: Vec<Vec<EvidenceStep>>,
+}

@@ -1,0 +1,134 @@
+//! One entity as every face shows it: what the store says of it, its incoming relations, the
+//! names of everything on the other end, and its version.
+
+use crate::collections::Collection;
+use crate::error::AppError;
+use crate::{App, jsonld, vocab};
+use oxigraph::model::vocab::rdf;
+use ponte_store::{NamedNode, Term, Triple};
+use serde_json::{Map, Value};
+
+/// The most incoming relations an entity lists.
+const MAX_INCOMING: usize = 1_000;
+
+/// An entity: its own triples, the incoming relations, and the names of every entity on the
+/// other end.
+#[derive(Debug)]
+pub struct EntityView {
+    /// The entity.
+    pub iri: NamedNode,
+    /// Every triple the store has about it.
+    pub triples: Vec<Triple>,
+    /// Triples that point at it (members, participants, partners, parts…).
+    pub incoming: Vec<Triple>,
+    /// The names of the entities it links to and that link to it.
+    pub labels: jsonld::Labels,
+    /// Its version: what a write's `If-Match` compares with. `None` only for an entity with
+    /// no triple, which is never shown.
+    pub tag: Option<String>,
+}
+
+impl EntityView {
+    /// The entity as a JSON-LD node object in Ponte's context, incoming relations under
+    /// `@reverse`, with `@context` first.
+    pub fn to_json_ld(&self, origin: &str) -> Map<String, Value> {
+        let mut node = jsonld::node_object(self.iri.as_str(), &self.triples, &self.labels);
+        jsonld::add_reverse(&mut node, &self.incoming, &self.labels);
+        jsonld::with_context(origin, node)
+    }
+
+    /// Every triple of the view (its own, incoming, and the names of linked entities), for
+    /// the RDF formats.
+    pub fn all_triples(&self) -> Vec<Triple> {
+        let mut all = self.triples.clone();
+        all.extend(self.incoming.iter().cloned());
+        all.extend(jsonld::label_triples(&self.labels));
+        all
+    }
+}
+
+impl App {
+    /// What the store says of `iri` and the names of what it links to; not found when the
+    /// store knows nothing of it, or it is not an instance of `collection`. An IRI the store
+    /// declares the same (`owl:sameAs`) as an entity of the collection names that entity.
+    pub fn entity(
+        &self,
+        collection: Option<&Collection>,
+        iri: &NamedNode,
+    ) -> Result<EntityView, AppError> {
+        let store = &self.store;
+        let mut triples = store.description(iri.as_ref())?;
+        let mut iri = iri.clone();
+        if !self.is_member(collection, &triples)? {
+            let mut found = false;
+            for same in store.same_as(iri.as_ref())? {
+                let description = store.description(same.as_ref())?;
+                if self.is_member(collection, &description)? {
+                    (iri, triples, found) = (same, description, true);
+                    break;
+                }
+            }
+            if !found {
+                return Err(AppError::not_found(match collection {
+                    Some(collection) => format!("no entity <{iri}> in /api/{}", collection.name),
+                    None => format!("the store says nothing about <{iri}>"),
+                }));
+            }
+        }
+        let (incoming, _) = store.incoming(iri.as_ref(), MAX_INCOMING)?;
+        let linked = triples
+            .iter()
+            .filter(|t| t.predicate != rdf::TYPE)
+            .map(|t| t.object.clone())
+            .chain(incoming.iter().map(|t| Term::from(t.subject.clone())));
+        let mut labels = jsonld::Labels::new();
+        for node in linked {
+            if matches!(node, Term::NamedNode(_))
+                && !labels.contains_key(&node)
+                && let Some(names) = store.labels(node.as_ref())?
+            {
+                labels.insert(node, names);
+            }
+        }
+        let tag = ponte_store::entity_tag(&triples);
+        Ok(EntityView {
+            iri,
+            triples,
+            incoming,
+            labels,
+            tag,
+        })
+    }
+
+    /// Whether a description is of an instance of `collection` (of anything, with none).
+    fn is_member(
+        &self,
+        collection: Option<&Collection>,
+        triples: &[Triple],
+    ) -> Result<bool, AppError> {
+        Ok(match collection {
+            Some(collection) => {
+                let classes = self.classes(collection)?;
+                triples.iter().any(|t| {
+                    t.predicate == rdf::TYPE
+                        && matches!(&t.object, Term::NamedNode(class) if classes.contains(class))
+                })
+            }
+            None => !triples.is_empty(),
+        })
+    }
+
+    /// The IRI a dereferenced path names: `…/id/{slug}` or `…/topic/{slug}`.
+    pub fn dereferenced_iri(topic: bool, slug: &str) -> Result<NamedNode, AppError> {
+        let namespace = if topic {
+            vocab::TOPIC_NAMESPACE
+        } else {
+            vocab::ID_NAMESPACE
+        };
+        NamedNode::new(format!("{namespace}{slug}")).map_err(|e| {
+            AppError::not_found(format!(
+                "{slug:?} names no entity: it makes no valid IRI ({e})"
+            ))
+        })
+    }
+}

@@ -1,0 +1,92 @@
+//! Ponte's operations, shared by every face: the JSON-LD API and the web pages (through
+//! `ponte-server`) and the command line (`ponte-cli`). Requests and answers are typed (serde,
+//! with their OpenAPI schemas derived where they are defined); errors say what went wrong by
+//! kind ([`AppError`]); nothing here knows HTTP.
+//!
+//! Operations are synchronous: a face runs them where blocking is fine (the server's
+//! evaluation workers, the command line's main thread). Views derived from the store (class
+//! hierarchy, search index, matchmaking projection) are kept per store generation in a
+//! [`GenerationCache`].
+
+mod cache;
+mod collections;
+mod csv_import;
+mod ecosystem;
+mod entity;
+mod error;
+mod graphs;
+mod import;
+pub mod jsonld;
+mod jsonld_input;
+mod matchmaking;
+pub mod names;
+mod params;
+pub mod request;
+mod ror;
+mod search;
+mod write;
+
+pub use cache::GenerationCache;
+pub use collections::{COLLECTIONS, Collection, CollectionName, CollectionPage, compact_class};
+pub use ecosystem::{Broker, BrokersAnswer, EcosystemBrokers, Gap, GapsAnswer};
+pub use entity::EntityView;
+pub use error::{AppError, Location};
+pub use graphs::{GraphItem, GraphsAnswer};
+pub use import::{ImportInput, ImportReport, ImportedGraph, JsonLdDocument, new_graph_id};
+pub use matchmaking::{EvidenceStep, MatchAnswer, ScoreParts, SuggestionItem, graph_input};
+pub use params::{FromParams, Params};
+pub use ponte_store::vocab;
+pub use ror::{ROR_GRAPH, RorDump, RorImport, import_ror, read_ror};
+pub use write::{EntityInput, WriteReport, WriteRequest};
+
+use ponte_match::Projection;
+use ponte_search::SearchIndex;
+use ponte_store::{NamedNode, PonteStore};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// The store and the views derived from it: what every operation works on. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    store: PonteStore,
+    views: Arc<Views>,
+}
+
+/// What the operations derive from the store and keep between requests.
+#[derive(Default)]
+struct Views {
+    /// Each collection's classes with their subclasses.
+    classes: GenerationCache<collections::ClassSets>,
+    /// The full-text index.
+    search: GenerationCache<SearchIndex>,
+    /// The matchmaking projection.
+    projection: GenerationCache<Projection>,
+}
+
+impl App {
+    /// The operations over `store`.
+    pub fn new(store: PonteStore) -> Self {
+        Self {
+            store,
+            views: Arc::default(),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &PonteStore {
+        &self.store
+    }
+
+    /// Every collection's classes, for the store's current generation.
+    fn class_sets(&self) -> Result<Arc<collections::ClassSets>, AppError> {
+        self.views.classes.get(
+            || self.store.generation(),
+            || collections::class_sets(&self.store),
+        )
+    }
+
+    /// `collection`'s classes and all their subclasses.
+    fn classes(&self, collection: &Collection) -> Result<Arc<HashSet<NamedNode>>, AppError> {
+        Ok(Arc::clone(&self.class_sets()?[collection.name]))
+    }
+}

@@ -1,0 +1,279 @@
+//! The command line: every subcommand, its flags and their documentation (`ponte --help`).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ponte_store::RdfFormat;
+use std::path::PathBuf;
+
+/// Ponte: the knowledge graph of an innovation ecosystem. `ponte serve` answers SPARQL 1.1
+/// (/sparql), the Graph Store Protocol (/store), and a REST API in JSON-LD (/api/: collections,
+/// entities, search, writes, imports, partner suggestions, brokers, gaps; described at
+/// /api/openapi.json); the other commands work on the store directly.
+#[derive(Parser)]
+#[command(version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Log format: `json` lines, or human `text` (coloured only on a terminal); default: text
+    /// on a terminal, json otherwise.
+    #[arg(long, global = true, env = "PONTE_LOG_FORMAT")]
+    pub log_format: Option<LogFormat>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Json,
+    Text,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serves SPARQL at /sparql, the Graph Store Protocol at /store and the REST API at /api/
+    /// (OpenAPI at /api/openapi.json), with /health; seeds a new store.
+    Serve(ServeArgs),
+    /// Bulk-loads RDF files; all of them or nothing.
+    Load(LoadArgs),
+    /// Runs a SPARQL query against the store and prints the answer.
+    Query(QueryArgs),
+    /// Writes the whole store to standard output.
+    Dump(DumpArgs),
+    /// Checks the store's integrity, that its seed graphs match the embedded files, and that
+    /// its data conforms to the SHACL shapes.
+    Check(StoreArgs),
+    /// Imports an external registry into its own named graph.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Suggests partners for an actor, with scores and evidence: the answer of /api/match.
+    Match(MatchArgs),
+    /// Measures suggestion quality by link prediction: hides a share of the partnerships,
+    /// and reports hits@10 and MRR beside random, most-connected and Jaccard baselines.
+    Eval(EvalArgs),
+    /// Writes a deterministic synthetic ecosystem as N-Triples to standard output.
+    Generate(GenerateArgs),
+    /// Measures the matchmaking on a generated ecosystem: projection build time (generation
+    /// included) and size, the
+    /// latency of one suggestion (p50, p99), and how the push PageRank's top 10 overlaps the
+    /// exact one. Prints one Markdown row.
+    BenchMatch(BenchMatchArgs),
+}
+
+#[derive(Args)]
+pub struct BenchMatchArgs {
+    /// How many actors.
+    #[arg(long)]
+    pub actors: usize,
+    /// The random seed of the ecosystem and of the actors asked about.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Suggestions timed.
+    #[arg(long, default_value_t = 1000)]
+    pub queries: usize,
+    /// Seeds whose push top 10 is compared with the exact PageRank's (each exact run walks the
+    /// whole graph).
+    #[arg(long, default_value_t = 20)]
+    pub overlap_seeds: usize,
+}
+
+#[derive(Args)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Evaluate on a generated ecosystem of this many actors instead of the store.
+    #[arg(long)]
+    pub generated: Option<usize>,
+    /// The random seed (which partnerships are hidden; the generated data).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Share of the partnerships hidden.
+    #[arg(long, default_value_t = 0.1)]
+    pub share: f64,
+    /// The most hidden partnerships asked about.
+    #[arg(long, default_value_t = 1000)]
+    pub queries: usize,
+}
+
+#[derive(Args)]
+pub struct GenerateArgs {
+    /// How many actors.
+    #[arg(long)]
+    pub actors: usize,
+    /// The random seed: the same seed gives the same ecosystem.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+#[derive(Args)]
+pub struct MatchArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The actor: a slug (`kaist`), a compact IRI (`ror:…`) or a whole IRI.
+    pub actor: String,
+    /// Only partners these filters keep, as on `/api/match`.
+    #[command(flatten)]
+    pub filters: ponte_app::request::Filters,
+    /// Only partners of this kind (a class name such as University).
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Leave out partners already linked to the actor.
+    #[arg(long)]
+    pub exclude_connected: bool,
+    /// How many suggestions.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+}
+
+#[derive(Subcommand)]
+pub enum ImportCommand {
+    /// ROR v2 records, one JSON object per line (`.jsonl`, or `.jsonl.gz`), into
+    /// https://w3id.org/ponte/graph/ror; atomic, and a second run of the same file changes nothing.
+    Ror(RorArgs),
+}
+
+#[derive(Args)]
+pub struct RorArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The ROR dump.
+    pub file: PathBuf,
+    /// What to do with a malformed record: `fail` (import nothing) or `skip` it.
+    #[arg(long, default_value = "fail")]
+    pub on_error: OnError,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnError {
+    Fail,
+    Skip,
+}
+
+#[derive(Args)]
+pub struct StoreArgs {
+    /// Directory of the on-disk store.
+    #[arg(long, env = "PONTE_LOCATION", default_value = "ponte-data")]
+    pub location: PathBuf,
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Use an in-memory store instead of `--location` (lost at exit).
+    #[arg(long, env = "PONTE_MEMORY", conflicts_with = "read_only")]
+    pub memory: bool,
+    /// Address to listen on.
+    #[arg(long, env = "PONTE_BIND", default_value = "127.0.0.1:7878")]
+    pub bind: String,
+    /// Open the store read-only: every write is refused and nothing is seeded.
+    #[arg(long, env = "PONTE_READ_ONLY")]
+    pub read_only: bool,
+    /// Bearer token required by every write; without one, the server accepts no write.
+    #[arg(long, env = "PONTE_WRITE_TOKEN", hide_env_values = true)]
+    pub write_token: Option<String>,
+    /// Seconds after which a query or update is stopped and answered with 503.
+    #[arg(long, env = "PONTE_QUERY_TIMEOUT", default_value_t = 30.0)]
+    pub query_timeout: f64,
+    /// Evaluations allowed at once (default: twice the cores, at least 4).
+    #[arg(long, env = "PONTE_MAX_CONCURRENT_QUERIES")]
+    pub max_concurrent_queries: Option<usize>,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "PONTE_MAX_BODY_BYTES", default_value_t = 64 << 20)]
+    pub max_body_bytes: usize,
+    /// Largest answer, in bytes; a bigger one is refused rather than cut off.
+    #[arg(long, env = "PONTE_MAX_RESULT_BYTES", default_value_t = 256 << 20)]
+    pub max_result_bytes: usize,
+    /// Whether a query's default graph is the union of all graphs.
+    #[arg(long, env = "PONTE_UNION_DEFAULT_GRAPH", default_value_t = true, action = clap::ArgAction::Set)]
+    pub union_default_graph: bool,
+    /// The URL clients reach this server at, when a proxy or TLS sits in front
+    /// (e.g. https://ponte.example.org); used in minted IRIs instead of the Host header.
+    #[arg(long, env = "PONTE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// A remote SPARQL endpoint `SERVICE` may call (repeat the flag, or comma-separate in the
+    /// variable); with none, every `SERVICE` is refused. `LOAD` is always refused.
+    #[arg(
+        long = "federation-allow",
+        env = "PONTE_FEDERATION_ALLOW",
+        value_delimiter = ','
+    )]
+    pub federation_allow: Vec<String>,
+}
+
+#[derive(Args)]
+pub struct LoadArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Files to load (format from the extension unless `--format`).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Named graph for the triples (triple formats only); default: the default graph.
+    #[arg(long)]
+    pub graph: Option<String>,
+    /// Format of every file.
+    #[arg(long)]
+    pub format: Option<RdfFormatName>,
+    /// Load without checking the data against the SHACL shapes: only for data already checked
+    /// (a `ponte dump`) or foreign to Ponte's ontology (benchmarks). Much faster on big files.
+    #[arg(long)]
+    pub skip_validation: bool,
+}
+
+#[derive(Args)]
+pub struct QueryArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The SPARQL query.
+    pub query: String,
+    /// Output format (default: json for SELECT/ASK, turtle for CONSTRUCT/DESCRIBE).
+    #[arg(long)]
+    pub format: Option<OutputName>,
+    /// Seconds after which the query is stopped.
+    #[arg(long, default_value_t = 30.0)]
+    pub timeout: f64,
+}
+
+#[derive(Args)]
+pub struct DumpArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Output format (a dataset format, to keep the named graphs).
+    #[arg(long, default_value = "nquads")]
+    pub format: RdfFormatName,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum RdfFormatName {
+    Turtle,
+    Ntriples,
+    Nquads,
+    Trig,
+    Rdfxml,
+    Jsonld,
+}
+
+impl From<RdfFormatName> for RdfFormat {
+    fn from(name: RdfFormatName) -> Self {
+        match name {
+            RdfFormatName::Turtle => Self::Turtle,
+            RdfFormatName::Ntriples => Self::NTriples,
+            RdfFormatName::Nquads => Self::NQuads,
+            RdfFormatName::Trig => Self::TriG,
+            RdfFormatName::Rdfxml => Self::RdfXml,
+            RdfFormatName::Jsonld => Self::JsonLd {
+                profile: Default::default(),
+            },
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum OutputName {
+    Json,
+    Xml,
+    Csv,
+    Tsv,
+    Turtle,
+    Ntriples,
+    Nquads,
+    Trig,
+    Rdfxml,
+    Jsonld,
+}

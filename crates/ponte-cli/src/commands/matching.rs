@@ -1,0 +1,112 @@
+//! Matchmaking on the command line: `match` (the answer of `/api/match`), `eval`, `generate`
+//! and `bench-match`.
+
+use super::open_existing;
+use crate::args::{BenchMatchArgs, EvalArgs, GenerateArgs, MatchArgs};
+use ponte_app::request::{MatchOptions, MatchRequest, MatchTarget};
+use ponte_app::{App, vocab};
+use std::io::Write;
+
+/// The links the evaluation treats as partnerships: direct collaborations, and ROR's related,
+/// parent and child organisations.
+const PARTNERSHIPS: [&str; 4] = [
+    "https://w3id.org/ponte/ontology#collaboratesWith",
+    "https://w3id.org/ponte/ontology#relatedOrganisation",
+    "http://www.w3.org/ns/org#subOrganizationOf",
+    "http://www.w3.org/ns/org#hasSubOrganization",
+];
+
+/// The base of the answer's own links on the command line: Ponte's permanent address.
+const PERMANENT_BASE: &str = "https://w3id.org/ponte";
+
+/// Prints the suggestions `GET /api/match` gives for the same request.
+pub fn suggest(args: MatchArgs) -> anyhow::Result<()> {
+    let app = App::new(open_existing(&args.store)?);
+    let request = MatchRequest {
+        target: MatchTarget {
+            actor: Some(args.actor),
+            exclude: args.exclude_connected.then(|| "connected".to_owned()),
+        },
+        options: MatchOptions {
+            kind: args.kind,
+            limit: Some(args.limit.to_string()),
+            filters: args.filters,
+        },
+    };
+    let mut answer = app.suggest(&request, PERMANENT_BASE)?;
+    answer.context = vocab::CONTEXT_IRI.to_owned();
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &answer)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Writes a generated ecosystem as N-Triples.
+pub fn generate(args: GenerateArgs) -> anyhow::Result<()> {
+    let input = ponte_match::generate::ecosystem(args.actors, args.seed);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    ponte_match::generate::to_ntriples(&input, &mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Prints one Markdown row of the matchmaking benchmark.
+pub fn bench(args: BenchMatchArgs) -> anyhow::Result<()> {
+    let row = ponte_match::bench::run(args.actors, args.seed, args.queries, args.overlap_seeds);
+    println!("{}", ponte_match::bench::BenchRow::HEADER);
+    println!("{}", row.markdown(peak_memory_mib()));
+    Ok(())
+}
+
+/// The process's peak resident memory, in MiB (NaN where `/proc` does not say).
+fn peak_memory_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+/// Measures suggestion quality by link prediction, beside the baselines.
+pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
+    let (input, source) = match args.generated {
+        Some(actors) => (
+            ponte_match::generate::ecosystem(actors, args.seed),
+            format!("generated ecosystem, {actors} actors, seed {}", args.seed),
+        ),
+        None => {
+            let store = open_existing(&args.store)?;
+            let input = ponte_app::graph_input(&store)?;
+            (input, format!("store at {}", args.store.location.display()))
+        }
+    };
+    let started = std::time::Instant::now();
+    let result = ponte_match::eval::evaluate(
+        &input,
+        &|p| PARTNERSHIPS.contains(&p) || p == ponte_match::generate::PARTNERSHIP,
+        args.share,
+        args.queries,
+        args.seed,
+    );
+    println!(
+        "{source}: {} partnerships, {} hidden (share {}, seed {}), {:.1} s\n",
+        result.partnerships,
+        result.hidden,
+        args.share,
+        args.seed,
+        started.elapsed().as_secs_f64()
+    );
+    println!("| method | hits@10 | MRR |\n|---|---:|---:|");
+    for (name, scores) in [
+        ("Ponte matcher", result.matcher),
+        ("random", result.random),
+        ("most connected", result.most_connected),
+        ("Jaccard", result.jaccard),
+    ] {
+        println!("| {name} | {:.3} | {:.3} |", scores.hits_at_10, scores.mrr);
+    }
+    Ok(())
+}

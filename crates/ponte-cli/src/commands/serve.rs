@@ -1,0 +1,98 @@
+//! `ponte serve`: the HTTP service on the store, until SIGINT or SIGTERM.
+
+use super::{open_existing, open_for_writing, seeded};
+use crate::args::ServeArgs;
+use anyhow::{Context, bail};
+use ponte_server::{AppState, ServerConfig, default_concurrency, http_federation};
+use ponte_store::PonteStore;
+use std::time::Duration;
+use tracing::info;
+
+/// Serves the store until a signal asks to stop.
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let store = if args.memory {
+        seeded(PonteStore::in_memory()?)?
+    } else if args.read_only {
+        open_existing(&args.store)?
+    } else {
+        open_for_writing(&args.store)?
+    };
+    if !args.query_timeout.is_finite() || args.query_timeout <= 0.0 {
+        bail!("--query-timeout must be a positive number of seconds");
+    }
+    if let Some(url) = &args.public_url
+        && oxigraph::model::NamedNode::new(url.as_str()).is_err()
+    {
+        bail!("--public-url must be an absolute URL such as https://ponte.example.org");
+    }
+    let federation = if args.federation_allow.is_empty() {
+        None
+    } else {
+        info!(endpoints = ?args.federation_allow, "federation enabled");
+        Some(http_federation(
+            &args.federation_allow,
+            Duration::from_secs_f64(args.query_timeout),
+            args.max_result_bytes,
+        )?)
+    };
+    let public_url = args.public_url.clone();
+    let config = ServerConfig {
+        write_token: args.write_token.filter(|t| !t.is_empty()),
+        query_timeout: Duration::from_secs_f64(args.query_timeout),
+        max_concurrent_queries: args
+            .max_concurrent_queries
+            .unwrap_or_else(default_concurrency),
+        max_body_bytes: args.max_body_bytes,
+        max_result_bytes: args.max_result_bytes,
+        union_default_graph: args.union_default_graph,
+        public_host: args.bind.clone(),
+        public_url: args.public_url,
+        federation,
+    };
+    if config.write_token.is_none() {
+        info!("no write token configured: every write will be refused");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&args.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.bind))?;
+        let address = listener.local_addr()?;
+        info!(addr = %address, "listening");
+        let base = match &public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{address}"),
+        };
+        for (path, what) in [
+            ("/sparql", "SPARQL 1.1 endpoint"),
+            ("/store", "Graph Store Protocol"),
+            ("/api/actors", "REST API (JSON-LD)"),
+            ("/api/openapi.json", "OpenAPI description"),
+            ("/health", "health"),
+        ] {
+            info!(url = %format!("{base}{path}"), "{what}");
+        }
+        ponte_server::serve(AppState::new(store, config), listener, shutdown_signal()).await?;
+        info!("stopped");
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("install the SIGTERM handler");
+        tokio::select! {
+            _ = interrupt => {},
+            _ = terminate.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    info!("shutting down");
+}

@@ -1,0 +1,106 @@
+//! Commands on the store itself: `load`, `query`, `dump`, `check`.
+
+use super::{open_existing, open_for_writing};
+use crate::args::{DumpArgs, LoadArgs, OutputName, QueryArgs, StoreArgs};
+use anyhow::bail;
+use ponte_store::sparql::{OutputFormat, QueryKind};
+use ponte_store::{CancellationToken, QueryResultsFormat, RdfFormat, Validation};
+use std::io::Write;
+use std::time::{Duration, Instant};
+use tracing::info;
+
+/// Bulk-loads files, all or nothing.
+pub fn load(args: LoadArgs) -> anyhow::Result<()> {
+    let store = open_for_writing(&args.store)?;
+    let started = Instant::now();
+    let report = store.bulk_load(
+        &args.files,
+        args.format.map(Into::into),
+        args.graph.as_deref(),
+        if args.skip_validation {
+            Validation::Skip
+        } else {
+            Validation::Shapes
+        },
+    )?;
+    store.flush()?;
+    info!(
+        files = report.files,
+        bytes = report.bytes,
+        seconds = started.elapsed().as_secs_f64(),
+        "loaded"
+    );
+    Ok(())
+}
+
+/// Runs a query and prints the answer.
+pub fn query(args: QueryArgs) -> anyhow::Result<()> {
+    let store = open_existing(&args.store)?;
+    let token = CancellationToken::new();
+    let timeout = Duration::from_secs_f64(args.timeout.max(0.001));
+    let canceller = token.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(timeout);
+        canceller.cancel();
+    });
+    let body = store.query(&args.query, |kind| output_format(args.format, kind), token)?;
+    std::io::stdout().lock().write_all(&body)?;
+    Ok(())
+}
+
+/// The format `--format` names, or the default for the query's kind.
+fn output_format(name: Option<OutputName>, kind: QueryKind) -> OutputFormat {
+    match (name, kind) {
+        (None, QueryKind::Graph) => OutputFormat::Rdf(RdfFormat::Turtle),
+        (None, _) | (Some(OutputName::Json), _) => OutputFormat::Results(QueryResultsFormat::Json),
+        (Some(OutputName::Xml), _) => OutputFormat::Results(QueryResultsFormat::Xml),
+        (Some(OutputName::Csv), _) => OutputFormat::Results(QueryResultsFormat::Csv),
+        (Some(OutputName::Tsv), _) => OutputFormat::Results(QueryResultsFormat::Tsv),
+        (Some(OutputName::Turtle), _) => OutputFormat::Rdf(RdfFormat::Turtle),
+        (Some(OutputName::Ntriples), _) => OutputFormat::Rdf(RdfFormat::NTriples),
+        (Some(OutputName::Nquads), _) => OutputFormat::Rdf(RdfFormat::NQuads),
+        (Some(OutputName::Trig), _) => OutputFormat::Rdf(RdfFormat::TriG),
+        (Some(OutputName::Rdfxml), _) => OutputFormat::Rdf(RdfFormat::RdfXml),
+        (Some(OutputName::Jsonld), _) => OutputFormat::Rdf(RdfFormat::JsonLd {
+            profile: Default::default(),
+        }),
+    }
+}
+
+/// Writes the whole store to standard output.
+pub fn dump(args: DumpArgs) -> anyhow::Result<()> {
+    let store = open_existing(&args.store)?;
+    let stdout = std::io::stdout().lock();
+    store.dump(args.format.into(), std::io::BufWriter::new(stdout))?;
+    Ok(())
+}
+
+/// Checks integrity, seed graphs and shapes.
+pub fn check(args: StoreArgs) -> anyhow::Result<()> {
+    let store = open_existing(&args)?;
+    let report = store.check()?;
+    println!(
+        "store {}: {} quads in {} named graphs; indexes consistent",
+        args.location.display(),
+        report.quads,
+        report.named_graphs
+    );
+    if !report.stale_seed_files.is_empty() {
+        bail!(
+            "seed graphs missing or outdated (run `ponte serve` once to refresh them): {}",
+            report.stale_seed_files.join(", ")
+        )
+    }
+    println!("seed graphs match the embedded files");
+    if !report.violations.is_empty() {
+        for violation in &report.violations {
+            println!("violation: {violation}");
+        }
+        bail!(
+            "{} SHACL violation(s) against ontology/shapes.ttl",
+            report.violations.len()
+        )
+    }
+    println!("the data conforms to the SHACL shapes (ontology/shapes.ttl)");
+    Ok(())
+}

@@ -1,0 +1,47 @@
+//! The `ponte` command. `args` says what it takes; each command is a function of `commands`
+//! that calls `ponte-app` (or, for `serve`, `ponte-server`) directly.
+
+mod args;
+mod commands;
+
+use args::{Cli, Command, ImportCommand, LogFormat};
+use clap::Parser;
+use std::io::IsTerminal;
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    match cli.command {
+        Command::Serve(args) => commands::serve::run(args),
+        Command::Load(args) => commands::store::load(args),
+        Command::Query(args) => commands::store::query(args),
+        Command::Dump(args) => commands::store::dump(args),
+        Command::Check(args) => commands::store::check(args),
+        Command::Import(ImportCommand::Ror(args)) => commands::import::ror(args),
+        Command::Match(args) => commands::matching::suggest(args),
+        Command::Eval(args) => commands::matching::eval(args),
+        Command::Generate(args) => commands::matching::generate(args),
+        Command::BenchMatch(args) => commands::matching::bench(args),
+    }
+}
+
+fn init_logging(format: Option<LogFormat>) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let terminal = std::io::stderr().is_terminal();
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        // Colour codes only where a person reads them, never into a pipe or a file.
+        .with_ansi(terminal);
+    let json = match format {
+        Some(LogFormat::Json) => true,
+        Some(LogFormat::Text) => false,
+        None => !terminal,
+    };
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

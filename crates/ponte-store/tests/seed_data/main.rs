@@ -1,0 +1,5 @@
+//! The seeded store against what the source documents say: every entity they name is there,
+//! and the analysts' questions (`docs/queries/`) get their expected answers.
+
+mod analyst_queries;
+mod seed_entities;
