@@ -9,7 +9,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// Ponte's vocabulary, so generated data loads into the store like real data.
-const PONTE: &str = "https://w3id.org/ponte/ontology#";
+use ponte_vocab::PONTE;
 const ID: &str = "https://w3id.org/ponte/gen/";
 /// Actors per community, on average.
 const COMMUNITY_SIZE: usize = 40;
@@ -17,7 +17,7 @@ const COMMUNITY_SIZE: usize = 40;
 const REGIONS: usize = 24;
 const COUNTRIES: usize = 6;
 /// The predicate of a direct partnership between two actors: what the evaluation hides.
-pub const PARTNERSHIP: &str = "https://w3id.org/ponte/ontology#collaboratesWith";
+pub const PARTNERSHIP: &str = ponte_vocab::COLLABORATES_WITH;
 
 /// The IRI of the `k`-th generated actor.
 pub fn actor_iri(k: usize) -> String {

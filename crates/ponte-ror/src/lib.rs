@@ -11,7 +11,7 @@ use oxrdf::{Literal, NamedNode, Term, Triple};
 use serde::Deserialize;
 use std::collections::HashSet;
 
-const PONTE: &str = "https://w3id.org/ponte/ontology#";
+use ponte_vocab::PONTE;
 
 /// Why a record could not be read.
 #[derive(Debug, thiserror::Error)]

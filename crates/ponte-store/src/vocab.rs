@@ -1,11 +1,8 @@
-//! The IRIs Ponte itself mints or relies on, each a `NamedNodeRef` constant.
+//! The IRIs Ponte itself mints or relies on: the text constants of `ponte-vocab`, and the
+//! terms the store writes, each a `NamedNodeRef` constant.
 
 use oxigraph::model::NamedNodeRef;
-
-/// Namespace of Ponte's ontology.
-pub const PONTE: &str = "https://w3id.org/ponte/ontology#";
-/// Prefix of the named graphs Ponte creates for the files it loads.
-pub const GRAPH_PREFIX: &str = "https://w3id.org/ponte/graph/";
+pub use ponte_vocab::*;
 /// The graph that describes every loaded graph: its source file, load time and content hash.
 pub const META_GRAPH: NamedNodeRef<'_> =
     NamedNodeRef::new_unchecked("https://w3id.org/ponte/graph/meta");
@@ -24,21 +21,3 @@ pub const DCTERMS_SOURCE: NamedNodeRef<'_> =
 /// `void:triples`: the number of triples a graph holds.
 pub const VOID_TRIPLES: NamedNodeRef<'_> =
     NamedNodeRef::new_unchecked("http://rdfs.org/ns/void#triples");
-/// Where Ponte's entities live: `…/id/{slug}`.
-pub const ID_NAMESPACE: &str = "https://w3id.org/ponte/id/";
-/// Where Ponte's topics live: `…/topic/{slug}`.
-pub const TOPIC_NAMESPACE: &str = "https://w3id.org/ponte/topic/";
-/// The permanent address of Ponte's JSON-LD context.
-pub const CONTEXT_IRI: &str = "https://w3id.org/ponte/context.jsonld";
-/// The namespace of SKOS.
-pub const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
-/// `skos:Concept`: a topic.
-pub const SKOS_CONCEPT: &str = "http://www.w3.org/2004/02/skos/core#Concept";
-/// `skos:prefLabel`.
-pub const SKOS_PREF_LABEL: &str = "http://www.w3.org/2004/02/skos/core#prefLabel";
-/// `ponte:Person`.
-pub const PERSON: &str = "https://w3id.org/ponte/ontology#Person";
-/// `ponte:ActorGroup`: a delegation or other group of actors.
-pub const ACTOR_GROUP: &str = "https://w3id.org/ponte/ontology#ActorGroup";
-/// `ponte:Actor`.
-pub const ACTOR: &str = "https://w3id.org/ponte/ontology#Actor";

@@ -1,10 +1,8 @@
 //! `GET /api/brokers` and `GET /api/gaps`: the ecosystem beyond partner lists.
 
-use super::json_ld;
 use super::responses::ReadProblems;
 use crate::AppState;
 use crate::extract::Params;
-use crate::http_util::origin;
 use crate::problem::Problem;
 use axum::Router;
 use axum::extract::State;
@@ -39,13 +37,9 @@ pub async fn brokers(
     Params(scope): Params<EcosystemScope>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let origin = origin(&headers, &state.config);
-    let app = state.app.clone();
-    let answer = state
-        .executor
-        .run(move |_token| app.brokers(&scope, &origin))
-        .await?;
-    Ok(json_ld(&answer))
+    state
+        .answer(&headers, move |app, origin| app.brokers(&scope, origin))
+        .await
 }
 
 /// `GET /api/gaps`: the topics home actors work on where none of them is linked yet (directly,
@@ -65,11 +59,7 @@ pub async fn gaps(
     Params(scope): Params<EcosystemScope>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let origin = origin(&headers, &state.config);
-    let app = state.app.clone();
-    let answer = state
-        .executor
-        .run(move |_token| app.gaps(&scope, &origin))
-        .await?;
-    Ok(json_ld(&answer))
+    state
+        .answer(&headers, move |app, origin| app.gaps(&scope, origin))
+        .await
 }

@@ -4,7 +4,7 @@
 
 use super::responses::{ReadProblems, Unavailable};
 use super::{json_ld, writes};
-use crate::extract::{Conditions, Params};
+use crate::extract::{CollectionAddress, EntityAddress, IfNoneMatch, Params};
 use crate::negotiate::{Kind, negotiate};
 use crate::problem::{Problem, ProblemDocument};
 use crate::{AppState, http_util};
@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use ponte_app::request::{CollectionText, Filters, ListRequest, Paging, SearchRequest, SearchText};
-use ponte_app::{App, Collection, CollectionName, CollectionPage, EntityView, vocab};
+use ponte_app::{App, Collection, CollectionPage, EntityView, vocab};
 use ponte_store::NamedNode;
 use ponte_store::sparql::OutputFormat;
 
@@ -41,7 +41,7 @@ pub fn router() -> Router<AppState> {
     get,
     path = "/api/{collection}",
     tag = "entities",
-    params(("collection" = CollectionName, Path, description = "Which entities"), CollectionText, Filters, Paging),
+    params(CollectionAddress, CollectionText, Filters, Paging),
     responses(
         (status = 200, description = "One page of the collection", body = CollectionPage, content_type = "application/ld+json"),
         (status = 404, description = "No such collection", body = ProblemDocument, content_type = "application/problem+json"),
@@ -50,12 +50,16 @@ pub fn router() -> Router<AppState> {
 )]
 pub async fn list(
     State(state): State<AppState>,
-    Path(collection): Path<String>,
+    Path(address): Path<CollectionAddress>,
     Params(request): Params<ListRequest>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let collection = Collection::named(&collection)?;
-    page(&state, &headers, Some(collection), request).await
+    let collection = address.resolve()?;
+    state
+        .answer(&headers, move |app, origin| {
+            app.list(Some(collection), &request, origin)
+        })
+        .await
 }
 
 /// `GET /api/search?q=…`: entities of every kind, best match first, each with its `score`.
@@ -75,22 +79,11 @@ pub async fn search(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let request = request.into_list()?;
-    page(&state, &headers, None, request).await
-}
-
-async fn page(
-    state: &AppState,
-    headers: &HeaderMap,
-    collection: Option<&'static Collection>,
-    request: ListRequest,
-) -> Result<Response, Problem> {
-    let origin = http_util::origin(headers, &state.config);
-    let app = state.app.clone();
-    let page = state
-        .executor
-        .run(move |_token| app.list(collection, &request, &origin))
-        .await?;
-    Ok(json_ld(&page))
+    state
+        .answer(&headers, move |app, origin| {
+            app.list(None, &request, origin)
+        })
+        .await
 }
 
 /// `GET /api/{collection}/{id}`: one entity with everything the store says about it; linked
@@ -99,11 +92,7 @@ async fn page(
     get,
     path = "/api/{collection}/{id}",
     tag = "entities",
-    params(
-        ("collection" = CollectionName, Path, description = "Which entities", example = "actors"),
-        ("id" = String, Path, description = "A slug (`mit`), a compact IRI (`ror:05apxxy63`) or a whole IRI, percent-encoded; any IRI the store declares the same (`owl:sameAs`) names the entity too", example = "kaist"),
-        ("If-None-Match" = Option<String>, Header, description = "A version from an earlier `ETag`: answers 304 while the entity is unchanged"),
-    ),
+    params(EntityAddress, IfNoneMatch),
     responses(
         (status = 304, description = "The entity is still at the version given in `If-None-Match`"),
         (status = 200, description = "The entity: every triple the store has about it, incoming relations under `@reverse`, linked entities with their names; `ETag` is its version", content(
@@ -119,13 +108,12 @@ async fn page(
 )]
 pub async fn item(
     State(state): State<AppState>,
-    Path((collection, id)): Path<(String, String)>,
-    conditions: Conditions,
+    Path(address): Path<EntityAddress>,
+    if_none_match: IfNoneMatch,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let collection = Collection::named(&collection)?;
-    let iri = collection.iri(&id)?;
-    entity(&state, &headers, &conditions, iri, Some(collection)).await
+    let (collection, iri) = address.resolve()?;
+    entity(&state, &headers, &if_none_match, iri, Some(collection)).await
 }
 
 /// `GET /id/{slug}` and `GET /topic/{slug}`: linked-data dereferencing of Ponte's own IRIs
@@ -134,17 +122,17 @@ pub async fn dereference(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     uri: Uri,
-    conditions: Conditions,
+    if_none_match: IfNoneMatch,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let iri = App::dereferenced_iri(uri.path().starts_with("/topic/"), &slug)?;
-    entity(&state, &headers, &conditions, iri, None).await
+    entity(&state, &headers, &if_none_match, iri, None).await
 }
 
 async fn entity(
     state: &AppState,
     headers: &HeaderMap,
-    conditions: &Conditions,
+    if_none_match: &IfNoneMatch,
     iri: NamedNode,
     collection: Option<&'static Collection>,
 ) -> Result<Response, Problem> {
@@ -159,7 +147,7 @@ async fn entity(
     // If-Match compares with.
     let etag = view.tag.as_ref().map(|tag| format!("\"{tag}\""));
     if let Some(etag) = &etag
-        && conditions.none_match_holds(etag)
+        && if_none_match.holds(etag)
     {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
         response

@@ -1,10 +1,9 @@
 //! Partner suggestions: `GET /api/match?actor=…` and `POST /api/match` (a profile).
 
-use super::json_ld;
 use super::responses::{ReadProblems, Unavailable};
 use crate::AppState;
 use crate::extract::Params;
-use crate::http_util::{content_type, origin, read_body};
+use crate::http_util::{content_type, read_body};
 use crate::problem::Problem;
 use crate::problem::ProblemDocument;
 use axum::Router;
@@ -41,13 +40,9 @@ pub async fn suggestions(
     Params(request): Params<MatchRequest>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let origin = origin(&headers, &state.config);
-    let app = state.app.clone();
-    let answer = state
-        .executor
-        .run(move |_token| app.suggest(&request, &origin))
-        .await?;
-    Ok(json_ld(&answer))
+    state
+        .answer(&headers, move |app, origin| app.suggest(&request, origin))
+        .await
 }
 
 /// `POST /api/match`: partners for a profile (topics, links, kinds wanted) rather than for an
@@ -88,11 +83,9 @@ pub async fn profile_suggestions(
             Location::default().at(e.line() as u64, e.column() as u64),
         )
     })?;
-    let origin = origin(&headers, &state.config);
-    let app = state.app.clone();
-    let answer = state
-        .executor
-        .run(move |_token| app.suggest_for_profile(&profile, &options, &origin))
-        .await?;
-    Ok(json_ld(&answer))
+    state
+        .answer(&headers, move |app, origin| {
+            app.suggest_for_profile(&profile, &options, origin)
+        })
+        .await
 }

@@ -11,8 +11,10 @@ mod responses;
 mod writes;
 
 use crate::AppState;
+use crate::problem::Problem;
 use axum::Router;
-use axum::http::{HeaderValue, header};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use ponte_app::jsonld::CONTEXT;
@@ -61,16 +63,30 @@ pub async fn context_document() -> Response {
     )
 )]
 pub async fn graphs(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    headers: axum::http::HeaderMap,
-) -> Result<Response, crate::problem::Problem> {
-    let origin = crate::http_util::origin(&headers, &state.config);
-    let app = state.app.clone();
-    let answer = state
-        .executor
-        .run(move |_token| app.graphs(&origin))
-        .await?;
-    Ok(json_ld(&answer))
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    state
+        .answer(&headers, |app, origin| app.graphs(origin))
+        .await
+}
+
+impl AppState {
+    /// Runs `operation` on the executor with the request's origin (the base of the answer's
+    /// links), and answers its result as JSON-LD.
+    async fn answer<T: Serialize + Send + 'static>(
+        &self,
+        headers: &HeaderMap,
+        operation: impl FnOnce(&ponte_app::App, &str) -> Result<T, ponte_app::AppError> + Send + 'static,
+    ) -> Result<Response, Problem> {
+        let origin = crate::http_util::origin(headers, &self.config);
+        let app = self.app.clone();
+        let answer = self
+            .executor
+            .run(move |_token| operation(&app, &origin))
+            .await?;
+        Ok(json_ld(&answer))
+    }
 }
 
 /// `body` as an `application/ld+json` response.

@@ -5,18 +5,15 @@
 
 use super::responses::WriteRefusals;
 use crate::AppState;
-use crate::extract::{Conditions, WriteAccess};
+use crate::extract::{CollectionAddress, Conditions, EntityAddress, IfMatch, WriteAccess};
 use crate::http_util::{content_type, origin, read_body};
 use crate::problem::Problem;
 use crate::problem::ProblemDocument;
-use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use ponte_app::{Collection, EntityInput, WriteReport, WriteRequest};
-use ponte_store::Precondition;
-
-use ponte_app::CollectionName;
+use ponte_app::{App, AppError, Collection, EntityInput, WriteReport, WriteRequest};
+use ponte_store::{CancellationToken, Precondition};
 
 /// `POST /api/{collection}`: creates an entity from a JSON-LD node. With no `@id`, the IRI is
 /// minted from its name (`Università di Bologna` → `…/id/universita-di-bologna`); an `@id` that
@@ -25,7 +22,7 @@ use ponte_app::CollectionName;
     post,
     path = "/api/{collection}",
     tag = "entities",
-    params(("collection" = CollectionName, Path, description = "Which entities")),
+    params(CollectionAddress),
     request_body(content = EntityInput, content_type = "application/ld+json", description = "One node in JSON-LD, in any context (Ponte's own is resolved locally); every key must be defined by it"),
     security(("bearer" = [])),
     responses(
@@ -40,26 +37,21 @@ use ponte_app::CollectionName;
 pub async fn create(
     _: WriteAccess,
     State(state): State<AppState>,
-    Path(collection): Path<String>,
+    Path(address): Path<CollectionAddress>,
     headers: HeaderMap,
-    body: Body,
+    body: axum::body::Body,
 ) -> Result<Response, Problem> {
-    let collection = Collection::named(&collection)?;
-    let body = json_body(&headers, body, &state, false).await?;
+    let collection = address.resolve()?;
     let origin = origin(&headers, &state.config);
-    let app = state.app.clone();
-    let base = origin.clone();
-    let report = state
-        .executor
-        .run(move |token| {
-            let request = WriteRequest {
-                collection,
-                body: &body,
-                origin: &base,
-            };
-            app.create(&request, &token)
-        })
-        .await?;
+    let report = write(
+        &state,
+        collection,
+        &headers,
+        body,
+        Body::Whole,
+        |app, request, token| app.create(request, token),
+    )
+    .await?;
     let iri = ponte_store::NamedNode::new_unchecked(report.id.clone());
     let location = format!(
         "{origin}/api/{}/{}",
@@ -80,12 +72,7 @@ pub async fn create(
     put,
     path = "/api/{collection}/{id}",
     tag = "entities",
-    params(
-        ("collection" = CollectionName, Path, description = "Which entities"),
-        ("id" = String, Path, description = "A slug, a compact IRI or a whole IRI, percent-encoded"),
-        ("If-Match" = Option<String>, Header, description = "Apply only if the entity is still at this version (the `ETag` of a GET), or `*`: exists"),
-        ("If-None-Match" = Option<String>, Header, description = "`*`: apply only if the entity does not exist yet", pattern = "^\\*$"),
-    ),
+    params(EntityAddress, Conditions),
     request_body(content = EntityInput, content_type = "application/ld+json", description = "The whole new description: one node in JSON-LD, in any context"),
     security(("bearer" = [])),
     responses(
@@ -101,28 +88,22 @@ pub async fn create(
 pub async fn replace(
     _: WriteAccess,
     State(state): State<AppState>,
-    Path((collection, id)): Path<(String, String)>,
+    Path(address): Path<EntityAddress>,
     conditions: Conditions,
     headers: HeaderMap,
-    body: Body,
+    body: axum::body::Body,
 ) -> Result<Response, Problem> {
-    let collection = Collection::named(&collection)?;
-    let iri = collection.iri(&id)?;
+    let (collection, iri) = address.resolve()?;
     let precondition = conditions.for_write(Precondition::None)?;
-    let body = json_body(&headers, body, &state, false).await?;
-    let origin = origin(&headers, &state.config);
-    let app = state.app.clone();
-    let report = state
-        .executor
-        .run(move |token| {
-            let request = WriteRequest {
-                collection,
-                body: &body,
-                origin: &origin,
-            };
-            app.replace(&request, &iri, &precondition, &token)
-        })
-        .await?;
+    let report = write(
+        &state,
+        collection,
+        &headers,
+        body,
+        Body::Whole,
+        move |app, request, token| app.replace(request, &iri, &precondition, token),
+    )
+    .await?;
     let status = if report.created {
         StatusCode::CREATED
     } else {
@@ -138,11 +119,7 @@ pub async fn replace(
     patch,
     path = "/api/{collection}/{id}",
     tag = "entities",
-    params(
-        ("collection" = CollectionName, Path, description = "Which entities"),
-        ("id" = String, Path, description = "A slug, a compact IRI or a whole IRI, percent-encoded"),
-        ("If-Match" = Option<String>, Header, description = "Apply only if the entity is still at this version (the `ETag` of a GET), or `*`"),
-    ),
+    params(EntityAddress, IfMatch),
     request_body(content = EntityInput, content_type = "application/merge-patch+json", description = "The properties to set (or, with null, remove), as a JSON-LD node whose context defines every key"),
     security(("bearer" = [])),
     responses(
@@ -157,28 +134,22 @@ pub async fn replace(
 pub async fn patch(
     _: WriteAccess,
     State(state): State<AppState>,
-    Path((collection, id)): Path<(String, String)>,
-    conditions: Conditions,
+    Path(address): Path<EntityAddress>,
+    if_match: IfMatch,
     headers: HeaderMap,
-    body: Body,
+    body: axum::body::Body,
 ) -> Result<Response, Problem> {
-    let collection = Collection::named(&collection)?;
-    let iri = collection.iri(&id)?;
-    let precondition = conditions.for_existing()?;
-    let body = json_body(&headers, body, &state, true).await?;
-    let origin = origin(&headers, &state.config);
-    let app = state.app.clone();
-    let report = state
-        .executor
-        .run(move |token| {
-            let request = WriteRequest {
-                collection,
-                body: &body,
-                origin: &origin,
-            };
-            app.patch(&request, &iri, &precondition, &token)
-        })
-        .await?;
+    let (collection, iri) = address.resolve()?;
+    let precondition = if_match.precondition();
+    let report = write(
+        &state,
+        collection,
+        &headers,
+        body,
+        Body::Patch,
+        move |app, request, token| app.patch(request, &iri, &precondition, token),
+    )
+    .await?;
     report_response(StatusCode::OK, &report)
 }
 
@@ -188,11 +159,7 @@ pub async fn patch(
     delete,
     path = "/api/{collection}/{id}",
     tag = "entities",
-    params(
-        ("collection" = CollectionName, Path, description = "Which entities"),
-        ("id" = String, Path, description = "A slug, a compact IRI or a whole IRI, percent-encoded"),
-        ("If-Match" = Option<String>, Header, description = "Apply only if the entity is still at this version (the `ETag` of a GET), or `*`"),
-    ),
+    params(EntityAddress, IfMatch),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Deleted", body = WriteReport),
@@ -206,12 +173,11 @@ pub async fn patch(
 pub async fn delete(
     _: WriteAccess,
     State(state): State<AppState>,
-    Path((collection, id)): Path<(String, String)>,
-    conditions: Conditions,
+    Path(address): Path<EntityAddress>,
+    if_match: IfMatch,
 ) -> Result<Response, Problem> {
-    let collection = Collection::named(&collection)?;
-    let iri = collection.iri(&id)?;
-    let precondition = conditions.for_existing()?;
+    let (collection, iri) = address.resolve()?;
+    let precondition = if_match.precondition();
     let app = state.app.clone();
     let report = state
         .executor
@@ -220,32 +186,59 @@ pub async fn delete(
     report_response(StatusCode::OK, &report)
 }
 
-/// The body of a JSON-LD write, after checking its media type.
-async fn json_body(
-    headers: &HeaderMap,
-    body: Body,
+/// What a write body holds.
+#[derive(Clone, Copy)]
+enum Body {
+    /// A whole entity (JSON-LD).
+    Whole,
+    /// A merge patch (JSON-LD, or `application/merge-patch+json`).
+    Patch,
+}
+
+/// Reads a JSON-LD write body (after checking its media type) and runs `operation` on it.
+async fn write(
     state: &AppState,
-    patch: bool,
-) -> Result<bytes::Bytes, Problem> {
-    let accepted: &[&str] = if patch {
-        &[
+    collection: &'static Collection,
+    headers: &HeaderMap,
+    body: axum::body::Body,
+    kind: Body,
+    operation: impl FnOnce(&App, &WriteRequest<'_>, &CancellationToken) -> Result<WriteReport, AppError>
+    + Send
+    + 'static,
+) -> Result<WriteReport, Problem> {
+    let accepted: &[&str] = match kind {
+        Body::Patch => &[
             "application/merge-patch+json",
             "application/ld+json",
             "application/json",
-        ]
-    } else {
-        &["application/ld+json", "application/json"]
+        ],
+        Body::Whole => &["application/ld+json", "application/json"],
     };
-    match content_type(headers)? {
+    let body = match content_type(headers)? {
         Some(media_type) if accepted.contains(&media_type.as_str()) => {
-            read_body(body, state.config.max_body_bytes).await
+            read_body(body, state.config.max_body_bytes).await?
         }
-        other => Err(Problem::unsupported_media_type(format!(
-            "the body must be {} (JSON-LD in any context), not {}",
-            accepted.join(" or "),
-            other.as_deref().unwrap_or("untyped")
-        ))),
-    }
+        other => {
+            return Err(Problem::unsupported_media_type(format!(
+                "the body must be {} (JSON-LD in any context), not {}",
+                accepted.join(" or "),
+                other.as_deref().unwrap_or("untyped")
+            )));
+        }
+    };
+    let origin = origin(headers, &state.config);
+    let app = state.app.clone();
+    state
+        .executor
+        .run(move |token| {
+            let request = WriteRequest {
+                collection,
+                body: &body,
+                origin: &origin,
+            };
+            operation(&app, &request, &token)
+        })
+        .await
 }
 
 /// The write's report as JSON, with the entity's new `ETag`.
