@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::request::{MatchOptions, MatchRequest, Profile, reference};
 use crate::{App, jsonld, names, vocab};
 use ponte_match::{
-    GraphInput, NodeKind, Projection, ProjectionBuilder, Seed, Step, Suggestion, Weights,
+    ClassId, GraphInput, NodeKind, Projection, ProjectionBuilder, Seed, Step, Suggestion, Weights,
 };
 use ponte_store::{NamedNode, NamedNodeRef, PonteStore, StoreError, Term};
 use serde::Serialize;
@@ -291,7 +291,7 @@ impl App {
     ) -> Result<Vec<Suggestion>, AppError> {
         let store = &self.store;
         let failure: RefCell<Option<StoreError>> = RefCell::default();
-        let not_partners: HashSet<u32> = NOT_PARTNERS
+        let not_partners: HashSet<ClassId> = NOT_PARTNERS
             .iter()
             .filter_map(|class| projection.class_id(class))
             .collect();
@@ -299,7 +299,12 @@ impl App {
             if exclude_connected && seed.links.contains(&candidate) {
                 return false;
             }
-            if options.kinds.is_none() && not_partners.contains(&projection.node(candidate).class) {
+            if options.kinds.is_none()
+                && projection
+                    .node(candidate)
+                    .class
+                    .is_some_and(|class| not_partners.contains(&class))
+            {
                 return false;
             }
             let iri = NamedNode::new_unchecked(projection.iri(candidate));

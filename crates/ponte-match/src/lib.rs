@@ -18,7 +18,7 @@ pub use matcher::{
     shortest_path, suggest,
 };
 pub use projection::{
-    EdgeLabel, META_PATH_KINDS, MetaPaths, Node, NodeKind, Projection, ProjectionBuilder,
+    ClassId, EdgeLabel, META_PATH_KINDS, MetaPaths, Node, NodeKind, Projection, ProjectionBuilder,
 };
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //! each with the evidence paths that explain it.
 
 use crate::ppr;
-use crate::projection::{META_PATH_KINDS, MetaPaths, NodeKind, Projection, meta_path_slot};
+use crate::projection::{
+    ClassId, META_PATH_KINDS, MetaPaths, NodeKind, Projection, meta_path_slot,
+};
 use std::collections::{HashMap, HashSet, VecDeque};
 
 /// How much each part counts in a suggestion's score. Each part is scaled to 0..1 first.
@@ -61,7 +63,7 @@ pub struct Seed {
     /// topics and the actors or activities it names).
     pub links: Vec<u32>,
     /// Classes of partner wanted (indexes into the projection's classes, subclasses included).
-    pub wanted_classes: HashSet<u32>,
+    pub wanted_classes: HashSet<ClassId>,
 }
 
 impl Seed {
@@ -326,7 +328,7 @@ pub fn rank(
                 } else {
                     0.0
                 },
-                complement: if seed.wanted_classes.contains(&class) {
+                complement: if class.is_some_and(|class| seed.wanted_classes.contains(&class)) {
                     weights.complement
                 } else {
                     0.0

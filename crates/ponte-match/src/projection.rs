@@ -33,13 +33,17 @@ pub const META_PATH_KINDS: [NodeKind; 4] = [
 /// One count per meta-path kind (topic, project, activity, actor such as a cluster).
 pub type MetaPaths = [u32; 4];
 
+/// A class of the projection: an index into its classes, never mistaken for a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClassId(u32);
+
 /// A node's data in the CSR.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Node {
     /// What the node stands for.
     pub kind: NodeKind,
-    /// Its most specific class, an index into [`Projection::classes`] (`u32::MAX`: none).
-    pub class: u32,
+    /// Its most specific class, when it has one.
+    pub class: Option<ClassId>,
 }
 
 /// An edge as stored: the predicate, and whether the edge's source is the triple's subject.
@@ -73,15 +77,14 @@ impl ProjectionBuilder {
     /// Declares a node (or updates its kind and class when already declared).
     pub fn node(&mut self, iri: &str, kind: NodeKind, class: Option<&str>) -> u32 {
         let id = self.intern(iri);
-        let class = class.map_or(u32::MAX, |class| {
-            intern(&mut self.classes, &mut self.class_index, class)
-        });
+        let class =
+            class.map(|class| ClassId(intern(&mut self.classes, &mut self.class_index, class)));
         let node = &mut self.nodes[id as usize];
         // The first declaration that says what the node is wins over Other.
         if node.kind == NodeKind::Other {
             node.kind = kind;
         }
-        if node.class == u32::MAX {
+        if node.class.is_none() {
             node.class = class;
         }
         id
@@ -126,10 +129,7 @@ impl ProjectionBuilder {
         let id = u32::try_from(self.iris.len()).expect("fewer than 2^32 nodes");
         self.iris.push(iri.into());
         self.index.insert(iri.into(), id);
-        self.nodes.push(Node {
-            kind: NodeKind::Other,
-            class: u32::MAX,
-        });
+        self.nodes.push(Node::default());
         id
     }
 
@@ -236,16 +236,17 @@ impl Projection {
     }
 
     /// A class's IRI.
-    pub fn class_iri(&self, class: u32) -> Option<&str> {
-        self.classes.get(class as usize).map(|c| &**c)
+    pub fn class_iri(&self, class: ClassId) -> Option<&str> {
+        self.classes.get(class.0 as usize).map(|c| &**c)
     }
 
-    /// The class index of an IRI, if any node has it.
-    pub fn class_id(&self, iri: &str) -> Option<u32> {
+    /// The class of an IRI, if any node has it.
+    pub fn class_id(&self, iri: &str) -> Option<ClassId> {
         self.classes
             .iter()
             .position(|c| &**c == iri)
             .and_then(|i| u32::try_from(i).ok())
+            .map(ClassId)
     }
 
     /// A predicate's IRI.
