@@ -6,20 +6,21 @@
 use crate::error::AppError;
 use crate::matchmaking::{EvidenceStep, NameCache};
 use crate::request::{EcosystemScope, is_place_code, limit};
-use crate::{App, jsonld};
+use crate::{App, jsonld, vocab};
 use ponte_match::{NodeKind, Projection, Step};
 use ponte_store::NamedNode;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Arc;
 use utoipa::ToSchema;
 
 /// The home region when the request names none: Emilia-Romagna, Ponte's first users.
 const DEFAULT_HOME: &str = "IT-45";
 /// Links from an actor to what it works on.
 const TOPIC_LINKS: [&str; 3] = [
-    "https://w3id.org/ponte/ontology#hasCompetence",
-    "https://w3id.org/ponte/ontology#interestedIn",
+    vocab::HAS_COMPETENCE,
+    vocab::INTERESTED_IN,
     "http://purl.org/dc/terms/subject",
 ];
 
@@ -99,6 +100,16 @@ impl App {
                 }
             }
         }
+        if !known.contains(&scope.home) {
+            return Err(AppError::parameter(
+                "from",
+                format!(
+                    "from={} is the code of no actor's place; the codes are: {}",
+                    scope.home,
+                    known.into_iter().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
         if let Some(unknown) = scope.to.iter().find(|t| !known.contains(*t)) {
             return Err(AppError::parameter(
                 "to",
@@ -111,19 +122,25 @@ impl App {
         Ok(geography)
     }
 
-    /// Every code (country, region) of an actor's place: what `to` may name.
-    pub fn place_codes(&self) -> Result<Vec<String>, AppError> {
-        let projection = self.projection()?;
-        let mut codes = BTreeSet::new();
-        for node in projection.nodes() {
-            if projection.node(node).kind == NodeKind::Actor {
-                codes.extend(
-                    self.store
-                        .place_codes(&NamedNode::new_unchecked(projection.iri(node)))?,
-                );
-            }
-        }
-        Ok(codes.into_iter().collect())
+    /// Every code (country, region) of an actor's place: what `from` and `to` may name;
+    /// computed once per store generation.
+    pub fn place_codes(&self) -> Result<Arc<Vec<String>>, AppError> {
+        self.views.place_codes.get(
+            || self.store.generation(),
+            || {
+                let projection = self.projection()?;
+                let mut codes = BTreeSet::new();
+                for node in projection.nodes() {
+                    if projection.node(node).kind == NodeKind::Actor {
+                        codes.extend(
+                            self.store
+                                .place_codes(&NamedNode::new_unchecked(projection.iri(node)))?,
+                        );
+                    }
+                }
+                Ok(codes.into_iter().collect())
+            },
+        )
     }
 
     /// For each foreign ecosystem (country), the actors most often on the shortest paths

@@ -100,6 +100,24 @@ impl App {
         })
     }
 
+    /// The entity of `collection` that `iri` names: itself when it is one, else the first
+    /// entity the store declares the same (`owl:sameAs`), else `iri` (an entity yet to be).
+    pub(crate) fn canonical(
+        &self,
+        collection: &Collection,
+        iri: &NamedNode,
+    ) -> Result<NamedNode, AppError> {
+        if self.is_member(Some(collection), &self.store.types(iri.as_ref())?)? {
+            return Ok(iri.clone());
+        }
+        for same in self.store.same_as(iri.as_ref())? {
+            if self.is_member(Some(collection), &self.store.types(same.as_ref())?)? {
+                return Ok(same);
+            }
+        }
+        Ok(iri.clone())
+    }
+
     /// Whether a description is of an instance of `collection` (of anything, with none).
     fn is_member(
         &self,

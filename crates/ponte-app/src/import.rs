@@ -69,22 +69,7 @@ impl App {
         input: &ImportInput<'_>,
         token: &CancellationToken,
     ) -> Result<ImportReport, AppError> {
-        let graph = match &input.options.graph {
-            Some(value) => Some(NamedNode::new(value).map_err(|e| {
-                AppError::parameter("graph", format!("graph is an IRI; <{value}> is not: {e}"))
-            })?),
-            None => None,
-        };
-        let replace = match input.options.replace.as_deref() {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(other) => {
-                return Err(AppError::parameter(
-                    "replace",
-                    format!("replace is true or false, not {other:?}"),
-                ));
-            }
-        };
+        let (graph, replace) = input.options.check()?;
         let minted = || NamedNode::new_unchecked(format!("{IMPORT_GRAPHS}{}", new_graph_id()));
         let mut rows_of = HashMap::new();
         let mut rows = None;

@@ -61,6 +61,8 @@ struct Views {
     search: GenerationCache<SearchIndex>,
     /// The matchmaking projection.
     projection: GenerationCache<Projection>,
+    /// The codes of every actor's places (what `to` may name).
+    place_codes: GenerationCache<Vec<String>>,
 }
 
 impl App {
@@ -87,6 +89,9 @@ impl App {
 
     /// `collection`'s classes and all their subclasses.
     fn classes(&self, collection: &Collection) -> Result<Arc<HashSet<NamedNode>>, AppError> {
-        Ok(Arc::clone(&self.class_sets()?[collection.name]))
+        self.class_sets()?
+            .get(collection.name)
+            .cloned()
+            .ok_or_else(|| AppError::not_found(format!("no collection /api/{}", collection.name)))
     }
 }

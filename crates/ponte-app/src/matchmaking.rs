@@ -26,11 +26,8 @@ const NOT_PARTNERS: [&str; 2] = [vocab::PERSON, vocab::ACTOR_GROUP];
 
 /// The classes whose instances become each kind of node, in the order they are tried.
 const KINDS: [(NodeKind, &str); 6] = [
-    (NodeKind::Actor, "https://w3id.org/ponte/ontology#Actor"),
-    (
-        NodeKind::Topic,
-        "http://www.w3.org/2004/02/skos/core#Concept",
-    ),
+    (NodeKind::Actor, vocab::ACTOR),
+    (NodeKind::Topic, vocab::SKOS_CONCEPT),
     (NodeKind::Project, "https://w3id.org/ponte/ontology#Project"),
     (NodeKind::Activity, "http://www.w3.org/ns/prov#Activity"),
     (NodeKind::Activity, "https://w3id.org/ponte/ontology#Call"),
@@ -264,9 +261,12 @@ fn profile_seed(app: &App, projection: &Projection, profile: &Profile) -> Result
     let mut wanted_classes = HashSet::new();
     let actors = Collection::named("actors")?;
     for kind in &profile.wants {
-        let class = app
-            .known_kind(kind, actors)
-            .map_err(|e| AppError::invalid(format!("wants: {e}")).with_field("wants"))?;
+        let class = app.known_kind(kind, actors).map_err(|e| match e {
+            AppError::InvalidParameter { detail, .. } => {
+                AppError::invalid(format!("wants: {detail}")).with_field("wants")
+            }
+            other => other,
+        })?;
         for class in app.store.subclasses(class.as_ref())? {
             if let Some(id) = projection.class_id(class.as_str()) {
                 wanted_classes.insert(id);

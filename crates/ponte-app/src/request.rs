@@ -434,6 +434,29 @@ pub struct ImportOptions {
     pub replace: Option<String>,
 }
 
+impl ImportOptions {
+    /// The graph (when given) and whether to replace, checked.
+    pub fn check(&self) -> Result<(Option<NamedNode>, bool), AppError> {
+        let graph = match &self.graph {
+            Some(value) => Some(NamedNode::new(value).map_err(|e| {
+                AppError::parameter("graph", format!("graph is an IRI; <{value}> is not: {e}"))
+            })?),
+            None => None,
+        };
+        let replace = match self.replace.as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(AppError::parameter(
+                    "replace",
+                    format!("replace is true or false, not {other:?}"),
+                ));
+            }
+        };
+        Ok((graph, replace))
+    }
+}
+
 impl FromParams for ImportOptions {
     const WHAT: &'static str = "the import";
 
@@ -474,6 +497,11 @@ mod tests {
         assert_eq!(documented::<MatchTarget>(), parsed::<MatchTarget>());
         assert_eq!(documented::<EcosystemScope>(), parsed::<EcosystemScope>());
         assert_eq!(documented::<ImportOptions>(), parsed::<ImportOptions>());
+        let mut search = documented::<SearchText>();
+        search.extend(documented::<Filters>());
+        search.extend(documented::<Paging>());
+        search.sort();
+        assert_eq!(search, parsed::<SearchRequest>());
         let mut options = documented::<MatchOptions>();
         options.extend(documented::<Filters>());
         options.sort();

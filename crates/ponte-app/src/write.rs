@@ -149,7 +149,8 @@ impl App {
         Ok(WriteReport::new(&iri, &report))
     }
 
-    /// Replaces the entity's description with the body's node (created when absent). Facts
+    /// Replaces the entity's description with the body's node (created when absent); an
+    /// address the store declares the same as an entity (`owl:sameAs`) writes that entity. Facts
     /// that stay keep their source graph; new ones go to the API graph.
     pub fn replace(
         &self,
@@ -159,6 +160,7 @@ impl App {
         token: &CancellationToken,
     ) -> Result<WriteReport, AppError> {
         request.node()?;
+        let iri = &self.canonical(request.collection, iri)?;
         let triples = at_address(iri, request.triples(iri.as_str())?)?;
         self.check_kinds(request.collection, &triples)?;
         let report =
@@ -178,6 +180,7 @@ impl App {
     ) -> Result<WriteReport, AppError> {
         let collection = request.collection;
         let node = request.node()?;
+        let iri = &self.canonical(collection, iri)?;
         let triples = request.triples(iri.as_str())?;
         // Properties set to null or [] produce no triple: ask the processor what they expand to.
         let mut predicates: BTreeSet<NamedNode> =
@@ -233,6 +236,7 @@ impl App {
         precondition: &Precondition,
         token: &CancellationToken,
     ) -> Result<WriteReport, AppError> {
+        let iri = &self.canonical(collection, iri)?;
         let kinds = self.store.types(iri.as_ref())?;
         if kinds.is_empty() || self.check_kinds(collection, &kinds).is_err() {
             return Err(not_in(collection, iri));

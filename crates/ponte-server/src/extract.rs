@@ -144,8 +144,8 @@ fn unquoted(tags: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// The entity versions a request is conditioned on: the tags of `If-Match` and
-/// `If-None-Match`, unquoted.
+/// The entity versions a write that may create (PUT) is conditioned on: the tags of
+/// `If-Match` and `If-None-Match` as sent.
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Header)]
 pub struct Conditions {
@@ -153,8 +153,7 @@ pub struct Conditions {
     /// exists.
     #[param(rename = "If-Match", value_type = String, required = false)]
     if_match: Option<Vec<String>>,
-    /// `*`: apply only if the entity does not exist yet (on a write); a version from an earlier
-    /// `ETag`: answer 304 while the entity is unchanged (on a read).
+    /// `*`: apply only if the entity does not exist yet.
     #[param(rename = "If-None-Match", value_type = String, required = false)]
     if_none_match: Option<Vec<String>>,
 }
@@ -188,11 +187,6 @@ impl Conditions {
     /// The condition of a write that may create (PUT): `otherwise` when neither header is
     /// sent. Weak tags never match a write (RFC 9110 strong comparison).
     pub fn for_write(&self, otherwise: Precondition) -> Result<Precondition, Problem> {
-        let unquoted = |tags: &Vec<String>| -> Vec<String> {
-            tags.iter()
-                .map(|t| t.trim_matches('"').to_owned())
-                .collect()
-        };
         Ok(match (&self.if_match, &self.if_none_match) {
             (Some(_), Some(_)) => {
                 return Err(

@@ -1,6 +1,7 @@
 //! Ponte's HTTP service: the SPARQL 1.1 Protocol at `/sparql` and the Graph Store HTTP Protocol
-//! at `/store`, over the store of `ponte-store`, with write authorization, timeouts that stop
-//! evaluation, body and result limits, and problem+json errors.
+//! at `/store` over `ponte-store`, and the REST API under `/api/` over `ponte-app`; with write
+//! authorization, timeouts that stop evaluation, body and result limits, request ids,
+//! compression, CORS and problem+json errors. HTTP only: the operations are `ponte-app`'s.
 
 mod api;
 mod auth;

@@ -29,10 +29,10 @@ pub async fn get(
     let params = parse_params(raw.unwrap_or_default().as_bytes());
     match operation(&params)? {
         Operation::Query(query, dataset) => run_query(&state, &headers, query, dataset).await,
-        Operation::Update(..) => Err(Problem::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "Method not allowed",
-            "updates must be sent with POST",
+        Operation::Update(..) => Err(Problem::method_not_allowed(
+            "GET with update=",
+            "/sparql",
+            "POST (updates are sent with POST)",
         )),
         Operation::Describe => describe(&state, &headers),
     }

@@ -26,3 +26,7 @@ pub const PERSON: &str = "https://w3id.org/ponte/ontology#Person";
 pub const ACTOR_GROUP: &str = "https://w3id.org/ponte/ontology#ActorGroup";
 /// `ponte:collaboratesWith`: a partnership.
 pub const COLLABORATES_WITH: &str = "https://w3id.org/ponte/ontology#collaboratesWith";
+/// `ponte:hasCompetence`: what an actor can do.
+pub const HAS_COMPETENCE: &str = "https://w3id.org/ponte/ontology#hasCompetence";
+/// `ponte:interestedIn`: what an actor looks for.
+pub const INTERESTED_IN: &str = "https://w3id.org/ponte/ontology#interestedIn";

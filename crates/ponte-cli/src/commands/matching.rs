@@ -10,7 +10,7 @@ use std::io::Write;
 /// The links the evaluation treats as partnerships: direct collaborations, and ROR's related,
 /// parent and child organisations.
 const PARTNERSHIPS: [&str; 4] = [
-    "https://w3id.org/ponte/ontology#collaboratesWith",
+    vocab::COLLABORATES_WITH,
     "https://w3id.org/ponte/ontology#relatedOrganisation",
     "http://www.w3.org/ns/org#subOrganizationOf",
     "http://www.w3.org/ns/org#hasSubOrganization",

@@ -26,7 +26,7 @@ pub fn router() -> Router<AppState> {
 #[derive(Default, utoipa::ToSchema)]
 pub struct ImportForm {
     /// The data: CSV (`text/csv`, header line first) or any RDF format the import reads.
-    #[schema(format = Binary, value_type = String)]
+    #[schema(format = Binary, value_type = String, required = true)]
     data: Option<Bytes>,
     /// For CSV: `{"id": "id:{slug}", "type": "Company", "columns": {"name": {"property":
     /// "label", "language": "it"}, "city": {"property": "location", "link": "id:{}"}}}`.
@@ -67,6 +67,8 @@ pub async fn import(
     Params(options): Params<ImportOptions>,
     request: Request,
 ) -> Result<Response, Problem> {
+    // A bad option is refused before a large body is read.
+    options.check()?;
     let origin = origin(request.headers(), &state.config);
     let (media_type, data, mapping) = match content_type(request.headers())?.as_deref() {
         Some("multipart/form-data") => {

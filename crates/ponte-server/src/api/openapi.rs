@@ -95,6 +95,12 @@ pub async fn document(State(state): State<AppState>) -> Json<Value> {
     if let Ok((all, actors, places)) = kinds {
         list_kinds(&mut document, &all, &actors);
         list_values(&mut document, &["/api/brokers", "/api/gaps"], "to", &places);
+        list_values(
+            &mut document,
+            &["/api/brokers", "/api/gaps"],
+            "from",
+            &places,
+        );
     }
     Json(document)
 }

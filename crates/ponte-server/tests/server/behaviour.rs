@@ -247,6 +247,7 @@ async fn values_that_name_nothing_are_refused_with_what_is_accepted() {
         ("/api/match?actor=kaist&kind=Foo", "kind", "Hospital"),
         ("/api/brokers?to=boston", "to", "US"),
         ("/api/gaps?to=XX", "to", "KR"),
+        ("/api/brokers?from=XX-99", "from", "IT-45"),
         ("/api/actors?colour=red", "colour", "country"),
     ] {
         let (status, headers, body) = exchange(&router, request("GET", uri, &[])).await;
@@ -315,6 +316,23 @@ async fn an_entity_is_found_by_any_iri_declared_the_same() {
     assert!(entity["@id"].as_str().unwrap().starts_with(ID), "{entity}");
     let (status, _, _) = send(&router, get("/api/actors/ror:000000000")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // A write at that address writes the same entity, not a second one.
+    let mit = entity["@id"].as_str().unwrap().to_owned();
+    let (status, _, answer) = send(
+        &router,
+        write(
+            "PATCH",
+            "/api/actors/ror:042nb2s44",
+            "application/merge-patch+json",
+            r#"{"@context": "https://w3id.org/ponte/context.jsonld", "url": "https://web.mit.edu/"}"#,
+            Some(TOKEN),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(json(&answer)["@id"], mit.as_str(), "{answer}");
+    let (_, _, body) = send(&router, get("/api/actors/ror:042nb2s44")).await;
+    assert_eq!(json(&body)["url"], "https://web.mit.edu/", "{body}");
 }
 
 #[tokio::test]
