@@ -1,5 +1,4 @@
 //! Helpers shared by the in-process HTTP test suites.
-#![allow(dead_code, unused_imports)]
 
 pub use axum::Router;
 pub use axum::body::Body;
