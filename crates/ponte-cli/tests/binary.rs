@@ -119,6 +119,17 @@ impl Server {
         }
     }
 
+    /// A query sent directly in a POST body.
+    fn post_query(&self, query: &str) -> (u16, String, String) {
+        self.request(
+            "POST",
+            "/sparql",
+            &[("Content-Type", "application/sparql-query")],
+            query,
+        )
+        .unwrap()
+    }
+
     fn query(&self, query: &str) -> (u16, String, String) {
         let encoded: String = form_urlencoded::byte_serialize(query.as_bytes()).collect();
         self.request("GET", &format!("/sparql?query={encoded}"), &[], "")
@@ -224,14 +235,7 @@ fn ten_thousand_nested_braces_are_a_400_and_the_process_answers_the_next_request
             open.repeat(10_000),
             close.repeat(10_000)
         );
-        let (status, head, body) = server
-            .request(
-                "POST",
-                "/sparql",
-                &[("Content-Type", "application/sparql-query")],
-                &query,
-            )
-            .unwrap();
+        let (status, head, body) = server.post_query(&query);
         assert_eq!(status, 400, "{body}");
         assert!(head.contains("application/problem+json"));
     }
@@ -255,14 +259,7 @@ fn the_longest_accepted_chains_do_not_overflow_the_stack() {
         format!("ASK {{ ?s {} ?o }}", vec!["<urn:p>"; 2 * n].join("/")),
     ];
     for query in queries {
-        let (status, _, body) = server
-            .request(
-                "POST",
-                "/sparql",
-                &[("Content-Type", "application/sparql-query")],
-                &query,
-            )
-            .unwrap();
+        let (status, _, body) = server.post_query(&query);
         assert!(matches!(status, 200 | 400 | 503), "{status}: {body}");
     }
     let (status, _, _) = server.query("ASK { ?s ?p ?o }");

@@ -464,17 +464,7 @@ async fn a_csv_import_with_a_mapping_writes_every_row_or_names_the_bad_one() {
 
     // The good rows import in one go, with a report; the entities are in the API at once.
     let good = csv.lines().take(3).collect::<Vec<_>>().join("\n");
-    let (content_type, body) = csv_form(&good, MAPPING);
-    let (status, _, answer) = send(
-        &router,
-        post(
-            "/api/import?graph=urn:csv",
-            &content_type,
-            body,
-            Some(TOKEN),
-        ),
-    )
-    .await;
+    let (status, answer) = import_csv(&router, "graph=urn:csv", &good).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     let report = json(&answer);
     assert_eq!(report["rows"], 2);
@@ -493,17 +483,7 @@ async fn a_csv_import_with_a_mapping_writes_every_row_or_names_the_bad_one() {
 
     // replace=true empties the graph first: importing one row leaves one entity.
     let one = csv.lines().take(2).collect::<Vec<_>>().join("\n");
-    let (content_type, body) = csv_form(&one, MAPPING);
-    let (status, _, answer) = send(
-        &router,
-        post(
-            "/api/import?graph=urn:csv&replace=true",
-            &content_type,
-            body,
-            Some(TOKEN),
-        ),
-    )
-    .await;
+    let (status, answer) = import_csv(&router, "graph=urn:csv&replace=true", &one).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(
         send(&router, get("/api/actors/csv-beta")).await.0,
@@ -641,4 +621,12 @@ async fn every_write_path_the_openapi_lists_refuses_without_the_token() {
         );
     }
     assert_eq!(quads(&router).await, total);
+}
+
+/// Imports `csv` with [`MAPPING`] through `POST /api/import?{query}`, with the token.
+async fn import_csv(router: &Router, query: &str, csv: &str) -> (StatusCode, String) {
+    let (content_type, body) = csv_form(csv, MAPPING);
+    let uri = format!("/api/import?{query}");
+    let (status, _, answer) = send(router, post(&uri, &content_type, body, Some(TOKEN))).await;
+    (status, answer)
 }

@@ -566,39 +566,22 @@ async fn graph_store_round_trip() {
     let router = router();
     let (status, _, _) = send(&router, get("/store?graph=urn:gsp")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _, _) = send(
-        &router,
-        put(
+    // PUT creates, PUT replaces, POST adds.
+    for (method, value, expected) in [
+        ("PUT", 1, StatusCode::CREATED),
+        ("PUT", 2, StatusCode::NO_CONTENT),
+        ("POST", 3, StatusCode::NO_CONTENT),
+    ] {
+        let turtle = format!("<urn:a> <urn:p> {value} .");
+        let request = write(
+            method,
             "/store?graph=urn:gsp",
             "text/turtle",
-            "<urn:a> <urn:p> 1 .",
+            turtle,
             Some(TOKEN),
-        ),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let (status, _, _) = send(
-        &router,
-        put(
-            "/store?graph=urn:gsp",
-            "text/turtle",
-            "<urn:a> <urn:p> 2 .",
-            Some(TOKEN),
-        ),
-    )
-    .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _, _) = send(
-        &router,
-        post(
-            "/store?graph=urn:gsp",
-            "text/turtle",
-            "<urn:a> <urn:p> 3 .",
-            Some(TOKEN),
-        ),
-    )
-    .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+        );
+        assert_eq!(send(&router, request).await.0, expected, "{method} {value}");
+    }
     let (status, content_type, body) = send(
         &router,
         get_accept("/store?graph=urn:gsp", "application/n-triples"),
