@@ -11,7 +11,7 @@ use ponte_match::{NodeKind, Projection, Step};
 use ponte_store::NamedNode;
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use utoipa::ToSchema;
 
@@ -58,6 +58,14 @@ impl Scope {
     }
 }
 
+/// Where every actor is: its place codes by IRI (so a projection of any generation can look
+/// them up), and all the codes there are.
+#[derive(Default)]
+pub(crate) struct ActorPlaces {
+    by_actor: HashMap<String, HashSet<String>>,
+    codes: BTreeSet<String>,
+}
+
 /// Which actors are home, and the foreign ones by country.
 struct Geography {
     home: HashSet<u32>,
@@ -74,16 +82,18 @@ impl App {
             home: HashSet::new(),
             foreign: BTreeMap::new(),
         };
-        let mut known = BTreeSet::new();
+        let places = self.actor_places()?;
+        let known = &places.codes;
         let mut countries = BTreeSet::new();
+        let no_place = HashSet::new();
         for node in projection.nodes() {
             if projection.node(node).kind != NodeKind::Actor {
                 continue;
             }
-            let codes = self
-                .store
-                .place_codes(&NamedNode::new_unchecked(projection.iri(node)))?;
-            known.extend(codes.iter().cloned());
+            let codes = places
+                .by_actor
+                .get(projection.iri(node))
+                .unwrap_or(&no_place);
             if codes.contains(&scope.home) {
                 geography.home.insert(node);
                 continue;
@@ -106,7 +116,7 @@ impl App {
                 format!(
                     "from={} is the code of no actor's place; the codes are: {}",
                     scope.home,
-                    known.into_iter().collect::<Vec<_>>().join(", ")
+                    known.iter().cloned().collect::<Vec<_>>().join(", ")
                 ),
             ));
         }
@@ -122,23 +132,27 @@ impl App {
         Ok(geography)
     }
 
-    /// Every code (country, region) of an actor's place: what `from` and `to` may name;
-    /// computed once per store generation.
-    pub fn place_codes(&self) -> Result<Arc<Vec<String>>, AppError> {
-        self.views.place_codes.get(
+    /// Every code (country, region) of an actor's place: what `from` and `to` may name.
+    pub fn place_codes(&self) -> Result<Vec<String>, AppError> {
+        Ok(self.actor_places()?.codes.iter().cloned().collect())
+    }
+
+    /// Each actor's place codes, read from the store once per generation (not per request).
+    fn actor_places(&self) -> Result<Arc<ActorPlaces>, AppError> {
+        self.views.actor_places.get(
             || self.store.generation(),
             || {
                 let projection = self.projection()?;
-                let mut codes = BTreeSet::new();
+                let mut places = ActorPlaces::default();
                 for node in projection.nodes() {
                     if projection.node(node).kind == NodeKind::Actor {
-                        codes.extend(
-                            self.store
-                                .place_codes(&NamedNode::new_unchecked(projection.iri(node)))?,
-                        );
+                        let iri = projection.iri(node);
+                        let codes = self.store.place_codes(&NamedNode::new_unchecked(iri))?;
+                        places.codes.extend(codes.iter().cloned());
+                        places.by_actor.insert(iri.to_owned(), codes);
                     }
                 }
-                Ok(codes.into_iter().collect())
+                Ok(places)
             },
         )
     }

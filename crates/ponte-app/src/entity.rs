@@ -57,23 +57,13 @@ impl App {
         iri: &NamedNode,
     ) -> Result<EntityView, AppError> {
         let store = &self.store;
-        let mut triples = store.description(iri.as_ref())?;
-        let mut iri = iri.clone();
+        let iri = self.canonical(collection, iri)?;
+        let triples = store.description(iri.as_ref())?;
         if !self.is_member(collection, &triples)? {
-            let mut found = false;
-            for same in store.same_as(iri.as_ref())? {
-                let description = store.description(same.as_ref())?;
-                if self.is_member(collection, &description)? {
-                    (iri, triples, found) = (same, description, true);
-                    break;
-                }
-            }
-            if !found {
-                return Err(AppError::not_found(match collection {
-                    Some(collection) => format!("no entity <{iri}> in /api/{}", collection.name),
-                    None => format!("the store says nothing about <{iri}>"),
-                }));
-            }
+            return Err(AppError::not_found(match collection {
+                Some(collection) => format!("no entity <{iri}> in /api/{}", collection.name),
+                None => format!("the store says nothing about <{iri}>"),
+            }));
         }
         let (incoming, _) = store.incoming(iri.as_ref(), MAX_INCOMING)?;
         let linked = triples
@@ -100,18 +90,25 @@ impl App {
         })
     }
 
-    /// The entity of `collection` that `iri` names: itself when it is one, else the first
-    /// entity the store declares the same (`owl:sameAs`), else `iri` (an entity yet to be).
+    /// The entity that `iri` names in `collection` (among all entities, with none): itself
+    /// when it is one, else the first the store declares the same (`owl:sameAs`), else `iri`
+    /// (an entity yet to be).
     pub(crate) fn canonical(
         &self,
-        collection: &Collection,
+        collection: Option<&Collection>,
         iri: &NamedNode,
     ) -> Result<NamedNode, AppError> {
-        if self.is_member(Some(collection), &self.store.types(iri.as_ref())?)? {
+        let names_one = |iri: &NamedNode| -> Result<bool, AppError> {
+            match collection {
+                Some(_) => self.is_member(collection, &self.store.types(iri.as_ref())?),
+                None => Ok(!self.store.description(iri.as_ref())?.is_empty()),
+            }
+        };
+        if names_one(iri)? {
             return Ok(iri.clone());
         }
         for same in self.store.same_as(iri.as_ref())? {
-            if self.is_member(Some(collection), &self.store.types(same.as_ref())?)? {
+            if names_one(&same)? {
                 return Ok(same);
             }
         }

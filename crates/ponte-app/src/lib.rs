@@ -61,8 +61,8 @@ struct Views {
     search: GenerationCache<SearchIndex>,
     /// The matchmaking projection.
     projection: GenerationCache<Projection>,
-    /// The codes of every actor's places (what `to` may name).
-    place_codes: GenerationCache<Vec<String>>,
+    /// Every actor's place codes (what `from` and `to` may name).
+    actor_places: GenerationCache<ecosystem::ActorPlaces>,
 }
 
 impl App {

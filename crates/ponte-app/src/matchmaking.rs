@@ -133,21 +133,22 @@ impl App {
             ));
         };
         let options = Options::parse(self, &request.options)?;
-        let actor = Collection::named("actors")?
+        let actors = Collection::named("actors")?;
+        let actor = actors
             .iri(actor)
             .map_err(|_| not_an_actor(format!("{actor:?} names no actor")))?;
+        // Any IRI the store declares the same as an actor names it too (ROR, Wikidata).
+        let actor = self.canonical(Some(actors), &actor)?;
         let self_url = format!(
             "{origin}/api/match?{}",
             query_text(&actor, exclude_connected, &request.options, options.limit)
         );
         let projection = self.projection()?;
-        let node = match projection.id(actor.as_str()) {
-            Some(node) if projection.node(node).kind == NodeKind::Actor => node,
-            _ => {
-                // Any IRI the store declares the same as an actor names it too (ROR, Wikidata).
-                self.same_actor(&projection, &actor)?
-                    .ok_or_else(|| not_an_actor(format!("no actor <{actor}>")))?
-            }
+        let Some(node) = projection
+            .id(actor.as_str())
+            .filter(|n| projection.node(*n).kind == NodeKind::Actor)
+        else {
+            return Err(not_an_actor(format!("no actor <{actor}>")));
         };
         let seed = Seed::actor(&projection, node);
         let suggestions = self.run_match(&projection, &seed, exclude_connected, &options)?;
@@ -179,22 +180,6 @@ impl App {
             format!("{origin}/api/match"),
             origin,
         )
-    }
-
-    /// The actor `iri` is declared the same as (`owl:sameAs`, either way), if any.
-    fn same_actor(
-        &self,
-        projection: &Projection,
-        iri: &NamedNode,
-    ) -> Result<Option<u32>, AppError> {
-        for same in self.store.same_as(iri.as_ref())? {
-            if let Some(node) = projection.id(same.as_str())
-                && projection.node(node).kind == NodeKind::Actor
-            {
-                return Ok(Some(node));
-            }
-        }
-        Ok(None)
     }
 }
 

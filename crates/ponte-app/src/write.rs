@@ -160,7 +160,7 @@ impl App {
         token: &CancellationToken,
     ) -> Result<WriteReport, AppError> {
         request.node()?;
-        let iri = &self.canonical(request.collection, iri)?;
+        let iri = &self.canonical(Some(request.collection), iri)?;
         let triples = at_address(iri, request.triples(iri.as_str())?)?;
         self.check_kinds(request.collection, &triples)?;
         let report =
@@ -180,7 +180,7 @@ impl App {
     ) -> Result<WriteReport, AppError> {
         let collection = request.collection;
         let node = request.node()?;
-        let iri = &self.canonical(collection, iri)?;
+        let iri = &self.canonical(Some(collection), iri)?;
         let triples = request.triples(iri.as_str())?;
         // Properties set to null or [] produce no triple: ask the processor what they expand to.
         let mut predicates: BTreeSet<NamedNode> =
@@ -236,7 +236,7 @@ impl App {
         precondition: &Precondition,
         token: &CancellationToken,
     ) -> Result<WriteReport, AppError> {
-        let iri = &self.canonical(collection, iri)?;
+        let iri = &self.canonical(Some(collection), iri)?;
         let kinds = self.store.types(iri.as_ref())?;
         if kinds.is_empty() || self.check_kinds(collection, &kinds).is_err() {
             return Err(not_in(collection, iri));
