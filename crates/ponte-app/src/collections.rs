@@ -2,6 +2,7 @@
 //! IRI, and one page of a collection or of search results as a hydra `Collection`.
 
 use crate::error::AppError;
+use crate::jsonld::CollectionHead;
 use crate::request::{DEFAULT_LIMIT, ListRequest, MAX_Q_CHARS};
 use crate::{App, jsonld, names, vocab};
 use ponte_store::{NamedNode, PonteStore, Term};
@@ -204,18 +205,9 @@ pub fn compact_class(iri: &str) -> String {
 /// A page of a collection or of search results (a hydra `Collection` in JSON-LD).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CollectionPage {
-    /// The JSON-LD context: `{origin}/api/context.jsonld`.
-    #[serde(rename = "@context")]
-    pub context: String,
-    /// This page's URL.
-    #[serde(rename = "@id")]
-    pub id: String,
-    /// Always `Collection`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// How many entities match, over all pages.
-    #[serde(rename = "totalItems")]
-    pub total_items: usize,
+    /// The context, URL, type and size of the list.
+    #[serde(flatten)]
+    pub head: CollectionHead,
     /// The next page's URL, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
@@ -335,11 +327,9 @@ impl App {
             Some(collection) => format!("{origin}/api/{}", collection.name),
             None => format!("{origin}/api/search"),
         };
+        let id = page_url(&base, request, limit, cursor.as_deref());
         Ok(CollectionPage {
-            context: jsonld::context_url(origin),
-            id: page_url(&base, request, limit, cursor.as_deref()),
-            kind: "Collection".into(),
-            total_items: total,
+            head: CollectionHead::new(origin, Some(id), total),
             next: next.map(|after| page_url(&base, request, limit, Some(&after))),
             items,
         })

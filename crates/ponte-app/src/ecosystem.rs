@@ -4,10 +4,11 @@
 //! `ponte_match::ecosystem`'s; this module says which actors are home and which foreign.
 
 use crate::error::AppError;
+use crate::jsonld::CollectionHead;
 use crate::matchmaking::{EvidenceStep, NameCache};
 use crate::request::{EcosystemScope, is_place_code, limit};
-use crate::{App, jsonld, vocab};
-use ponte_match::{NodeKind, Projection, Step};
+use crate::{App, vocab};
+use ponte_match::{NodeId, NodeKind, Projection, Step};
 use ponte_store::NamedNode;
 use serde::Serialize;
 use serde_json::Value;
@@ -68,9 +69,9 @@ pub(crate) struct ActorPlaces {
 
 /// Which actors are home, and the foreign ones by country.
 struct Geography {
-    home: HashSet<u32>,
+    home: HashSet<NodeId>,
     /// Foreign actors by country (ISO 3166-1 alpha-2).
-    foreign: BTreeMap<String, HashSet<u32>>,
+    foreign: BTreeMap<String, HashSet<NodeId>>,
 }
 
 impl App {
@@ -183,10 +184,8 @@ impl App {
             });
         }
         Ok(BrokersAnswer {
-            context: jsonld::context_url(origin),
-            kind: "Collection".into(),
+            head: CollectionHead::new(origin, None, items.len()),
             home: scope.home,
-            total_items: items.len(),
             items,
         })
     }
@@ -198,7 +197,7 @@ impl App {
         let scope = Scope::parse(scope, 20)?;
         let projection = self.projection()?;
         let geography = self.geography(&projection, &scope)?;
-        let foreign: HashSet<u32> = geography.foreign.values().flatten().copied().collect();
+        let foreign: HashSet<NodeId> = geography.foreign.values().flatten().copied().collect();
         let gaps = ponte_match::ecosystem::gaps(&projection, &geography.home, &foreign, &|p| {
             TOPIC_LINKS.contains(&p)
         });
@@ -211,7 +210,7 @@ impl App {
                     .expect("an actor working on a topic is its neighbour");
                 evidence.push(names.steps(&[link])?);
             }
-            let iris = |nodes: &[u32]| {
+            let iris = |nodes: &[NodeId]| {
                 nodes
                     .iter()
                     .map(|n| projection.iri(*n).to_owned())
@@ -226,10 +225,8 @@ impl App {
             });
         }
         Ok(GapsAnswer {
-            context: jsonld::context_url(origin),
-            kind: "Collection".into(),
+            head: CollectionHead::new(origin, None, gaps.len()),
             home: scope.home,
-            total_items: gaps.len(),
             items,
         })
     }
@@ -238,17 +235,11 @@ impl App {
 /// Brokers per foreign ecosystem (a hydra `Collection`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct BrokersAnswer {
-    /// The JSON-LD context.
-    #[serde(rename = "@context")]
-    pub context: String,
-    /// Always `Collection`.
-    #[serde(rename = "type")]
-    pub kind: String,
+    /// The context, URL, type and size of the list.
+    #[serde(flatten)]
+    pub head: CollectionHead,
     /// The home region.
     pub home: String,
-    /// How many ecosystems follow.
-    #[serde(rename = "totalItems")]
-    pub total_items: usize,
     /// Each foreign ecosystem and its brokers.
     pub items: Vec<EcosystemBrokers>,
 }
@@ -280,17 +271,11 @@ pub struct Broker {
 /// Topics without a foreign partner yet (a hydra `Collection`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct GapsAnswer {
-    /// The JSON-LD context.
-    #[serde(rename = "@context")]
-    pub context: String,
-    /// Always `Collection`.
-    #[serde(rename = "type")]
-    pub kind: String,
+    /// The context, URL, type and size of the list.
+    #[serde(flatten)]
+    pub head: CollectionHead,
     /// The home region.
     pub home: String,
-    /// How many gaps there are in all.
-    #[serde(rename = "totalItems")]
-    pub total_items: usize,
     /// The gaps, most home actors first.
     pub items: Vec<Gap>,
 }

@@ -1,26 +1,18 @@
 //! What is loaded: every graph the meta graph describes, with its source, load time, content
 //! hash and the triples it holds (`GET /api/graphs`).
 
+use crate::App;
 use crate::error::AppError;
-use crate::{App, jsonld};
+use crate::jsonld::CollectionHead;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 /// The loaded graphs (a hydra `Collection`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct GraphsAnswer {
-    /// The JSON-LD context.
-    #[serde(rename = "@context")]
-    pub context: String,
-    /// This answer's URL.
-    #[serde(rename = "@id")]
-    pub id: String,
-    /// Always `Collection`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// How many graphs.
-    #[serde(rename = "totalItems")]
-    pub total_items: usize,
+    /// The context, URL, type and size of the list.
+    #[serde(flatten)]
+    pub head: CollectionHead,
     /// Each graph, in IRI order.
     pub items: Vec<GraphItem>,
 }
@@ -65,10 +57,7 @@ impl App {
             })
             .collect();
         Ok(GraphsAnswer {
-            context: jsonld::context_url(origin),
-            id: format!("{origin}/api/graphs"),
-            kind: "Collection".into(),
-            total_items: items.len(),
+            head: CollectionHead::new(origin, Some(format!("{origin}/api/graphs")), items.len()),
             items,
         })
     }

@@ -318,6 +318,36 @@ pub fn context_url(origin: &str) -> String {
     format!("{origin}/api/context.jsonld")
 }
 
+/// What every list answer starts with, as a hydra `Collection` in JSON-LD: the context, the
+/// answer's own URL when it has one, its type and how many items there are in all.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct CollectionHead {
+    /// The JSON-LD context: `{origin}/api/context.jsonld`.
+    #[serde(rename = "@context")]
+    pub context: String,
+    /// This answer's URL.
+    #[serde(rename = "@id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Always `Collection`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// How many items there are, over all pages.
+    #[serde(rename = "totalItems")]
+    pub total_items: usize,
+}
+
+impl CollectionHead {
+    /// The head of a list answered to `origin`, found at `id`, of `total_items` in all.
+    pub fn new(origin: &str, id: Option<String>, total_items: usize) -> Self {
+        Self {
+            context: context_url(origin),
+            id,
+            kind: "Collection".into(),
+            total_items,
+        }
+    }
+}
+
 /// `body` with `@context` first: the published context as served at `origin`.
 pub fn with_context(origin: &str, body: Map<String, Value>) -> Map<String, Value> {
     let mut document = Map::new();

@@ -4,10 +4,12 @@
 
 use crate::collections::{Collection, compact_class};
 use crate::error::AppError;
+use crate::jsonld::CollectionHead;
 use crate::request::{MatchOptions, MatchRequest, Profile, reference};
-use crate::{App, jsonld, names, vocab};
+use crate::{App, names, vocab};
 use ponte_match::{
-    ClassId, GraphInput, NodeKind, Projection, ProjectionBuilder, Seed, Step, Suggestion, Weights,
+    ClassId, GraphInput, NodeId, NodeKind, Projection, ProjectionBuilder, Seed, Step, Suggestion,
+    Weights,
 };
 use ponte_store::{NamedNode, NamedNodeRef, PonteStore, StoreError, Term};
 use serde::Serialize;
@@ -280,7 +282,7 @@ impl App {
             .iter()
             .filter_map(|class| projection.class_id(class))
             .collect();
-        let keep = |candidate: u32| -> bool {
+        let keep = |candidate: NodeId| -> bool {
             if exclude_connected && seed.links.contains(&candidate) {
                 return false;
             }
@@ -368,11 +370,8 @@ impl App {
             });
         }
         Ok(MatchAnswer {
-            context: jsonld::context_url(origin),
-            id: self_url,
-            kind: "Collection".into(),
+            head: CollectionHead::new(origin, Some(self_url), items.len()),
             seed: seed.map(str::to_owned),
-            total_items: items.len(),
             items,
         })
     }
@@ -381,21 +380,12 @@ impl App {
 /// Partner suggestions (a hydra `Collection`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MatchAnswer {
-    /// The JSON-LD context.
-    #[serde(rename = "@context")]
-    pub context: String,
-    /// This answer's URL.
-    #[serde(rename = "@id")]
-    pub id: String,
-    /// Always `Collection`.
-    #[serde(rename = "type")]
-    pub kind: String,
+    /// The context, URL, type and size of the list.
+    #[serde(flatten)]
+    pub head: CollectionHead,
     /// The actor the suggestions are for; absent for a profile.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seed: Option<String>,
-    /// How many suggestions follow.
-    #[serde(rename = "totalItems")]
-    pub total_items: usize,
     /// The partners, best first.
     pub items: Vec<SuggestionItem>,
 }
@@ -466,7 +456,7 @@ pub struct EvidenceStep {
 pub(crate) struct NameCache<'a> {
     store: &'a PonteStore,
     projection: &'a Projection,
-    names: HashMap<u32, Value>,
+    names: HashMap<NodeId, Value>,
 }
 
 impl<'a> NameCache<'a> {
@@ -479,7 +469,7 @@ impl<'a> NameCache<'a> {
     }
 
     /// The node's names as a language map; null when it has none.
-    pub(crate) fn of(&mut self, node: u32) -> Result<Value, AppError> {
+    pub(crate) fn of(&mut self, node: NodeId) -> Result<Value, AppError> {
         if let Some(name) = self.names.get(&node) {
             return Ok(name.clone());
         }

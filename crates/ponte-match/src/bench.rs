@@ -2,7 +2,7 @@
 //! projection, time suggestions, and measure how well the push PageRank's top 10 agrees with
 //! the exact one.
 
-use crate::{PUSH_EPSILON, Seed, Weights, generate, ppr, suggest};
+use crate::{NodeId, PUSH_EPSILON, Seed, Weights, generate, ppr, suggest};
 use std::time::Instant;
 
 /// What one run measured.
@@ -80,16 +80,16 @@ pub fn run(actors: usize, seed: u64, queries: usize, overlap_seeds: usize) -> Be
     for i in 0..overlap_seeds {
         let seed = pick(i);
         // Ranked as the matcher ranks: PageRank over degree, whose push error is uniform.
-        let normalised = |n: u32, v: f64| (n, v / projection.degree(n).max(1) as f64);
-        let push: Vec<(u32, f64)> = ppr::push(&projection, &[seed], PUSH_EPSILON)
+        let normalised = |n: NodeId, v: f64| (n, v / projection.degree(n).max(1) as f64);
+        let push: Vec<(NodeId, f64)> = ppr::push(&projection, &[seed], PUSH_EPSILON)
             .into_iter()
             .filter(|(n, _)| *n != seed)
             .map(|(n, v)| normalised(n, v))
             .collect();
-        let exact: Vec<(u32, f64)> = ppr::exact(&projection, &[seed], 1e-10)
-            .iter()
-            .enumerate()
-            .map(|(n, v)| normalised(n as u32, *v))
+        let exact: Vec<(NodeId, f64)> = projection
+            .nodes()
+            .zip(ppr::exact(&projection, &[seed], 1e-10))
+            .map(|(n, v)| normalised(n, v))
             .filter(|(n, _)| *n != seed)
             .collect();
         overlap += top10_overlap(&push, &exact);
@@ -116,7 +116,7 @@ pub fn percentile(values: &mut [f64], p: f64) -> f64 {
 }
 
 /// The ten best nodes of `scores`, best first, ties by node.
-fn top10(scores: &[(u32, f64)]) -> Vec<(u32, f64)> {
+fn top10(scores: &[(NodeId, f64)]) -> Vec<(NodeId, f64)> {
     let mut scores = scores.to_vec();
     scores.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     scores.truncate(10);
@@ -126,9 +126,9 @@ fn top10(scores: &[(u32, f64)]) -> Vec<(u32, f64)> {
 /// The share of `approximate`'s top 10 that is in `exact`'s. A node ties into the exact top
 /// 10 when its exact score reaches the tenth best: among equal scores, which ten are "the"
 /// top ten is arbitrary.
-pub fn top10_overlap(approximate: &[(u32, f64)], exact: &[(u32, f64)]) -> f64 {
+pub fn top10_overlap(approximate: &[(NodeId, f64)], exact: &[(NodeId, f64)]) -> f64 {
     let tenth = top10(exact).last().map_or(0.0, |(_, v)| *v);
-    let exact_of = |n: u32| exact.iter().find(|(m, _)| *m == n).map_or(0.0, |(_, v)| *v);
+    let exact_of = |n: NodeId| exact.iter().find(|(m, _)| *m == n).map_or(0.0, |(_, v)| *v);
     top10(approximate)
         .iter()
         .filter(|(n, _)| exact_of(*n) >= tenth * (1.0 - 1e-9))
@@ -139,16 +139,24 @@ pub fn top10_overlap(approximate: &[(u32, f64)], exact: &[(u32, f64)]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{NodeKind, ProjectionBuilder};
 
     #[test]
     fn ties_count_into_the_top_ten() {
-        let exact: Vec<(u32, f64)> = (0..20)
-            .map(|n| (n, if n < 5 { 2.0 } else { 1.0 }))
+        // Node ids are only made by a projection, so the scores are about one of 110 nodes.
+        let mut builder = ProjectionBuilder::new();
+        for n in 0..110 {
+            builder.node(&format!("urn:n{n}"), NodeKind::Actor, None);
+        }
+        let node: Vec<NodeId> = builder.build().nodes().collect();
+        let exact: Vec<(NodeId, f64)> = (0..20)
+            .map(|n| (node[n], if n < 5 { 2.0 } else { 1.0 }))
             .collect();
         // The approximation picks other tied nodes than the exact order does: still all in.
-        let approximate: Vec<(u32, f64)> = (0..5).chain(15..20).map(|n| (n, 1.0)).collect();
+        let approximate: Vec<(NodeId, f64)> =
+            (0..5).chain(15..20).map(|n| (node[n], 1.0)).collect();
         assert_eq!(top10_overlap(&approximate, &exact), 1.0);
-        let worse: Vec<(u32, f64)> = (100..110).map(|n| (n, 1.0)).collect();
+        let worse: Vec<(NodeId, f64)> = (100..110).map(|n| (node[n], 1.0)).collect();
         assert_eq!(top10_overlap(&worse, &exact), 0.0);
         assert_eq!(percentile(&mut [3.0, 1.0, 2.0], 0.5), 2.0);
     }

@@ -2,7 +2,7 @@
 //! (betweenness restricted to paths between the two, places not walked through), and the
 //! topics the region works on with no foreign partner yet (gaps).
 
-use crate::{NodeKind, Projection, Step, shortest_path};
+use crate::{NodeId, NodeKind, Projection, Step, shortest_path};
 use std::collections::{HashMap, HashSet, VecDeque};
 
 /// A broker: an actor on the shortest paths between home and foreign actors, its
@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Broker {
     /// The broker.
-    pub node: u32,
+    pub node: NodeId,
     /// Its betweenness between the two sides.
     pub betweenness: f64,
     /// A shortest path from the nearest home actor through it to the nearest foreign actor.
@@ -20,11 +20,11 @@ pub struct Broker {
 /// The `limit` best brokers between `home` and `foreign` actors, best first (ties by node).
 pub fn brokers(
     projection: &Projection,
-    home: &HashSet<u32>,
-    foreign: &HashSet<u32>,
+    home: &HashSet<NodeId>,
+    foreign: &HashSet<NodeId>,
     limit: usize,
 ) -> Vec<Broker> {
-    let mut ranked: Vec<(u32, f64)> = betweenness(projection, home, foreign)
+    let mut ranked: Vec<(NodeId, f64)> = betweenness(projection, home, foreign)
         .into_iter()
         .filter(|(n, s)| *s > 0.0 && projection.node(*n).kind == NodeKind::Actor)
         .collect();
@@ -41,7 +41,7 @@ pub fn brokers(
 }
 
 /// Whether a node may be walked through: sharing a city or a country bridges nothing.
-fn walkable(projection: &Projection, node: u32) -> bool {
+fn walkable(projection: &Projection, node: NodeId) -> bool {
     projection.node(node).kind != NodeKind::Place
 }
 
@@ -49,22 +49,22 @@ fn walkable(projection: &Projection, node: u32) -> bool {
 /// the dependency counted at targets), not walking through places.
 pub fn betweenness(
     projection: &Projection,
-    sources: &HashSet<u32>,
-    targets: &HashSet<u32>,
-) -> HashMap<u32, f64> {
-    let mut score: HashMap<u32, f64> = HashMap::new();
-    let mut ordered_sources: Vec<u32> = sources.iter().copied().collect();
+    sources: &HashSet<NodeId>,
+    targets: &HashSet<NodeId>,
+) -> HashMap<NodeId, f64> {
+    let mut score: HashMap<NodeId, f64> = HashMap::new();
+    let mut ordered_sources: Vec<NodeId> = sources.iter().copied().collect();
     ordered_sources.sort_unstable();
     for source in ordered_sources {
         let mut order = Vec::new();
-        let mut paths: HashMap<u32, f64> = HashMap::from([(source, 1.0)]);
-        let mut distance: HashMap<u32, u32> = HashMap::from([(source, 0)]);
-        let mut predecessors: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut paths: HashMap<NodeId, f64> = HashMap::from([(source, 1.0)]);
+        let mut distance: HashMap<NodeId, u32> = HashMap::from([(source, 0)]);
+        let mut predecessors: HashMap<NodeId, Vec<NodeId>> = HashMap::new();
         let mut queue = VecDeque::from([source]);
         while let Some(v) = queue.pop_front() {
             order.push(v);
             let d = distance[&v];
-            for &w in projection.neighbours(v) {
+            for w in projection.neighbours(v) {
                 if !walkable(projection, w) {
                     continue;
                 }
@@ -78,7 +78,7 @@ pub fn betweenness(
                 }
             }
         }
-        let mut dependency: HashMap<u32, f64> = HashMap::new();
+        let mut dependency: HashMap<NodeId, f64> = HashMap::new();
         for &w in order.iter().rev() {
             let reaches = if targets.contains(&w) { 1.0 } else { 0.0 }
                 + dependency.get(&w).copied().unwrap_or(0.0);
@@ -97,13 +97,13 @@ pub fn betweenness(
 /// ecosystem (places not walked through).
 pub fn bridge(
     projection: &Projection,
-    broker: u32,
-    home: &HashSet<u32>,
-    foreign: &HashSet<u32>,
+    broker: NodeId,
+    home: &HashSet<NodeId>,
+    foreign: &HashSet<NodeId>,
 ) -> Vec<Step> {
-    let nearest = |goal: &HashSet<u32>| {
-        let is_goal = |node: u32| goal.contains(&node);
-        let not_place = |node: u32, _| walkable(projection, node);
+    let nearest = |goal: &HashSet<NodeId>| {
+        let is_goal = |node: NodeId| goal.contains(&node);
+        let not_place = |node: NodeId, _| walkable(projection, node);
         shortest_path(projection, &[broker], &is_goal, &not_place, usize::MAX).unwrap_or_default()
     };
     let mut path: Vec<Step> = nearest(home)
@@ -119,11 +119,11 @@ pub fn bridge(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Gap {
     /// The topic.
-    pub topic: u32,
+    pub topic: NodeId,
     /// The home actors working on it, by node.
-    pub home: Vec<u32>,
+    pub home: Vec<NodeId>,
     /// The foreign actors working on it, who could be partners, by node.
-    pub abroad: Vec<u32>,
+    pub abroad: Vec<NodeId>,
 }
 
 /// The gaps, most home actors first (ties by topic). An actor works on a topic when an edge
@@ -131,8 +131,8 @@ pub struct Gap {
 /// joins them or they share a project or an activity.
 pub fn gaps(
     projection: &Projection,
-    home: &HashSet<u32>,
-    foreign: &HashSet<u32>,
+    home: &HashSet<NodeId>,
+    foreign: &HashSet<NodeId>,
     works_on: &dyn Fn(&str) -> bool,
 ) -> Vec<Gap> {
     let mut gaps = Vec::new();
@@ -140,11 +140,9 @@ pub fn gaps(
         .nodes()
         .filter(|n| projection.node(*n).kind == NodeKind::Topic)
     {
-        let working_on = |actors: &HashSet<u32>| -> Vec<u32> {
-            let mut found: Vec<u32> = projection
+        let working_on = |actors: &HashSet<NodeId>| -> Vec<NodeId> {
+            let mut found: Vec<NodeId> = projection
                 .neighbours(topic)
-                .iter()
-                .copied()
                 .filter(|a| {
                     actors.contains(a)
                         && projection.edge(*a, topic).is_some_and(|label| {
@@ -176,14 +174,14 @@ pub fn gaps(
 }
 
 /// Whether two actors are linked directly or share a project or an activity.
-fn related(projection: &Projection, a: u32, b: u32) -> bool {
+fn related(projection: &Projection, a: NodeId, b: NodeId) -> bool {
     if projection.edge(a, b).is_some() {
         return true;
     }
     let shared_kinds = [NodeKind::Project, NodeKind::Activity];
-    projection.neighbours(a).iter().any(|n| {
-        shared_kinds.contains(&projection.node(*n).kind) && projection.edge(*n, b).is_some()
-    })
+    projection
+        .neighbours(a)
+        .any(|n| shared_kinds.contains(&projection.node(n).kind) && projection.edge(n, b).is_some())
 }
 
 #[cfg(test)]
@@ -197,7 +195,7 @@ mod tests {
 
     /// Home: h1, h2 (members of a cluster c), foreign: f1, f2. The cluster is a member of a
     /// network n that f1 is in; f2 is linked only through the shared city `place`.
-    fn graph() -> (Projection, HashSet<u32>, HashSet<u32>) {
+    fn graph() -> (Projection, HashSet<NodeId>, HashSet<NodeId>) {
         let mut b = ProjectionBuilder::new();
         for iri in ["h1", "h2", "c", "n", "f1", "f2"] {
             b.node(iri, NodeKind::Actor, None);
@@ -255,7 +253,7 @@ mod tests {
         }
         // f2 shares a topic with home actors and a city with h1: neither is an actor, so
         // nobody brokers towards it alone.
-        let only_f2: HashSet<u32> = [p.id("f2").unwrap()].into();
+        let only_f2: HashSet<NodeId> = [p.id("f2").unwrap()].into();
         assert!(brokers(&p, &home, &only_f2, 5).is_empty());
     }
 

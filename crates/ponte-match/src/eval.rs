@@ -4,7 +4,7 @@
 
 use crate::input::GraphInput;
 use crate::matcher::{Seed, Weights, rank};
-use crate::projection::{NodeKind, Projection};
+use crate::projection::{NodeId, NodeKind, Projection};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -110,7 +110,7 @@ pub fn evaluate_with(
         };
         hidden.contains(&key)
     });
-    let actor_ids: Vec<u32> = projection
+    let actor_ids: Vec<NodeId> = projection
         .nodes()
         .filter(|n| projection.node(*n).kind == NodeKind::Actor)
         .collect();
@@ -121,7 +121,7 @@ pub fn evaluate_with(
             .cmp(&projection.degree(*a))
             .then(a.cmp(b))
     });
-    let degree_rank: HashMap<u32, usize> =
+    let degree_rank: HashMap<NodeId, usize> =
         by_degree.iter().enumerate().map(|(i, n)| (*n, i)).collect();
 
     let (mut matcher, mut random, mut most_connected, mut jaccard) =
@@ -130,9 +130,9 @@ pub fn evaluate_with(
         let (Some(a), Some(b)) = (projection.id(a), projection.id(b)) else {
             continue;
         };
-        let neighbours: HashSet<u32> = projection.neighbours(a).iter().copied().collect();
+        let neighbours: HashSet<NodeId> = projection.neighbours(a).collect();
         // Partners already linked are known: every method ranks the others.
-        let eligible = |c: u32| c != a && !neighbours.contains(&c);
+        let eligible = |c: NodeId| c != a && !neighbours.contains(&c);
         let ranked = rank(
             &projection,
             &Seed::actor(&projection, a),
@@ -163,23 +163,24 @@ pub fn evaluate_with(
 /// Where `b` ranks among the actors two hops from `a`, by Jaccard similarity of neighbourhoods.
 fn jaccard_rank(
     projection: &Projection,
-    a: u32,
-    b: u32,
-    eligible: &dyn Fn(u32) -> bool,
+    a: NodeId,
+    b: NodeId,
+    eligible: &dyn Fn(NodeId) -> bool,
 ) -> Option<usize> {
-    let own: HashSet<u32> = projection.neighbours(a).iter().copied().collect();
-    let mut candidates: HashSet<u32> = HashSet::new();
+    let own: HashSet<NodeId> = projection.neighbours(a).collect();
+    let mut candidates: HashSet<NodeId> = HashSet::new();
     for n in &own {
         for c in projection.neighbours(*n) {
-            if eligible(*c) && projection.node(*c).kind == NodeKind::Actor {
-                candidates.insert(*c);
+            if eligible(c) && projection.node(c).kind == NodeKind::Actor {
+                candidates.insert(c);
             }
         }
     }
-    let similarity = |c: u32| {
+    let similarity = |c: NodeId| {
         let theirs = projection.neighbours(c);
-        let shared = theirs.iter().filter(|n| own.contains(n)).count();
-        shared as f64 / (own.len() + theirs.len() - shared).max(1) as f64
+        let degree = theirs.len();
+        let shared = theirs.filter(|n| own.contains(n)).count();
+        shared as f64 / (own.len() + degree - shared).max(1) as f64
     };
     if !candidates.contains(&b) {
         return None;

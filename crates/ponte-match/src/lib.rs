@@ -18,7 +18,8 @@ pub use matcher::{
     shortest_path, suggest,
 };
 pub use projection::{
-    ClassId, EdgeLabel, META_PATH_KINDS, MetaPaths, Node, NodeKind, Projection, ProjectionBuilder,
+    ClassId, EdgeLabel, META_PATH_KINDS, MetaPaths, Node, NodeId, NodeKind, Projection,
+    ProjectionBuilder,
 };
 
 #[cfg(test)]
@@ -165,10 +166,10 @@ mod tests {
         for node in p.nodes() {
             let a = approximate.get(&node).copied().unwrap_or(0.0);
             assert!(
-                (a - exact[node as usize]).abs() < 1e-6,
+                (a - exact[node.index()]).abs() < 1e-6,
                 "{}: {a} vs {}",
                 p.iri(node),
-                exact[node as usize]
+                exact[node.index()]
             );
         }
         let total: f64 = exact.iter().sum();

@@ -4,34 +4,19 @@
 
 use crate::ppr;
 use crate::projection::{
-    ClassId, META_PATH_KINDS, MetaPaths, NodeKind, Projection, meta_path_slot,
+    ClassId, META_PATH_KINDS, MetaPaths, NodeId, NodeKind, Projection, meta_path_slot,
 };
 use std::collections::{HashMap, HashSet, VecDeque};
 
-/// How much each part counts in a suggestion's score. Each part is scaled to 0..1 first.
+/// How much each part counts in a suggestion's score (each part is scaled to 0..1 first).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Weights {
-    /// Meta-path similarity (PathSim) through shared topics.
-    pub topics: f64,
-    /// PathSim through shared projects.
-    pub projects: f64,
-    /// PathSim through shared missions, events and programmes.
-    pub activities: f64,
-    /// PathSim through shared actors (a cluster both belong to, a partner both work with).
-    pub actors: f64,
-    /// Adamic-Adar over all shared neighbours: a rare shared neighbour counts more than a hub.
-    pub adamic_adar: f64,
-    /// Personalized PageRank from the seed, relative to the best candidate.
-    pub pagerank: f64,
-    /// The candidate is of a kind the profile wants.
-    pub complement: f64,
-}
+pub struct Weights(pub Parts);
 
 impl Default for Weights {
     /// The documented weights (docs/MATCHMAKING.md): the reasons a person can check (shared
     /// topics, projects, missions, clusters) weigh most, proximity in the whole graph less.
     fn default() -> Self {
-        Self {
+        Self(Parts {
             topics: 0.20,
             projects: 0.15,
             activities: 0.15,
@@ -39,7 +24,15 @@ impl Default for Weights {
             adamic_adar: 0.15,
             pagerank: 0.15,
             complement: 0.10,
-        }
+        })
+    }
+}
+
+impl std::ops::Deref for Weights {
+    type Target = Parts;
+
+    fn deref(&self) -> &Parts {
+        &self.0
     }
 }
 
@@ -58,41 +51,42 @@ const MAX_PATH_HOPS: usize = 4;
 #[derive(Debug, Clone, Default)]
 pub struct Seed {
     /// The actor, when the seed is one.
-    pub actor: Option<u32>,
+    pub actor: Option<NodeId>,
     /// The nodes the seed is linked to (for an actor, its neighbours; for a profile, its
     /// topics and the actors or activities it names).
-    pub links: Vec<u32>,
+    pub links: Vec<NodeId>,
     /// Classes of partner wanted (indexes into the projection's classes, subclasses included).
     pub wanted_classes: HashSet<ClassId>,
 }
 
 impl Seed {
     /// The seed for an actor of the projection.
-    pub fn actor(projection: &Projection, actor: u32) -> Self {
+    pub fn actor(projection: &Projection, actor: NodeId) -> Self {
         Self {
             actor: Some(actor),
-            links: projection.neighbours(actor).to_vec(),
+            links: projection.neighbours(actor).collect(),
             wanted_classes: HashSet::new(),
         }
     }
 }
 
-/// The parts a score is made of, each already multiplied by its weight.
+/// One number for each part a score is made of: a candidate's parts (each already multiplied
+/// by its weight), or the weights themselves.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Parts {
-    /// Shared topics.
+    /// Meta-path similarity (PathSim) through shared topics.
     pub topics: f64,
-    /// Shared projects.
+    /// PathSim through shared projects.
     pub projects: f64,
-    /// Shared missions, events, programmes.
+    /// PathSim through shared missions, events and programmes.
     pub activities: f64,
-    /// Shared actors.
+    /// PathSim through shared actors (a cluster both belong to, a partner both work with).
     pub actors: f64,
-    /// Adamic-Adar.
+    /// Adamic-Adar over all shared neighbours: a rare shared neighbour counts more than a hub.
     pub adamic_adar: f64,
-    /// Personalized PageRank.
+    /// Personalized PageRank from the seed, relative to the best candidate.
     pub pagerank: f64,
-    /// Complementarity.
+    /// The candidate is of a kind the profile wants.
     pub complement: f64,
 }
 
@@ -113,18 +107,18 @@ impl Parts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Step {
     /// Where the step starts.
-    pub from: u32,
+    pub from: NodeId,
     /// The predicate (index into the projection's predicates).
     pub predicate: u32,
     /// True when the triple is `from predicate to`; false when it is `to predicate from`.
     pub forward: bool,
     /// Where the step ends.
-    pub to: u32,
+    pub to: NodeId,
 }
 
 impl Step {
     /// The step from `from` to `to`, if they are linked.
-    pub fn between(projection: &Projection, from: u32, to: u32) -> Option<Self> {
+    pub fn between(projection: &Projection, from: NodeId, to: NodeId) -> Option<Self> {
         projection.edge(from, to).map(|label| Self {
             from,
             predicate: label.predicate,
@@ -149,13 +143,13 @@ impl Step {
 /// `max_hops` edges. An empty path when a start is a goal.
 pub fn shortest_path(
     projection: &Projection,
-    starts: &[u32],
-    is_goal: &dyn Fn(u32) -> bool,
-    walk: &dyn Fn(u32, usize) -> bool,
+    starts: &[NodeId],
+    is_goal: &dyn Fn(NodeId) -> bool,
+    walk: &dyn Fn(NodeId, usize) -> bool,
     max_hops: usize,
 ) -> Option<Vec<Step>> {
-    let mut parent: HashMap<u32, Option<u32>> = starts.iter().map(|s| (*s, None)).collect();
-    let mut frontier: VecDeque<(u32, usize)> = starts.iter().map(|s| (*s, 0)).collect();
+    let mut parent: HashMap<NodeId, Option<NodeId>> = starts.iter().map(|s| (*s, None)).collect();
+    let mut frontier: VecDeque<(NodeId, usize)> = starts.iter().map(|s| (*s, 0)).collect();
     while let Some((node, hops)) = frontier.pop_front() {
         if is_goal(node) {
             let mut nodes = vec![node];
@@ -171,7 +165,7 @@ pub fn shortest_path(
         if hops == max_hops || (hops > 0 && !walk(node, hops)) {
             continue;
         }
-        for &neighbour in projection.neighbours(node) {
+        for neighbour in projection.neighbours(node) {
             if let std::collections::hash_map::Entry::Vacant(entry) = parent.entry(neighbour) {
                 entry.insert(Some(node));
                 frontier.push_back((neighbour, hops + 1));
@@ -185,7 +179,7 @@ pub fn shortest_path(
 #[derive(Debug, Clone, PartialEq)]
 pub struct Suggestion {
     /// The partner.
-    pub node: u32,
+    pub node: NodeId,
     /// Its score, the sum of `parts`.
     pub score: f64,
     /// What the score is made of.
@@ -205,7 +199,7 @@ pub fn suggest(
     seed: &Seed,
     weights: &Weights,
     limit: usize,
-    keep: &dyn Fn(u32) -> bool,
+    keep: &dyn Fn(NodeId) -> bool,
 ) -> Vec<Suggestion> {
     let mut ranked = rank(projection, seed, weights, limit, keep);
     for suggestion in &mut ranked {
@@ -220,10 +214,10 @@ pub fn rank(
     seed: &Seed,
     weights: &Weights,
     limit: usize,
-    keep: &dyn Fn(u32) -> bool,
+    keep: &dyn Fn(NodeId) -> bool,
 ) -> Vec<Suggestion> {
     // Shared neighbours: for each candidate actor, paths through each kind, and Adamic-Adar.
-    let mut shared: HashMap<u32, (MetaPaths, f64)> = HashMap::new();
+    let mut shared: HashMap<NodeId, (MetaPaths, f64)> = HashMap::new();
     let mut seed_paths = MetaPaths::default();
     for &link in &seed.links {
         let kind = projection.node(link).kind;
@@ -236,8 +230,7 @@ pub fn rank(
             continue;
         }
         let rarity = 1.0 / (degree as f64).ln().max(f64::MIN_POSITIVE);
-        for neighbour in projection.neighbours(link) {
-            let candidate = *neighbour;
+        for candidate in projection.neighbours(link) {
             if Some(candidate) == seed.actor || projection.node(candidate).kind != NodeKind::Actor {
                 continue;
             }
@@ -249,26 +242,26 @@ pub fn rank(
         }
     }
     // Proximity beyond two hops.
-    let mut pagerank_seeds: Vec<u32> = seed.actor.into_iter().collect();
+    let mut pagerank_seeds: Vec<NodeId> = seed.actor.into_iter().collect();
     if pagerank_seeds.is_empty() {
         pagerank_seeds.extend(&seed.links);
     }
     let reached = ppr::push_sparse(projection, &pagerank_seeds, PUSH_EPSILON);
-    let normalised = |node: u32, value: f64| value / projection.degree(node).max(1) as f64;
-    let mut by_rank: Vec<(u32, f64)> = reached
+    let normalised = |node: NodeId, value: f64| value / projection.degree(node).max(1) as f64;
+    let mut by_rank: Vec<(NodeId, f64)> = reached
         .iter()
         .filter(|(node, _)| {
             Some(*node) != seed.actor && projection.node(*node).kind == NodeKind::Actor
         })
         .map(|(node, value)| (*node, normalised(*node, *value)))
         .collect();
-    let order = |a: &(u32, f64), b: &(u32, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    let order = |a: &(NodeId, f64), b: &(NodeId, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
     // Only the best few are candidates: select them, sort only them.
     if by_rank.len() > PAGERANK_CANDIDATES {
         by_rank.select_nth_unstable_by(PAGERANK_CANDIDATES, order);
         by_rank.truncate(PAGERANK_CANDIDATES);
     }
-    let mut candidates: Vec<u32> = shared.keys().copied().collect();
+    let mut candidates: Vec<NodeId> = shared.keys().copied().collect();
     candidates.extend(by_rank.iter().map(|(n, _)| *n));
     candidates.sort_unstable();
     candidates.dedup();
@@ -280,7 +273,7 @@ pub fn rank(
             candidate_rank[i] = normalised(*node, *value);
         }
     }
-    let degree_normalised = |node: u32| {
+    let degree_normalised = |node: NodeId| {
         candidates
             .binary_search(&node)
             .map_or(0.0, |i| candidate_rank[i])
@@ -353,9 +346,9 @@ pub fn rank(
 
 /// Up to three paths from the seed to `candidate`: through the rarest shared neighbours
 /// (meta-path kinds first), else the shortest path of at most [`MAX_PATH_HOPS`] edges.
-pub fn evidence(projection: &Projection, seed: &Seed, candidate: u32) -> Vec<Vec<Step>> {
-    let step = |from: u32, to: u32| Step::between(projection, from, to);
-    let mut via: Vec<u32> = seed
+pub fn evidence(projection: &Projection, seed: &Seed, candidate: NodeId) -> Vec<Vec<Step>> {
+    let step = |from: NodeId, to: NodeId| Step::between(projection, from, to);
+    let mut via: Vec<NodeId> = seed
         .links
         .iter()
         .copied()
@@ -388,8 +381,8 @@ pub fn evidence(projection: &Projection, seed: &Seed, candidate: u32) -> Vec<Vec
                 Some(actor) => vec![actor],
                 None => seed.links.clone(),
             };
-            let is_candidate = |node: u32| node == candidate;
-            let not_hub = |node: u32, _| projection.degree(node) <= HUB_DEGREE;
+            let is_candidate = |node: NodeId| node == candidate;
+            let not_hub = |node: NodeId, _| projection.degree(node) <= HUB_DEGREE;
             paths.extend(shortest_path(
                 projection,
                 &starts,

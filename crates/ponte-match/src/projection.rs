@@ -37,6 +37,21 @@ pub type MetaPaths = [u32; 4];
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ClassId(u32);
 
+/// A node of the projection: an index into its nodes, never mistaken for a class or a count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+// Transparent: laid out as the u32 it wraps, so seeds, queues and candidate lists of ids cost
+// what lists of bare indices did.
+#[repr(transparent)]
+pub struct NodeId(u32);
+
+impl NodeId {
+    /// The position of the node in per-node slices (such as [`crate::ppr::exact`]'s answer).
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// A node's data in the CSR.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Node {
@@ -59,12 +74,13 @@ pub struct EdgeLabel {
 #[derive(Default)]
 pub struct ProjectionBuilder {
     iris: Vec<Box<str>>,
-    index: HashMap<Box<str>, u32>,
+    index: HashMap<Box<str>, NodeId>,
     nodes: Vec<Node>,
     classes: Vec<Box<str>>,
     class_index: HashMap<Box<str>, u32>,
     predicates: Vec<Box<str>>,
     predicate_index: HashMap<Box<str>, u32>,
+    /// In petgraph's index type, so the CSR is built from this list without a copy.
     edges: Vec<(u32, u32, EdgeLabel)>,
 }
 
@@ -75,11 +91,11 @@ impl ProjectionBuilder {
     }
 
     /// Declares a node (or updates its kind and class when already declared).
-    pub fn node(&mut self, iri: &str, kind: NodeKind, class: Option<&str>) -> u32 {
+    pub fn node(&mut self, iri: &str, kind: NodeKind, class: Option<&str>) -> NodeId {
         let id = self.intern(iri);
         let class =
             class.map(|class| ClassId(intern(&mut self.classes, &mut self.class_index, class)));
-        let node = &mut self.nodes[id as usize];
+        let node = &mut self.nodes[id.index()];
         // The first declaration that says what the node is wins over Other.
         if node.kind == NodeKind::Other {
             node.kind = kind;
@@ -100,16 +116,16 @@ impl ProjectionBuilder {
         let o = self.intern(object);
         let predicate = intern(&mut self.predicates, &mut self.predicate_index, predicate);
         self.edges.push((
-            s,
-            o,
+            s.0,
+            o.0,
             EdgeLabel {
                 predicate,
                 forward: true,
             },
         ));
         self.edges.push((
-            o,
-            s,
+            o.0,
+            s.0,
             EdgeLabel {
                 predicate,
                 forward: false,
@@ -122,11 +138,11 @@ impl ProjectionBuilder {
         self.index.contains_key(iri)
     }
 
-    fn intern(&mut self, iri: &str) -> u32 {
+    fn intern(&mut self, iri: &str) -> NodeId {
         if let Some(&id) = self.index.get(iri) {
             return id;
         }
-        let id = u32::try_from(self.iris.len()).expect("fewer than 2^32 nodes");
+        let id = NodeId(u32::try_from(self.iris.len()).expect("fewer than 2^32 nodes"));
         self.iris.push(iri.into());
         self.index.insert(iri.into(), id);
         self.nodes.push(Node::default());
@@ -158,28 +174,30 @@ impl ProjectionBuilder {
         while csr.node_count() < self.nodes.len() {
             csr.add_node(Node::default());
         }
-        for (id, node) in self.nodes.iter().enumerate() {
-            csr[id as u32] = *node;
+        for (id, node) in (0u32..).zip(&self.nodes) {
+            csr[id] = *node;
         }
-        let meta_degree = (0..self.nodes.len())
-            .map(|id| {
+        let mut projection = Projection {
+            csr,
+            iris: self.iris,
+            index: self.index,
+            classes: self.classes,
+            predicates: self.predicates,
+            meta_degree: Vec::new(),
+        };
+        projection.meta_degree = projection
+            .nodes()
+            .map(|node| {
                 let mut counts = MetaPaths::default();
-                for neighbour in csr.neighbors_slice(id as u32) {
-                    if let Some(k) = meta_path_slot(csr[*neighbour].kind) {
+                for neighbour in projection.neighbours(node) {
+                    if let Some(k) = meta_path_slot(projection.node(neighbour).kind) {
                         counts[k] += 1;
                     }
                 }
                 counts
             })
             .collect();
-        Projection {
-            csr,
-            iris: self.iris,
-            index: self.index,
-            classes: self.classes,
-            predicates: self.predicates,
-            meta_degree,
-        }
+        projection
     }
 }
 
@@ -202,7 +220,7 @@ pub fn meta_path_slot(kind: NodeKind) -> Option<usize> {
 pub struct Projection {
     csr: Csr<Node, EdgeLabel, petgraph::Directed, u32>,
     iris: Vec<Box<str>>,
-    index: HashMap<Box<str>, u32>,
+    index: HashMap<Box<str>, NodeId>,
     classes: Vec<Box<str>>,
     predicates: Vec<Box<str>>,
     /// For each node, how many neighbours it has of each meta-path kind.
@@ -221,18 +239,18 @@ impl Projection {
     }
 
     /// The node an IRI names.
-    pub fn id(&self, iri: &str) -> Option<u32> {
+    pub fn id(&self, iri: &str) -> Option<NodeId> {
         self.index.get(iri).copied()
     }
 
     /// A node's IRI.
-    pub fn iri(&self, node: u32) -> &str {
-        &self.iris[node as usize]
+    pub fn iri(&self, node: NodeId) -> &str {
+        &self.iris[node.index()]
     }
 
     /// A node's data.
-    pub fn node(&self, node: u32) -> Node {
-        self.csr[node]
+    pub fn node(&self, node: NodeId) -> Node {
+        self.csr[node.0]
     }
 
     /// A class's IRI.
@@ -255,34 +273,40 @@ impl Projection {
     }
 
     /// A node's neighbours (both directions), sorted by id.
-    pub fn neighbours(&self, node: u32) -> &[u32] {
-        self.csr.neighbors_slice(node)
+    // An iterator over the CSR's row rather than a slice: a `&[u32]` cannot be viewed as
+    // `&[NodeId]` without unsafe code, which the workspace forbids; the map costs nothing.
+    pub fn neighbours(&self, node: NodeId) -> impl ExactSizeIterator<Item = NodeId> + Clone + '_ {
+        self.csr.neighbors_slice(node.0).iter().map(|&n| NodeId(n))
     }
 
     /// The labels of a node's edges, in step with [`Self::neighbours`].
-    pub fn labels(&self, node: u32) -> &[EdgeLabel] {
-        self.csr.edges_slice(node)
+    pub fn labels(&self, node: NodeId) -> &[EdgeLabel] {
+        self.csr.edges_slice(node.0)
     }
 
     /// A node's degree (both directions).
-    pub fn degree(&self, node: u32) -> usize {
-        self.csr.out_degree(node)
+    pub fn degree(&self, node: NodeId) -> usize {
+        self.csr.out_degree(node.0)
     }
 
     /// How many neighbours of each meta-path kind a node has.
-    pub fn meta_degree(&self, node: u32) -> MetaPaths {
-        self.meta_degree[node as usize]
+    pub fn meta_degree(&self, node: NodeId) -> MetaPaths {
+        self.meta_degree[node.index()]
     }
 
     /// The label of the edge from `a` to `b`, if they are linked.
-    pub fn edge(&self, a: u32, b: u32) -> Option<EdgeLabel> {
-        let neighbours = self.neighbours(a);
-        neighbours.binary_search(&b).ok().map(|i| self.labels(a)[i])
+    pub fn edge(&self, a: NodeId, b: NodeId) -> Option<EdgeLabel> {
+        let neighbours = self.csr.neighbors_slice(a.0);
+        neighbours
+            .binary_search(&b.0)
+            .ok()
+            .map(|i| self.labels(a)[i])
     }
 
-    /// Every node, as ids.
-    pub fn nodes(&self) -> impl Iterator<Item = u32> + '_ {
-        0..u32::try_from(self.node_count()).unwrap_or(u32::MAX)
+    /// Every node, in id order.
+    pub fn nodes(&self) -> impl ExactSizeIterator<Item = NodeId> + '_ {
+        // The builder gave every node a u32 id, so no index here is truncated.
+        (0..self.node_count()).map(|i| NodeId(i as u32))
     }
 
     /// Approximate heap size in bytes (CSR, IRIs, lookup table).

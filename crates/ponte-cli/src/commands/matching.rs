@@ -34,7 +34,7 @@ pub fn suggest(args: MatchArgs) -> anyhow::Result<()> {
         },
     };
     let mut answer = app.suggest(&request, PERMANENT_BASE)?;
-    answer.context = vocab::CONTEXT_IRI.to_owned();
+    answer.head.context = vocab::CONTEXT_IRI.to_owned();
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, &answer)?;
     writeln!(out)?;
