@@ -6,7 +6,7 @@ use crate::vocab::{GRAPH_PREFIX, META_GRAPH, PONTE};
 use crate::{PonteStore, StoreError};
 use oxigraph::model::vocab::{rdf, rdfs};
 use oxigraph::model::{
-    GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, TermRef, Triple,
+    GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, TermRef, Triple,
 };
 use std::collections::{BTreeSet, HashSet};
 
@@ -84,20 +84,31 @@ impl PonteStore {
     /// Every triple with `entity` as subject, from all its sources, each once, in a stable
     /// order; empty when the store knows nothing about it.
     pub fn description(&self, entity: NamedNodeRef<'_>) -> Result<Vec<Triple>, StoreError> {
-        let mut triples = Vec::new();
+        let mut triples: Vec<Triple> = self
+            .sourced_quads(entity)?
+            .into_iter()
+            .map(Triple::from)
+            .collect();
+        // The same fact from several sources is one triple; N-Triples order is stable.
+        triples.sort_by_cached_key(ToString::to_string);
+        triples.dedup();
+        Ok(triples)
+    }
+
+    /// Every quad with `entity` as subject in the graphs of data (not the store's own
+    /// record of its graphs), each in its source graph.
+    pub(crate) fn sourced_quads(&self, entity: NamedNodeRef<'_>) -> Result<Vec<Quad>, StoreError> {
+        let mut quads = Vec::new();
         for quad in self
             .store
             .quads_for_pattern(Some(entity.into()), None, None, None)
         {
             let quad = quad?;
             if quad.graph_name.as_ref() != GraphNameRef::NamedNode(META_GRAPH) {
-                triples.push(Triple::from(quad));
+                quads.push(quad);
             }
         }
-        // The same fact from several sources is one triple; N-Triples order is stable.
-        triples.sort_by_cached_key(ToString::to_string);
-        triples.dedup();
-        Ok(triples)
+        Ok(quads)
     }
 
     /// The names of `node` and the property that gives them: its `rdfs:label`s, or its

@@ -7,11 +7,10 @@
 use crate::seed::{description, now_xsd_date_time, remove_description, sha256_hex};
 use crate::sparql::ensure_alive;
 use crate::validation::Scope;
-use crate::vocab::META_GRAPH;
 use crate::{PonteStore, StoreError};
 use oxigraph::model::vocab::xsd;
 use oxigraph::model::{
-    GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Triple,
+    GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Triple,
 };
 use oxigraph::sparql::CancellationToken;
 use std::collections::{BTreeSet, HashSet};
@@ -105,16 +104,7 @@ impl PonteStore {
         let _writing = self.lock_for_writing()?;
         ensure_alive(token)?;
         // The current facts, each in its source graph; the lock keeps them current.
-        let mut current = Vec::new();
-        for quad in self
-            .store
-            .quads_for_pattern(Some(entity.into()), None, None, None)
-        {
-            let quad = quad?;
-            if quad.graph_name.as_ref() != GraphNameRef::NamedNode(META_GRAPH) {
-                current.push(quad);
-            }
-        }
+        let current = self.sourced_quads(entity.as_ref())?;
         let before: Vec<Triple> = current.iter().cloned().map(Triple::from).collect();
         let tag = entity_tag(&before);
         check(precondition, entity, tag.as_deref())?;
@@ -314,37 +304,25 @@ mod tests {
         let store = PonteStore::in_memory().unwrap();
         store.seed(SEED_FILES).unwrap();
         let len = store.len().unwrap();
+        let write_kaist = |change, precondition: Precondition| {
+            store.write_entity(&kaist(), change, &precondition, &CancellationToken::new())
+        };
         let other = Triple::new(
             node("https://w3id.org/ponte/id/mit"),
             rdfs::LABEL,
             Literal::from("x"),
         );
         assert!(matches!(
-            store.write_entity(
-                &kaist(),
-                EntityChange::Replace(vec![other]),
-                &Precondition::None,
-                &CancellationToken::new(),
-            ),
+            write_kaist(EntityChange::Replace(vec![other]), Precondition::None),
             Err(StoreError::BadRequest(_))
         ));
         // KAIST is a member and a participant: deleting it would leave references dangling.
         assert!(matches!(
-            store.write_entity(
-                &kaist(),
-                EntityChange::Delete,
-                &Precondition::None,
-                &CancellationToken::new()
-            ),
+            write_kaist(EntityChange::Delete, Precondition::None),
             Err(StoreError::Invalid(_))
         ));
         assert!(matches!(
-            store.write_entity(
-                &kaist(),
-                EntityChange::Delete,
-                &Precondition::Absent,
-                &CancellationToken::new()
-            ),
+            write_kaist(EntityChange::Delete, Precondition::Absent),
             Err(StoreError::PreconditionFailed { .. })
         ));
         assert_eq!(store.len().unwrap(), len);

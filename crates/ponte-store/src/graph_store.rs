@@ -187,50 +187,40 @@ mod tests {
         GraphTarget::Named(NamedNode::new("http://example.com/g").unwrap())
     }
 
+    /// Writes Turtle into `target` (replacing it or adding to it); answers whether it was created.
+    fn write(
+        store: &PonteStore,
+        target: &GraphTarget,
+        replace: bool,
+        turtle: &str,
+    ) -> Result<bool, StoreError> {
+        let body = [(RdfFormat::Turtle, turtle)];
+        store.write_graph(target, replace, &body, None, &CancellationToken::new())
+    }
+
+    fn serialize(
+        store: &PonteStore,
+        target: &GraphTarget,
+        max_bytes: usize,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        store.serialize_graph(
+            target,
+            RdfFormat::NTriples,
+            max_bytes,
+            &CancellationToken::new(),
+        )
+    }
+
     #[test]
     fn put_post_get_delete_round_trip() {
         let store = PonteStore::in_memory().unwrap();
         let g = graph();
-        assert!(
-            store
-                .serialize_graph(&g, RdfFormat::NTriples, 1 << 20, &CancellationToken::new())
-                .unwrap()
-                .is_none()
-        );
-        let created = store
-            .write_graph(
-                &g,
-                true,
-                &[(RdfFormat::Turtle, b"<urn:a> <urn:p> 1 .")],
-                None,
-                &CancellationToken::new(),
-            )
-            .unwrap();
-        assert!(created);
-        let created = store
-            .write_graph(
-                &g,
-                false,
-                &[(RdfFormat::Turtle, b"<urn:a> <urn:p> 2 .")],
-                None,
-                &CancellationToken::new(),
-            )
-            .unwrap();
-        assert!(!created);
-        let body = store
-            .serialize_graph(&g, RdfFormat::NTriples, 1 << 20, &CancellationToken::new())
-            .unwrap()
-            .unwrap();
+        assert!(serialize(&store, &g, 1 << 20).unwrap().is_none());
+        assert!(write(&store, &g, true, "<urn:a> <urn:p> 1 .").unwrap());
+        assert!(!write(&store, &g, false, "<urn:a> <urn:p> 2 .").unwrap());
+        let body = serialize(&store, &g, 1 << 20).unwrap().unwrap();
         assert_eq!(String::from_utf8(body).unwrap().lines().count(), 2);
-        store
-            .write_graph(
-                &g,
-                true,
-                &[(RdfFormat::Turtle, b"<urn:a> <urn:p> 3 .")],
-                None,
-                &CancellationToken::new(),
-            )
-            .unwrap();
+        write(&store, &g, true, "<urn:a> <urn:p> 3 .").unwrap();
         assert_eq!(store.len().unwrap(), 1);
         assert!(store.delete_graph(&g, &CancellationToken::new()).unwrap());
         assert!(!store.delete_graph(&g, &CancellationToken::new()).unwrap());
@@ -240,24 +230,8 @@ mod tests {
     fn a_bad_body_changes_nothing() {
         let store = PonteStore::in_memory().unwrap();
         let g = graph();
-        store
-            .write_graph(
-                &g,
-                true,
-                &[(RdfFormat::Turtle, b"<urn:a> <urn:p> 1 .")],
-                None,
-                &CancellationToken::new(),
-            )
-            .unwrap();
-        let error = store
-            .write_graph(
-                &g,
-                true,
-                &[(RdfFormat::Turtle, "<urn:a> <urn:p> 2 .\n<urn:b> <urn:p> .")],
-                None,
-                &CancellationToken::new(),
-            )
-            .unwrap_err();
+        write(&store, &g, true, "<urn:a> <urn:p> 1 .").unwrap();
+        let error = write(&store, &g, true, "<urn:a> <urn:p> 2 .\n<urn:b> <urn:p> .").unwrap_err();
         assert!(
             matches!(error, StoreError::RdfSyntax { line: Some(2), .. }),
             "{error}"
@@ -268,25 +242,10 @@ mod tests {
     #[test]
     fn the_result_cap_is_enforced() {
         let store = PonteStore::in_memory().unwrap();
-        store
-            .write_graph(
-                &GraphTarget::Default,
-                true,
-                &[(
-                    RdfFormat::Turtle,
-                    "<urn:a> <urn:p> \"a long enough literal\" .",
-                )],
-                None,
-                &CancellationToken::new(),
-            )
-            .unwrap();
+        let literal = "<urn:a> <urn:p> \"a long enough literal\" .";
+        write(&store, &GraphTarget::Default, true, literal).unwrap();
         assert!(matches!(
-            store.serialize_graph(
-                &GraphTarget::Default,
-                RdfFormat::NTriples,
-                10,
-                &CancellationToken::new()
-            ),
+            serialize(&store, &GraphTarget::Default, 10),
             Err(StoreError::ResultTooLarge(10))
         ));
     }

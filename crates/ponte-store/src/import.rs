@@ -147,48 +147,18 @@ mod tests {
     #[test]
     fn importing_the_same_content_twice_changes_nothing() {
         let store = PonteStore::in_memory().unwrap();
-        let first = store
-            .replace_graph(
-                "urn:g",
-                vec![triple("urn:a"), triple("urn:b")],
-                "x.jsonl",
-                b"v1",
-            )
-            .unwrap();
-        assert_eq!(
-            first,
-            ImportReport {
-                triples: 2,
-                changed: true
-            }
-        );
+        let import = |objects: &[&str], content: &[u8]| {
+            let triples = objects.iter().map(|o| triple(o)).collect();
+            store
+                .replace_graph("urn:g", triples, "x.jsonl", content)
+                .unwrap()
+        };
+        let report = |triples, changed| ImportReport { triples, changed };
+        assert_eq!(import(&["urn:a", "urn:b"], b"v1"), report(2, true));
         let len = store.len().unwrap();
-        let again = store
-            .replace_graph(
-                "urn:g",
-                vec![triple("urn:a"), triple("urn:b")],
-                "x.jsonl",
-                b"v1",
-            )
-            .unwrap();
-        assert_eq!(
-            again,
-            ImportReport {
-                triples: 2,
-                changed: false
-            }
-        );
+        assert_eq!(import(&["urn:a", "urn:b"], b"v1"), report(2, false));
         assert_eq!(store.len().unwrap(), len);
-        let replaced = store
-            .replace_graph("urn:g", vec![triple("urn:c")], "x.jsonl", b"v2")
-            .unwrap();
-        assert_eq!(
-            replaced,
-            ImportReport {
-                triples: 1,
-                changed: true
-            }
-        );
+        assert_eq!(import(&["urn:c"], b"v2"), report(1, true));
         // One triple and one description (5 quads), nothing left of the first version.
         assert_eq!(store.len().unwrap(), 6);
     }

@@ -266,6 +266,10 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 mod tests {
     use super::*;
 
+    fn file(path: &'static str, content: &'static [u8]) -> SeedFile {
+        SeedFile { path, content }
+    }
+
     #[test]
     fn converts_days_to_dates() {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
@@ -276,10 +280,7 @@ mod tests {
     #[test]
     fn seeding_twice_loads_nothing_twice() {
         let store = PonteStore::in_memory().unwrap();
-        let files = [SeedFile {
-            path: "seed-data/test.ttl",
-            content: b"<https://w3id.org/ponte/id/a> <http://www.w3.org/2000/01/rdf-schema#label> \"A\" ; a <urn:Thing> .",
-        }];
+        let files = [file("seed-data/test.ttl", b"<https://w3id.org/ponte/id/a> <http://www.w3.org/2000/01/rdf-schema#label> \"A\" ; a <urn:Thing> .")];
         let first = store.seed(&files).unwrap();
         assert_eq!(first.loaded, vec!["seed-data/test.ttl".to_owned()]);
         let len = store.len().unwrap();
@@ -293,14 +294,8 @@ mod tests {
     #[test]
     fn a_changed_file_replaces_its_graph() {
         let store = PonteStore::in_memory().unwrap();
-        let v1 = [SeedFile {
-            path: "seed-data/t.ttl",
-            content: b"<urn:a> <urn:p> \"1\" .",
-        }];
-        let v2 = [SeedFile {
-            path: "seed-data/t.ttl",
-            content: b"<urn:a> <urn:p> \"2\" .",
-        }];
+        let v1 = [file("seed-data/t.ttl", b"<urn:a> <urn:p> \"1\" .")];
+        let v2 = [file("seed-data/t.ttl", b"<urn:a> <urn:p> \"2\" .")];
         store.seed(&v1).unwrap();
         let report = store.seed(&v2).unwrap();
         assert_eq!(report.replaced, vec!["seed-data/t.ttl".to_owned()]);
@@ -324,14 +319,8 @@ mod tests {
     #[test]
     fn the_graph_of_a_removed_seed_file_is_dropped() {
         let store = PonteStore::in_memory().unwrap();
-        let old = SeedFile {
-            path: "seed-data/old.ttl",
-            content: b"<urn:a> <urn:p> 1 .",
-        };
-        let new = SeedFile {
-            path: "seed-data/new.ttl",
-            content: b"<urn:b> <urn:p> 2 .",
-        };
+        let old = file("seed-data/old.ttl", b"<urn:a> <urn:p> 1 .");
+        let new = file("seed-data/new.ttl", b"<urn:b> <urn:p> 2 .");
         store.seed(&[old, new]).unwrap();
         let report = store.seed(&[new]).unwrap();
         assert_eq!(report.removed, vec![old.graph().into_string()]);
@@ -349,14 +338,8 @@ mod tests {
     fn a_broken_seed_file_changes_nothing_and_names_the_file() {
         let store = PonteStore::in_memory().unwrap();
         let files = [
-            SeedFile {
-                path: "seed-data/good.ttl",
-                content: b"<urn:a> <urn:p> <urn:b> .",
-            },
-            SeedFile {
-                path: "seed-data/bad.ttl",
-                content: b"<urn:a> <urn:p> \n <urn:b",
-            },
+            file("seed-data/good.ttl", b"<urn:a> <urn:p> <urn:b> ."),
+            file("seed-data/bad.ttl", b"<urn:a> <urn:p> \n <urn:b"),
         ];
         let error = store.seed(&files).unwrap_err();
         assert!(error.to_string().contains("seed-data/bad.ttl"), "{error}");

@@ -42,16 +42,37 @@ pub(crate) fn shapes() -> Result<Arc<Shapes>, StoreError> {
         .map_err(StoreError::Internal)
 }
 
+/// A quad pattern: `None` matches anything (in any graph, for `graph`).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Pattern<'a> {
+    pub subject: Option<NamedOrBlankNodeRef<'a>>,
+    pub predicate: Option<NamedNodeRef<'a>>,
+    pub object: Option<TermRef<'a>>,
+    pub graph: Option<GraphNameRef<'a>>,
+}
+
+impl<'a> Pattern<'a> {
+    /// Every quad about `subject`.
+    fn about(subject: NamedOrBlankNodeRef<'a>) -> Self {
+        Self {
+            subject: Some(subject),
+            ..Self::default()
+        }
+    }
+
+    /// Every quad of `graph` (`None`: of every graph).
+    fn in_graph(graph: Option<GraphNameRef<'a>>) -> Self {
+        Self {
+            graph,
+            ..Self::default()
+        }
+    }
+}
+
 /// Reads quads from the state a write would leave behind.
 pub(crate) trait QuadSource {
-    /// The quads matching a pattern (`None` matches anything, any graph).
-    fn matching(
-        &self,
-        subject: Option<NamedOrBlankNodeRef<'_>>,
-        predicate: Option<NamedNodeRef<'_>>,
-        object: Option<TermRef<'_>>,
-        graph: Option<GraphNameRef<'_>>,
-    ) -> Result<Vec<Quad>, StoreError>;
+    /// The quads matching `pattern`.
+    fn matching(&self, pattern: Pattern<'_>) -> Result<Vec<Quad>, StoreError>;
 }
 
 /// `QuadSource` over a type's own `quads_for_pattern` (the store and a transaction have the
@@ -59,15 +80,9 @@ pub(crate) trait QuadSource {
 macro_rules! quad_source_by_pattern {
     ($($source:ty),*) => {$(
         impl QuadSource for $source {
-            fn matching(
-                &self,
-                subject: Option<NamedOrBlankNodeRef<'_>>,
-                predicate: Option<NamedNodeRef<'_>>,
-                object: Option<TermRef<'_>>,
-                graph: Option<GraphNameRef<'_>>,
-            ) -> Result<Vec<Quad>, StoreError> {
+            fn matching(&self, p: Pattern<'_>) -> Result<Vec<Quad>, StoreError> {
                 Ok(self
-                    .quads_for_pattern(subject, predicate, object, graph)
+                    .quads_for_pattern(p.subject, p.predicate, p.object, p.graph)
                     .collect::<Result<_, _>>()?)
             }
         }
@@ -109,14 +124,14 @@ pub(crate) struct WithAdded<'a> {
 }
 
 impl QuadSource for WithAdded<'_> {
-    fn matching(
-        &self,
-        subject: Option<NamedOrBlankNodeRef<'_>>,
-        predicate: Option<NamedNodeRef<'_>>,
-        object: Option<TermRef<'_>>,
-        graph: Option<GraphNameRef<'_>>,
-    ) -> Result<Vec<Quad>, StoreError> {
-        let mut quads = self.store.matching(subject, predicate, object, graph)?;
+    fn matching(&self, pattern: Pattern<'_>) -> Result<Vec<Quad>, StoreError> {
+        let mut quads = self.store.matching(pattern)?;
+        let Pattern {
+            subject,
+            predicate,
+            object,
+            graph,
+        } = pattern;
         let indexes: Box<dyn Iterator<Item = usize>> = match (subject, object) {
             (Some(s), _) => Box::new(
                 self.added
@@ -195,7 +210,10 @@ pub(crate) fn validate_changes(
 ) -> Result<(), StoreError> {
     let shapes = shapes()?;
     let targets = shapes.targets();
-    let hierarchy = state.matching(None, Some(rdfs::SUB_CLASS_OF), None, None)?;
+    let hierarchy = state.matching(Pattern {
+        predicate: Some(rdfs::SUB_CLASS_OF),
+        ..Pattern::default()
+    })?;
     let classes = subclasses_of(&targets.classes, &hierarchy);
     // Whether a node, described by `description`, is one the shapes validate.
     let is_target = |description: &[Quad]| {
@@ -209,11 +227,14 @@ pub(crate) fn validate_changes(
     let mut focus = HashSet::new();
     let mut referrers = HashSet::new();
     for subject in &changes.subjects {
-        if is_target(&state.matching(Some(subject.as_ref()), None, None, None)?) {
+        if is_target(&state.matching(Pattern::about(subject.as_ref()))?) {
             focus.insert(subject.clone());
         }
         // Who links to a changed subject may now link to the wrong kind of thing.
-        for quad in state.matching(None, None, Some(subject.as_ref().into()), None)? {
+        for quad in state.matching(Pattern {
+            object: Some(subject.as_ref().into()),
+            ..Pattern::default()
+        })? {
             if targets.objects_of.contains(&quad.predicate) {
                 focus.insert(subject.clone());
             }
@@ -223,7 +244,7 @@ pub(crate) fn validate_changes(
         }
     }
     for referrer in referrers {
-        if is_target(&state.matching(Some(referrer.as_ref()), None, None, None)?) {
+        if is_target(&state.matching(Pattern::about(referrer.as_ref()))?) {
             focus.insert(referrer);
         }
     }
@@ -281,7 +302,7 @@ fn context(
     for _ in 0..CONTEXT_HOPS {
         let mut next = Vec::new();
         for node in &frontier {
-            for quad in state.matching(Some(node.as_ref()), None, None, None)? {
+            for quad in state.matching(Pattern::about(node.as_ref()))? {
                 if let Some(linked) = linked_node(&quad.object)
                     && seen.insert(linked.clone())
                 {
@@ -294,7 +315,10 @@ fn context(
     }
     // The last ring's types, so `sh:class` can be checked on it.
     for node in &frontier {
-        for quad in state.matching(Some(node.as_ref()), Some(rdf::TYPE), None, None)? {
+        for quad in state.matching(Pattern {
+            predicate: Some(rdf::TYPE),
+            ..Pattern::about(node.as_ref())
+        })? {
             data.insert(quad.as_ref());
         }
     }
@@ -428,14 +452,14 @@ impl PonteStore {
                 for graph in graphs {
                     let graph = Some(graph.as_ref());
                     changes.record_difference(
-                        &self.store.matching(None, None, None, graph)?,
-                        &transaction.matching(None, None, None, graph)?,
+                        &self.store.matching(Pattern::in_graph(graph))?,
+                        &transaction.matching(Pattern::in_graph(graph))?,
                     );
                 }
             }
             Scope::All => changes.record_difference(
-                &self.store.matching(None, None, None, None)?,
-                &transaction.matching(None, None, None, None)?,
+                &self.store.matching(Pattern::default())?,
+                &transaction.matching(Pattern::default())?,
             ),
         }
         validate_changes(transaction, &changes)
