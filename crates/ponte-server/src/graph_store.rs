@@ -80,10 +80,10 @@ async fn handle(
     let method = request.method().clone();
     match (method, addressed) {
         (Method::GET | Method::HEAD, Addressed::Graph(target)) => {
-            read_graph(&state, request.headers(), target).await
+            read(&state, request.headers(), Some(target)).await
         }
         (Method::GET | Method::HEAD, Addressed::Store) => {
-            read_dataset(&state, request.headers()).await
+            read(&state, request.headers(), None).await
         }
         (Method::PUT, Addressed::Graph(target)) => write(&state, target, true, request).await,
         (Method::POST, Addressed::Graph(target)) => write(&state, target, false, request).await,
@@ -126,12 +126,18 @@ async fn handle(
     }
 }
 
-async fn read_graph(
+/// GET of one graph (`Some`) or of the whole dataset (`None`), in the negotiated format.
+async fn read(
     state: &AppState,
     headers: &HeaderMap,
-    target: GraphTarget,
+    target: Option<GraphTarget>,
 ) -> Result<Response, Problem> {
-    let (format, media_type) = negotiate(headers, Kind::Graph)?;
+    let kind = if target.is_some() {
+        Kind::Graph
+    } else {
+        Kind::Dataset
+    };
+    let (format, media_type) = negotiate(headers, kind)?;
     let OutputFormat::Rdf(format) = format else {
         return Err(Problem::bad_request("graphs are served as RDF"));
     };
@@ -139,26 +145,13 @@ async fn read_graph(
     let max_bytes = state.config.max_result_bytes;
     let body = state
         .executor
-        .run(move |token| store.serialize_graph(&target, format, max_bytes, &token))
+        .run(move |token| match &target {
+            Some(target) => store.serialize_graph(target, format, max_bytes, &token),
+            None => store.serialize_dataset(format, max_bytes, &token).map(Some),
+        })
         .await?;
-    match body {
-        Some(body) => Ok(ok(body, media_type)),
-        None => Err(Problem::not_found("no such graph")),
-    }
-}
-
-async fn read_dataset(state: &AppState, headers: &HeaderMap) -> Result<Response, Problem> {
-    let (format, media_type) = negotiate(headers, Kind::Dataset)?;
-    let OutputFormat::Rdf(format) = format else {
-        return Err(Problem::bad_request("the dataset is served as RDF"));
-    };
-    let store = state.store.clone();
-    let max_bytes = state.config.max_result_bytes;
-    let body = state
-        .executor
-        .run(move |token| store.serialize_dataset(format, max_bytes, &token))
-        .await?;
-    Ok(ok(body, media_type))
+    body.map(|body| ok(body, media_type))
+        .ok_or_else(|| Problem::not_found("no such graph"))
 }
 
 /// PUT (`replace`) or POST: an RDF body, or a `multipart/form-data` body whose parts are each

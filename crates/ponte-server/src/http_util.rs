@@ -21,6 +21,26 @@ pub async fn read_body(body: Body, limit: usize) -> Result<Bytes, Problem> {
     })
 }
 
+/// Reads the whole body after checking that its `Content-Type` is one of `accepted` (a 415
+/// naming them, and `what` the body is, otherwise).
+pub async fn read_typed_body(
+    request: axum::extract::Request,
+    limit: usize,
+    accepted: &[&str],
+    what: &str,
+) -> Result<Bytes, Problem> {
+    match content_type(request.headers())? {
+        Some(media_type) if accepted.contains(&media_type.as_str()) => {
+            read_body(request.into_body(), limit).await
+        }
+        other => Err(Problem::unsupported_media_type(format!(
+            "{what} must be {}, not {}",
+            accepted.join(" or "),
+            other.as_deref().unwrap_or("untyped")
+        ))),
+    }
+}
+
 /// Decodes `application/x-www-form-urlencoded` pairs (a query string or a form body).
 pub fn parse_params(raw: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(raw).into_owned().collect()

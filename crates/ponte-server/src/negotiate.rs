@@ -26,49 +26,28 @@ fn offers(list: &[(&'static str, OutputFormat)]) -> Vec<Offer> {
         .collect()
 }
 
+/// The media types of SPARQL results, in the order offered for solutions.
+const RESULT_TYPES: [(&str, QueryResultsFormat); 7] = [
+    ("application/sparql-results+json", QueryResultsFormat::Json),
+    ("application/sparql-results+xml", QueryResultsFormat::Xml),
+    ("text/csv", QueryResultsFormat::Csv),
+    ("text/tab-separated-values", QueryResultsFormat::Tsv),
+    ("application/json", QueryResultsFormat::Json),
+    ("application/xml", QueryResultsFormat::Xml),
+    ("text/xml", QueryResultsFormat::Xml),
+];
+
 static RESULT_OFFERS: LazyLock<Vec<Offer>> = LazyLock::new(|| {
-    use OutputFormat::Results;
-    offers(&[
-        (
-            "application/sparql-results+json",
-            Results(QueryResultsFormat::Json),
-        ),
-        (
-            "application/sparql-results+xml",
-            Results(QueryResultsFormat::Xml),
-        ),
-        ("text/csv", Results(QueryResultsFormat::Csv)),
-        (
-            "text/tab-separated-values",
-            Results(QueryResultsFormat::Tsv),
-        ),
-        ("application/json", Results(QueryResultsFormat::Json)),
-        ("application/xml", Results(QueryResultsFormat::Xml)),
-        ("text/xml", Results(QueryResultsFormat::Xml)),
-    ])
+    let list = RESULT_TYPES.map(|(name, format)| (name, OutputFormat::Results(format)));
+    offers(&list)
 });
 
-/// Boolean results have no CSV/TSV form worth offering by default, but the spec allows them.
+/// Boolean results have no CSV/TSV form worth offering by default, but the spec allows them:
+/// the same types, the tabular ones last.
 static BOOLEAN_OFFERS: LazyLock<Vec<Offer>> = LazyLock::new(|| {
-    use OutputFormat::Results;
-    offers(&[
-        (
-            "application/sparql-results+json",
-            Results(QueryResultsFormat::Json),
-        ),
-        (
-            "application/sparql-results+xml",
-            Results(QueryResultsFormat::Xml),
-        ),
-        ("application/json", Results(QueryResultsFormat::Json)),
-        ("application/xml", Results(QueryResultsFormat::Xml)),
-        ("text/xml", Results(QueryResultsFormat::Xml)),
-        ("text/csv", Results(QueryResultsFormat::Csv)),
-        (
-            "text/tab-separated-values",
-            Results(QueryResultsFormat::Tsv),
-        ),
-    ])
+    let mut list = RESULT_TYPES.map(|(name, format)| (name, OutputFormat::Results(format)));
+    list.sort_by_key(|(name, _)| name.starts_with("text/csv") || name.starts_with("text/tab"));
+    offers(&list)
 });
 
 static GRAPH_OFFERS: LazyLock<Vec<Offer>> = LazyLock::new(|| {

@@ -28,13 +28,12 @@ pub async fn get(
 ) -> Result<Response, Problem> {
     let params = parse_params(raw.unwrap_or_default().as_bytes());
     match operation(&params)? {
-        Operation::Query(query, dataset) => run_query(&state, &headers, query, dataset).await,
         Operation::Update(..) => Err(Problem::method_not_allowed(
             "GET with update=",
             "/sparql",
             "POST (updates are sent with POST)",
         )),
-        Operation::Describe => describe(&state, &headers),
+        operation => run(&state, &headers, operation).await,
     }
 }
 
@@ -52,28 +51,23 @@ pub async fn post(
         Some("application/sparql-query") => {
             let query = utf8(&read_body(body, limit).await?)?;
             let dataset = dataset(&url_params, "default-graph-uri", "named-graph-uri");
-            run_query(&state, &headers, query, dataset).await
+            run(&state, &headers, Operation::Query(query, dataset)).await
         }
         Some("application/sparql-update") => {
+            // Before the body is read: a client without the token sends nothing large.
             authorize_write(&headers, state.config.write_token.as_deref())?;
             let update = utf8(&read_body(body, limit).await?)?;
             let dataset = dataset(&url_params, "using-graph-uri", "using-named-graph-uri");
-            run_update(&state, &headers, update, dataset).await
+            run(&state, &headers, Operation::Update(update, dataset)).await
         }
         Some("application/x-www-form-urlencoded") => {
             let mut params = parse_params(&read_body(body, limit).await?);
             params.extend(url_params);
             match operation(&params)? {
-                Operation::Query(query, dataset) => {
-                    run_query(&state, &headers, query, dataset).await
-                }
-                Operation::Update(update, dataset) => {
-                    authorize_write(&headers, state.config.write_token.as_deref())?;
-                    run_update(&state, &headers, update, dataset).await
-                }
                 Operation::Describe => Err(Problem::bad_request(
                     "the form has neither a 'query' nor an 'update' parameter",
                 )),
+                operation => run(&state, &headers, operation).await,
             }
         }
         Some(other) => Err(Problem::unsupported_media_type(format!(
@@ -148,51 +142,50 @@ fn endpoint_iri(state: &AppState, headers: &HeaderMap) -> String {
     format!("{}/sparql", origin(headers, &state.config))
 }
 
-async fn run_query(
+/// Runs a query or (with the write token) an update on the evaluation pool; without either,
+/// describes the service.
+async fn run(
     state: &AppState,
     headers: &HeaderMap,
-    query: String,
-    dataset: ProtocolDataset,
-) -> Result<Response, Problem> {
-    let base = endpoint_iri(state, headers);
-    let store = state.store.clone();
-    let union = state.config.union_default_graph;
-    let max_bytes = state.config.max_result_bytes;
-    let services = state.sparql_services();
-    let request_headers = headers.clone();
-    let (body, media_type) = state
-        .executor
-        .run(move |token| {
-            let parsed = parse_query(&query, Some(&base), &dataset, union, &services, token)?;
-            let kind = match parsed.kind() {
-                QueryKind::Solutions => Kind::Solutions,
-                QueryKind::Boolean => Kind::Boolean,
-                QueryKind::Graph => Kind::Graph,
-            };
-            let (format, media_type) = negotiate(&request_headers, kind)?;
-            Ok::<_, Problem>((store.evaluate_query(parsed, format, max_bytes)?, media_type))
-        })
-        .await?;
-    Ok(ok(body, media_type))
-}
-
-async fn run_update(
-    state: &AppState,
-    headers: &HeaderMap,
-    update: String,
-    dataset: ProtocolDataset,
+    operation: Operation,
 ) -> Result<Response, Problem> {
     let base = endpoint_iri(state, headers);
     let store = state.store.clone();
     let services = state.sparql_services();
-    state
-        .executor
-        .run(move |token| {
-            let parsed = parse_update(&update, Some(&base), &dataset, &services, token)?;
-            store.execute_update(parsed)
-        })
-        .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    match operation {
+        Operation::Query(query, dataset) => {
+            let union = state.config.union_default_graph;
+            let max_bytes = state.config.max_result_bytes;
+            let request_headers = headers.clone();
+            let (body, media_type) = state
+                .executor
+                .run(move |token| {
+                    let parsed =
+                        parse_query(&query, Some(&base), &dataset, union, &services, token)?;
+                    let kind = match parsed.kind() {
+                        QueryKind::Solutions => Kind::Solutions,
+                        QueryKind::Boolean => Kind::Boolean,
+                        QueryKind::Graph => Kind::Graph,
+                    };
+                    let (format, media_type) = negotiate(&request_headers, kind)?;
+                    Ok::<_, Problem>((store.evaluate_query(parsed, format, max_bytes)?, media_type))
+                })
+                .await?;
+            Ok(ok(body, media_type))
+        }
+        Operation::Update(update, dataset) => {
+            authorize_write(headers, state.config.write_token.as_deref())?;
+            state
+                .executor
+                .run(move |token| {
+                    let parsed = parse_update(&update, Some(&base), &dataset, &services, token)?;
+                    store.execute_update(parsed)
+                })
+                .await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        Operation::Describe => describe(state, headers),
+    }
 }
 
 fn describe(state: &AppState, headers: &HeaderMap) -> Result<Response, Problem> {

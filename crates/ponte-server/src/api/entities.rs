@@ -3,7 +3,7 @@
 //! `/topic/…`), with the writes on the same paths.
 
 use super::responses::{ReadProblems, Unavailable};
-use super::{json_ld, writes};
+use super::{Answer, Reply, json_ld, writes};
 use crate::extract::{CollectionAddress, EntityAddress, IfNoneMatch, Params};
 use crate::negotiate::{Kind, negotiate};
 use crate::problem::{Problem, ProblemDocument};
@@ -37,52 +37,31 @@ pub fn router() -> Router<AppState> {
 
 /// `GET /api/{collection}`: one page of the collection, sorted by name (by relevance with `q`),
 /// with its total and the link to the next page.
-#[utoipa::path(
-    get,
-    path = "/api/{collection}",
-    tag = "entities",
-    params(CollectionAddress, CollectionText, Filters, Paging),
-    responses(
-        (status = 200, description = "One page of the collection", body = CollectionPage, content_type = "application/ld+json"),
-        (status = 404, description = "No such collection", body = ProblemDocument, content_type = "application/problem+json"),
-        ReadProblems,
-    )
-)]
+#[utoipa::path(get, path = "/api/{collection}", tag = "entities", params(CollectionAddress, CollectionText, Filters, Paging), responses(
+    (status = 200, description = "One page of the collection", body = CollectionPage, content_type = "application/ld+json"),
+    (status = 404, description = "No such collection", body = ProblemDocument, content_type = "application/problem+json"),
+    ReadProblems,
+))]
 pub async fn list(
-    State(state): State<AppState>,
+    reply: Reply,
     Path(address): Path<CollectionAddress>,
     Params(request): Params<ListRequest>,
-    headers: HeaderMap,
-) -> Result<Response, Problem> {
+) -> Answer {
     let collection = address.resolve()?;
-    state
-        .answer(&headers, move |app, origin| {
-            app.list(Some(collection), &request, origin)
-        })
+    reply
+        .answer(move |app, origin| app.list(Some(collection), &request, origin))
         .await
 }
 
 /// `GET /api/search?q=…`: entities of every kind, best match first, each with its `score`.
-#[utoipa::path(
-    get,
-    path = "/api/search",
-    tag = "entities",
-    params(SearchText, Filters, Paging),
-    responses(
-        (status = 200, description = "The best matches, each with its `score`", body = CollectionPage, content_type = "application/ld+json"),
-        ReadProblems,
-    )
-)]
-pub async fn search(
-    State(state): State<AppState>,
-    Params(request): Params<SearchRequest>,
-    headers: HeaderMap,
-) -> Result<Response, Problem> {
+#[utoipa::path(get, path = "/api/search", tag = "entities", params(SearchText, Filters, Paging), responses(
+    (status = 200, description = "The best matches, each with its `score`", body = CollectionPage, content_type = "application/ld+json"),
+    ReadProblems,
+))]
+pub async fn search(reply: Reply, Params(request): Params<SearchRequest>) -> Answer {
     let request = request.into_list()?;
-    state
-        .answer(&headers, move |app, origin| {
-            app.list(None, &request, origin)
-        })
+    reply
+        .answer(move |app, origin| app.list(None, &request, origin))
         .await
 }
 

@@ -2,15 +2,15 @@
 //! column mapping in a `multipart/form-data` form. The body is read here; the import itself is
 //! `ponte-app`'s.
 
-use super::responses::WriteRefusals;
+use super::Answer;
+use super::responses::ImportProblems;
 use crate::AppState;
 use crate::extract::{Params, WriteAccess};
 use crate::http_util::{self, content_type, origin, read_body};
 use crate::problem::Problem;
-use crate::problem::ProblemDocument;
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::post;
 use bytes::Bytes;
 use ponte_app::request::ImportOptions;
@@ -54,19 +54,14 @@ pub struct ImportForm {
         (ImportForm = "multipart/form-data"),
     ), description = "The facts to import; CSV goes in a form with its column mapping"),
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Imported; the report lists each graph written", body = ImportReport),
-        (status = 400, description = "A syntax error or a bad mapping; `line`, `row` or `field` say where. Nothing was written", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "The data breaks the shapes; each violation names its node (and `row` for CSV). Nothing was written", body = ProblemDocument, content_type = "application/problem+json"),
-        WriteRefusals,
-    )
+    responses((status = 200, description = "Imported; the report lists each graph written", body = ImportReport), ImportProblems),
 )]
 pub async fn import(
     _: WriteAccess,
     State(state): State<AppState>,
     Params(options): Params<ImportOptions>,
     request: Request,
-) -> Result<Response, Problem> {
+) -> Answer {
     // A bad option is refused before a large body is read.
     options.check()?;
     let origin = origin(request.headers(), &state.config);

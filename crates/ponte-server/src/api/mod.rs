@@ -13,11 +13,13 @@ mod writes;
 use crate::AppState;
 use crate::problem::Problem;
 use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use ponte_app::jsonld::CONTEXT;
+use ponte_app::{App, AppError};
 use responses::Unavailable;
 use serde::Serialize;
 
@@ -37,12 +39,9 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `GET /api/context.jsonld`: the context every API document refers to.
-#[utoipa::path(
-    get,
-    path = "/api/context.jsonld",
-    tag = "context",
-    responses((status = 200, description = "The JSON-LD context of every API document", body = Object, content_type = "application/ld+json"))
-)]
+#[utoipa::path(get, path = "/api/context.jsonld", tag = "context", responses(
+    (status = 200, description = "The JSON-LD context of every API document", body = Object, content_type = "application/ld+json"),
+))]
 pub async fn context_document() -> Response {
     let mut response = CONTEXT.into_response();
     response
@@ -53,39 +52,63 @@ pub async fn context_document() -> Response {
 
 /// `GET /api/graphs`: what is loaded: each graph with its source, load time, content hash
 /// and the triples it holds.
-#[utoipa::path(
-    get,
-    path = "/api/graphs",
-    tag = "graphs",
-    responses(
-        (status = 200, description = "Every loaded graph", body = ponte_app::GraphsAnswer, content_type = "application/ld+json"),
-        Unavailable,
-    )
-)]
-pub async fn graphs(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, Problem> {
-    state
-        .answer(&headers, |app, origin| app.graphs(origin))
-        .await
+#[utoipa::path(get, path = "/api/graphs", tag = "graphs", responses(
+    (status = 200, description = "Every loaded graph", body = ponte_app::GraphsAnswer, content_type = "application/ld+json"),
+    Unavailable,
+))]
+pub async fn graphs(reply: Reply) -> Answer {
+    reply.answer(|app, origin| app.graphs(origin)).await
 }
 
-impl AppState {
-    /// Runs `operation` on the executor with the request's origin (the base of the answer's
-    /// links), and answers its result as JSON-LD.
+/// What an API handler answers: a response, or a problem.
+type Answer = Result<Response, Problem>;
+
+/// Where a read's answer goes: the application, the pool its operation runs on, and the origin
+/// (the scheme and host the client used) that the answer's links are written against.
+pub struct Reply {
+    state: AppState,
+    origin: String,
+}
+
+impl FromRequestParts<AppState> for Reply {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        Ok(Self {
+            origin: crate::http_util::origin(&parts.headers, &state.config),
+            state: state.clone(),
+        })
+    }
+}
+
+impl Reply {
+    /// The largest request body the server reads.
+    fn max_body_bytes(&self) -> usize {
+        self.state.config.max_body_bytes
+    }
+
+    /// Runs `operation` on the pool and answers its result as JSON-LD.
     async fn answer<T: Serialize + Send + 'static>(
-        &self,
-        headers: &HeaderMap,
-        operation: impl FnOnce(&ponte_app::App, &str) -> Result<T, ponte_app::AppError> + Send + 'static,
-    ) -> Result<Response, Problem> {
-        let origin = crate::http_util::origin(headers, &self.config);
-        let app = self.app.clone();
-        let answer = self
+        self,
+        operation: impl FnOnce(&App, &str) -> Result<T, AppError> + Send + 'static,
+    ) -> Answer {
+        let Self { state, origin } = self;
+        let app = state.app.clone();
+        let answer = state
             .executor
             .run(move |_token| operation(&app, &origin))
             .await?;
         Ok(json_ld(&answer))
+    }
+
+    /// Runs the operation that answers `request` on the pool, as JSON-LD.
+    async fn to<R: Send + 'static, T: Serialize + Send + 'static>(
+        self,
+        request: R,
+        operation: fn(&App, &R, &str) -> Result<T, AppError>,
+    ) -> Answer {
+        self.answer(move |app, origin| operation(app, &request, origin))
+            .await
     }
 }
 

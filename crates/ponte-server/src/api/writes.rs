@@ -3,55 +3,40 @@
 //! ([`WriteAccess`], checked before the body is read), honours `If-Match`/`If-None-Match`, and
 //! answers with a report and the entity's new `ETag`.
 
-use super::responses::WriteRefusals;
+use super::Answer;
+use super::responses::EntityWriteProblems;
 use crate::AppState;
 use crate::extract::{CollectionAddress, Conditions, EntityAddress, IfMatch, WriteAccess};
-use crate::http_util::{content_type, origin, read_body};
+use crate::http_util::{origin, read_typed_body};
 use crate::problem::Problem;
 use crate::problem::ProblemDocument;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
 use ponte_app::{App, AppError, Collection, EntityInput, WriteReport, WriteRequest};
 use ponte_store::{CancellationToken, Precondition};
 
 /// `POST /api/{collection}`: creates an entity from a JSON-LD node. With no `@id`, the IRI is
 /// minted from its name (`Università di Bologna` → `…/id/universita-di-bologna`); an `@id` that
 /// exists already is a 409.
-#[utoipa::path(
-    post,
-    path = "/api/{collection}",
-    tag = "entities",
-    params(CollectionAddress),
+#[utoipa::path(post, path = "/api/{collection}", tag = "entities", params(CollectionAddress), security(("bearer" = [])),
     request_body(content = EntityInput, content_type = "application/ld+json", description = "One node in JSON-LD, in any context (Ponte's own is resolved locally); every key must be defined by it"),
-    security(("bearer" = [])),
     responses(
         (status = 201, description = "Created; `Location` is its address, `ETag` its version", body = WriteReport),
-        (status = 400, description = "The body is not JSON-LD of one node, or its context does not define a key; `field`, `line` or `column` say where", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 404, description = "No such collection", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 409, description = "An entity with this `@id` exists", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "The entity breaks the shapes, or is not of this collection's kinds", body = ProblemDocument, content_type = "application/problem+json"),
-        WriteRefusals,
+        EntityWriteProblems,
     )
 )]
 pub async fn create(
     _: WriteAccess,
     State(state): State<AppState>,
     Path(address): Path<CollectionAddress>,
-    headers: HeaderMap,
-    body: axum::body::Body,
-) -> Result<Response, Problem> {
+    request: Request,
+) -> Answer {
     let collection = address.resolve()?;
-    let origin = origin(&headers, &state.config);
-    let report = write(
-        &state,
-        collection,
-        &headers,
-        body,
-        Body::Whole,
-        |app, request, token| app.create(request, token),
-    )
-    .await?;
+    let origin = origin(request.headers(), &state.config);
+    let create = |app: &App, request: &WriteRequest, token: &_| app.create(request, token);
+    let report = write(&state, collection, request, Body::Whole, create).await?;
     let iri = ponte_store::NamedNode::new_unchecked(report.id.clone());
     let location = format!(
         "{origin}/api/{}/{}",
@@ -68,21 +53,12 @@ pub async fn create(
 
 /// `PUT /api/{collection}/{id}`: the entity's description becomes the body's node (created
 /// when absent). Facts that stay keep their source graph; new ones go to the API graph.
-#[utoipa::path(
-    put,
-    path = "/api/{collection}/{id}",
-    tag = "entities",
-    params(EntityAddress, Conditions),
+#[utoipa::path(put, path = "/api/{collection}/{id}", tag = "entities", params(EntityAddress, Conditions), security(("bearer" = [])),
     request_body(content = EntityInput, content_type = "application/ld+json", description = "The whole new description: one node in JSON-LD, in any context"),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Replaced; `ETag` is the new version", body = WriteReport),
         (status = 201, description = "Created", body = WriteReport),
-        (status = 400, description = "The body is not JSON-LD of this one node, or its context does not define a key", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 404, description = "No such collection, or the id makes no IRI", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` or `If-None-Match` does not hold; `currentEtag` is the version now", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "The entity breaks the shapes, or is not of this collection's kinds", body = ProblemDocument, content_type = "application/problem+json"),
-        WriteRefusals,
+        EntityWriteProblems,
     )
 )]
 pub async fn replace(
@@ -90,20 +66,14 @@ pub async fn replace(
     State(state): State<AppState>,
     Path(address): Path<EntityAddress>,
     conditions: Conditions,
-    headers: HeaderMap,
-    body: axum::body::Body,
-) -> Result<Response, Problem> {
+    request: Request,
+) -> Answer {
     let (collection, iri) = address.resolve()?;
     let precondition = conditions.for_write(Precondition::None)?;
-    let report = write(
-        &state,
-        collection,
-        &headers,
-        body,
-        Body::Whole,
-        move |app, request, token| app.replace(request, &iri, &precondition, token),
-    )
-    .await?;
+    let replace = move |app: &App, request: &WriteRequest, token: &_| {
+        app.replace(request, &iri, &precondition, token)
+    };
+    let report = write(&state, collection, request, Body::Whole, replace).await?;
     let status = if report.created {
         StatusCode::CREATED
     } else {
@@ -115,67 +85,37 @@ pub async fn replace(
 /// `PATCH /api/{collection}/{id}`: a JSON merge patch over the entity's properties. Each
 /// property of the body replaces all values of that property; `null` or `[]` removes it; the
 /// properties the body does not name stay as they are.
-#[utoipa::path(
-    patch,
-    path = "/api/{collection}/{id}",
-    tag = "entities",
-    params(EntityAddress, IfMatch),
+#[utoipa::path(patch, path = "/api/{collection}/{id}", tag = "entities", params(EntityAddress, IfMatch), security(("bearer" = [])),
     request_body(content = EntityInput, content_type = "application/merge-patch+json", description = "The properties to set (or, with null, remove), as a JSON-LD node whose context defines every key"),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Patched; `ETag` is the new version", body = WriteReport),
-        (status = 400, description = "The body is not a JSON-LD node about this entity, or its context does not define a key; `field` names it", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 404, description = "No such entity in this collection", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` does not hold; `currentEtag` is the version now", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "The result breaks the shapes", body = ProblemDocument, content_type = "application/problem+json"),
-        WriteRefusals,
-    )
+    responses((status = 200, description = "Patched; `ETag` is the new version", body = WriteReport), EntityWriteProblems),
 )]
 pub async fn patch(
     _: WriteAccess,
     State(state): State<AppState>,
     Path(address): Path<EntityAddress>,
     if_match: IfMatch,
-    headers: HeaderMap,
-    body: axum::body::Body,
-) -> Result<Response, Problem> {
+    request: Request,
+) -> Answer {
     let (collection, iri) = address.resolve()?;
     let precondition = if_match.precondition();
-    let report = write(
-        &state,
-        collection,
-        &headers,
-        body,
-        Body::Patch,
-        move |app, request, token| app.patch(request, &iri, &precondition, token),
-    )
-    .await?;
+    let patch = move |app: &App, request: &WriteRequest, token: &_| {
+        app.patch(request, &iri, &precondition, token)
+    };
+    let report = write(&state, collection, request, Body::Patch, patch).await?;
     report_response(StatusCode::OK, &report)
 }
 
 /// `DELETE /api/{collection}/{id}`: removes everything the store says about the entity, from
 /// every source graph. Refused (422) while other entities still link to it.
-#[utoipa::path(
-    delete,
-    path = "/api/{collection}/{id}",
-    tag = "entities",
-    params(EntityAddress, IfMatch),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Deleted", body = WriteReport),
-        (status = 400, description = "A malformed condition header; `header` names it", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 404, description = "No such entity in this collection", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 412, description = "`If-Match` does not hold; `currentEtag` is the version now", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "Other entities link to it: the shapes name them", body = ProblemDocument, content_type = "application/problem+json"),
-        WriteRefusals,
-    )
+#[utoipa::path(delete, path = "/api/{collection}/{id}", tag = "entities", params(EntityAddress, IfMatch), security(("bearer" = [])),
+    responses((status = 200, description = "Deleted", body = WriteReport), EntityWriteProblems),
 )]
 pub async fn delete(
     _: WriteAccess,
     State(state): State<AppState>,
     Path(address): Path<EntityAddress>,
     if_match: IfMatch,
-) -> Result<Response, Problem> {
+) -> Answer {
     let (collection, iri) = address.resolve()?;
     let precondition = if_match.precondition();
     let app = state.app.clone();
@@ -199,8 +139,7 @@ enum Body {
 async fn write(
     state: &AppState,
     collection: &'static Collection,
-    headers: &HeaderMap,
-    body: axum::body::Body,
+    request: Request,
     kind: Body,
     operation: impl FnOnce(&App, &WriteRequest<'_>, &CancellationToken) -> Result<WriteReport, AppError>
     + Send
@@ -214,19 +153,9 @@ async fn write(
         ],
         Body::Whole => &["application/ld+json", "application/json"],
     };
-    let body = match content_type(headers)? {
-        Some(media_type) if accepted.contains(&media_type.as_str()) => {
-            read_body(body, state.config.max_body_bytes).await?
-        }
-        other => {
-            return Err(Problem::unsupported_media_type(format!(
-                "the body must be {} (JSON-LD in any context), not {}",
-                accepted.join(" or "),
-                other.as_deref().unwrap_or("untyped")
-            )));
-        }
-    };
-    let origin = origin(headers, &state.config);
+    let origin = origin(request.headers(), &state.config);
+    let what = "an entity (JSON-LD in any context)";
+    let body = read_typed_body(request, state.config.max_body_bytes, accepted, what).await?;
     let app = state.app.clone();
     state
         .executor
@@ -242,7 +171,7 @@ async fn write(
 }
 
 /// The write's report as JSON, with the entity's new `ETag`.
-fn report_response(status: StatusCode, report: &WriteReport) -> Result<Response, Problem> {
+fn report_response(status: StatusCode, report: &WriteReport) -> Answer {
     let mut response = (status, axum::Json(report)).into_response();
     if let Some(etag) = &report.etag {
         response.headers_mut().insert(

@@ -59,6 +59,10 @@ async fn quads(router: &Router) -> u64 {
 #[tokio::test]
 async fn an_entity_is_created_read_replaced_patched_and_deleted_with_versions() {
     let router = router();
+    let write_alfa = async |method: &str, body: &Value, if_match: Option<&str>| {
+        let request = json_write(method, "/api/actors/alfa-biotech", body, if_match);
+        send_tagged(&router, request).await
+    };
     // Created from Ponte's own context, without an @id: the IRI comes from the name.
     let company = serde_json::json!({
         "@context": OURS,
@@ -117,11 +121,7 @@ async fn an_entity_is_created_read_replaced_patched_and_deleted_with_versions() 
         "nome": "Alfa Biotech Ltd",
         "sede": "https://w3id.org/ponte/id/bologna",
     });
-    let (status, new_tag, _, body) = send_tagged(
-        &router,
-        json_write("PUT", "/api/actors/alfa-biotech", &replacement, Some(&etag)),
-    )
-    .await;
+    let (status, new_tag, _, body) = write_alfa("PUT", &replacement, Some(&etag)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let report = json(&body);
     assert_eq!(
@@ -140,11 +140,7 @@ async fn an_entity_is_created_read_replaced_patched_and_deleted_with_versions() 
 
     // A second writer holding the old version is refused: no lost update.
     let before = quads(&router).await;
-    let (status, _, _, body) = send_tagged(
-        &router,
-        json_write("PUT", "/api/actors/alfa-biotech", &company, Some(&etag)),
-    )
-    .await;
+    let (status, _, _, body) = write_alfa("PUT", &company, Some(&etag)).await;
     assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{body}");
     assert_eq!(json(&body)["currentEtag"], new_tag.as_str());
     assert_eq!(quads(&router).await, before);
@@ -155,11 +151,7 @@ async fn an_entity_is_created_read_replaced_patched_and_deleted_with_versions() 
         "foundingDate": "2020-01-02",
         "label": null,
     });
-    let (status, _, _, body) = send_tagged(
-        &router,
-        json_write("PATCH", "/api/actors/alfa-biotech", &patch, Some(&new_tag)),
-    )
-    .await;
+    let (status, _, _, body) = write_alfa("PATCH", &patch, Some(&new_tag)).await;
     // Removing the only name breaks the label shape: refused, named, nothing written.
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let problem = json(&body);
@@ -175,11 +167,7 @@ async fn an_entity_is_created_read_replaced_patched_and_deleted_with_versions() 
         "{body}"
     );
     let patch = serde_json::json!({"@context": OURS, "foundingDate": "2020-01-02"});
-    let (status, patched_tag, _, body) = send_tagged(
-        &router,
-        json_write("PATCH", "/api/actors/alfa-biotech", &patch, Some(&new_tag)),
-    )
-    .await;
+    let (status, patched_tag, _, body) = write_alfa("PATCH", &patch, Some(&new_tag)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (_, _, body) = send(&router, get("/api/actors/alfa-biotech")).await;
     let entity = json(&body);

@@ -338,10 +338,7 @@ async fn an_entity_is_found_by_any_iri_declared_the_same() {
 #[tokio::test]
 async fn the_loaded_graphs_are_listed_with_their_source_and_hash() {
     let router = router();
-    let (status, content_type, body) = send(&router, get("/api/graphs")).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(content_type, "application/ld+json");
-    let answer = json(&body);
+    let answer = get_json_ld(&router, "/api/graphs").await;
     let items = answer["items"].as_array().unwrap();
     assert_eq!(answer["totalItems"], items.len());
     let ontology = items

@@ -72,15 +72,6 @@ pub fn post(
     write("POST", uri, content_type, body, token)
 }
 
-pub fn put(
-    uri: &str,
-    content_type: &str,
-    body: impl Into<Body>,
-    token: Option<&str>,
-) -> Request<Body> {
-    write("PUT", uri, content_type, body, token)
-}
-
 /// A write request with a body and, when given, the bearer token.
 pub fn write(
     method: &str,
@@ -97,6 +88,28 @@ pub fn write(
         builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
     }
     builder.body(body.into()).unwrap()
+}
+
+/// POSTs Turtle to the Graph Store (a new graph) and answers the new graph's `Location`.
+pub async fn post_new_graph(router: &Router, turtle: &'static str) -> String {
+    let response = router
+        .clone()
+        .oneshot(post("/store", "text/turtle", turtle, Some(TOKEN)))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// GETs `uri`, which must answer 200 in JSON-LD; answers the document.
+pub async fn get_json_ld(router: &Router, uri: &str) -> Value {
+    let (status, content_type, body) = send(router, get(uri)).await;
+    assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+    assert_eq!(content_type, "application/ld+json", "{uri}");
+    json(&body)
 }
 
 pub fn json(body: &str) -> Value {

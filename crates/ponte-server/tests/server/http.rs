@@ -601,21 +601,7 @@ async fn graph_store_round_trip() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()[header::CONTENT_TYPE], "text/turtle");
-    let response = router
-        .clone()
-        .oneshot(post(
-            "/store",
-            "text/turtle",
-            "<urn:b> <urn:p> 1 .",
-            Some(TOKEN),
-        ))
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let location = response.headers()[header::LOCATION]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let location = post_new_graph(&router, "<urn:b> <urn:p> 1 .").await;
     let (status, _, _) = send(&router, get(&format!("/store?graph={}", enc(&location)))).await;
     assert_eq!(status, StatusCode::OK);
     let delete = || {
@@ -634,18 +620,7 @@ async fn a_public_url_replaces_the_host_in_minted_iris() {
         public_url: Some("https://ponte.example.org/".into()),
         ..config()
     }));
-    let response = router
-        .clone()
-        .oneshot(post(
-            "/store",
-            "text/turtle",
-            "<urn:b> <urn:p> 1 .",
-            Some(TOKEN),
-        ))
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let location = response.headers()[header::LOCATION].to_str().unwrap();
+    let location = post_new_graph(&router, "<urn:b> <urn:p> 1 .").await;
     assert!(
         location.starts_with("https://ponte.example.org/store/"),
         "{location}"
@@ -857,7 +832,8 @@ async fn writes_that_break_the_shapes_are_422_naming_node_property_and_shape() {
         );
         let (status, content_type, body) = send(
             &router,
-            put(
+            write(
+                "PUT",
                 "/store?graph=urn:crafted",
                 "text/turtle",
                 turtle,
@@ -924,14 +900,11 @@ async fn writes_that_break_the_shapes_are_422_naming_node_property_and_shape() {
 #[tokio::test]
 async fn the_rest_api_serves_collections_and_items_as_json_ld() {
     let router = router();
-    let (status, content_type, body) = send(&router, get("/api/missions?limit=2")).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(content_type, "application/ld+json");
-    let page = json(&body);
+    let page = get_json_ld(&router, "/api/missions?limit=2").await;
     assert_eq!(page["type"], "Collection");
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
-    assert!(page["totalItems"].as_u64().unwrap() >= 5, "{body}");
-    assert!(page["next"].as_str().unwrap().contains("cursor="), "{body}");
+    assert!(page["totalItems"].as_u64().unwrap() >= 5, "{page}");
+    assert!(page["next"].as_str().unwrap().contains("cursor="), "{page}");
 
     let (status, _, body) = send(&router, get("/api/missions/mission-usa-2022")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -950,10 +923,8 @@ async fn the_rest_api_serves_collections_and_items_as_json_ld() {
         "{body}"
     );
 
-    let (status, content_type, context) = send(&router, get("/api/context.jsonld")).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(content_type, "application/ld+json");
-    assert!(json(&context)["@context"]["label"].is_object());
+    let context = get_json_ld(&router, "/api/context.jsonld").await;
+    assert!(context["@context"]["label"].is_object());
 
     // Other syntaxes on request; Ponte's own IRIs dereference on the server.
     let (status, content_type, body) = send(
@@ -999,10 +970,7 @@ async fn the_rest_api_serves_collections_and_items_as_json_ld() {
 
 /// The `@id`s and first `type` of a search page.
 async fn search_hits(router: &Router, uri: &str) -> Vec<(String, String)> {
-    let (status, content_type, body) = send(router, get(uri)).await;
-    assert_eq!(status, StatusCode::OK, "{uri}: {body}");
-    assert_eq!(content_type, "application/ld+json");
-    json(&body)["items"]
+    get_json_ld(router, uri).await["items"]
         .as_array()
         .unwrap()
         .iter()

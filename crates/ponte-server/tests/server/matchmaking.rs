@@ -5,10 +5,7 @@ use crate::common::*;
 
 /// `GET /api/match` for `query`; the answer's items.
 async fn suggestions(router: &Router, query: &str) -> Vec<Value> {
-    let (status, content_type, body) = send(router, get(&format!("/api/match?{query}"))).await;
-    assert_eq!(status, StatusCode::OK, "{query}: {body}");
-    assert_eq!(content_type, "application/ld+json");
-    let document = json(&body);
+    let document = get_json_ld(router, &format!("/api/match?{query}")).await;
     assert_eq!(document["type"], "Collection");
     document["items"].as_array().unwrap().clone()
 }
