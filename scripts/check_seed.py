@@ -131,6 +131,7 @@ def main() -> int:
         s for s in declared
         if any((s, RDF.type, t) in onto for t in (OWL.ObjectProperty, OWL.DatatypeProperty, RDF.Property, OWL.AnnotationProperty))
     }
+    concepts = set(topics.subjects(RDF.type, SKOS.Concept))
     for term in declared:
         if not list(onto.objects(term, RDFS.label)):
             errors.append(f"ontology/ponte.ttl: {short(term)} has no rdfs:label")
@@ -142,6 +143,8 @@ def main() -> int:
         for t in set(iris(g)):
             if str(t).startswith(PONTE) and t not in declared:
                 errors.append(f"{rel}: {short(t)} is used but not declared in ontology/ponte.ttl")
+            if str(t).startswith(TOPIC) and t not in concepts:
+                errors.append(f"{rel}: topic {short(t)} is not a skos:Concept in ontology/topics.ttl")
         for p in set(g.predicates()):
             if str(p).startswith(PONTE) and p in ont_classes:
                 errors.append(f"{rel}: class {short(p)} used as a property")
@@ -152,7 +155,6 @@ def main() -> int:
                 errors.append(f"{rel}: property {short(c)} used as a class")
 
     # ---- topics
-    concepts = set(topics.subjects(RDF.type, SKOS.Concept))
     for s, o in topics.subject_objects(SKOS.broader):
         if (o, SKOS.narrower, s) not in topics:
             errors.append(f"ontology/topics.ttl: {short(s)} broader {short(o)} without the narrower link")
@@ -163,11 +165,6 @@ def main() -> int:
         langs = {o.language for o in topics.objects(c, SKOS.prefLabel)}
         if not {"it", "en"} <= langs:
             errors.append(f"ontology/topics.ttl: {short(c)} needs skos:prefLabel in it and en")
-    for path, g in graphs.items():
-        rel = path.relative_to(ROOT)
-        for t in set(iris(g)):
-            if str(t).startswith(TOPIC) and t not in concepts:
-                errors.append(f"{rel}: topic {short(t)} is not a skos:Concept in ontology/topics.ttl")
 
     # ---- entities: definitions, labels, slugs
     typed_in: dict[URIRef, set[Path]] = collections.defaultdict(set)

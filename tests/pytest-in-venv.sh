@@ -5,8 +5,12 @@
 #
 #   tests/pytest-in-venv.sh VENV DIR [pytest args...]
 #
-# Env: PYTHON, the interpreter that creates the venv (default: python3).
+# Env: PYTHON, the interpreter that creates the venv (default: python3); PONTE_BIN, the binary
+# under test (default: the release build in $CARGO_TARGET_DIR, else in $HOME/.cache/ponte/target,
+# where the project's scripts build it).
 set -euo pipefail
+
+export PONTE_BIN="${PONTE_BIN:-${CARGO_TARGET_DIR:-$HOME/.cache/ponte/target}/release/ponte}"
 
 venv="$1"
 dir="$(cd "$2" && pwd)"

@@ -6,7 +6,7 @@
 #
 # Env:
 #   PONTE_BIN      ponte binary (default: $CARGO_TARGET_DIR/release/ponte,
-#                  else <repo>/target/release/ponte)
+#                  else $HOME/.cache/ponte/target/release/ponte)
 #   PONTE_PY_VENV  virtualenv to use/create (default: $HOME/.cache/ponte/venv)
 #   PYTHON         interpreter used to create the venv (default: python3)
 set -euo pipefail

@@ -18,20 +18,19 @@ COLLECTIONS = ["actors", "missions", "programmes", "calls", "events", "projects"
 # What GET /api/…/{id} carries: the entity's triples; the incoming relations below (members,
 # participants, partners, stages, parts); and for each IRI on the other end of a link (other
 # than the entity's classes) its rdfs:label, or its skos:prefLabel when it has no rdfs:label.
-INCOMING = [
-    "http://www.w3.org/ns/org#memberOf",
-    "https://w3id.org/ponte/ontology#participatedIn",
-    "https://w3id.org/ponte/ontology#partnerIn",
-    "http://schema.org/superEvent",
-    "http://purl.org/dc/terms/isPartOf",
-    "http://data.europa.eu/s66#isInvolvedIn",
-    "http://www.w3.org/ns/org#subOrganizationOf",
-    "https://w3id.org/ponte/ontology#collaboratesWith",
-]
+INCOMING = (
+    "org:memberOf, org:subOrganizationOf, ponte:participatedIn, ponte:partnerIn, "
+    "ponte:collaboratesWith, schema:superEvent, dcterms:isPartOf, s66:isInvolvedIn"
+)
 DESCRIPTION = """
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX ponte: <https://w3id.org/ponte/ontology#>
+PREFIX schema: <http://schema.org/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX s66: <http://data.europa.eu/s66#>
 CONSTRUCT {{ <{iri}> ?p ?o . ?in ?q <{iri}> . ?linked ?naming ?name }}
 WHERE {{
   {{ <{iri}> ?p ?o }}
@@ -84,7 +83,7 @@ def test_every_entity_reads_back_as_the_store_describes_it(ponte):
             from_api = to_graph(jsonld.to_rdf(document, {"format": "application/n-quads"}))
             expected = requests.get(
                 ponte.sparql_url,
-                params={"query": DESCRIPTION.format(iri=iri, incoming=", ".join(f"<{p}>" for p in INCOMING))},
+                params={"query": DESCRIPTION.format(iri=iri, incoming=INCOMING)},
                 headers={"Accept": "application/n-triples"},
                 timeout=30,
             )

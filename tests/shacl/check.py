@@ -58,14 +58,8 @@ class Result:
 
 
 def ponte_bin() -> Path:
-    if os.environ.get("PONTE_BIN"):
-        return Path(os.environ["PONTE_BIN"])
-    if os.environ.get("CARGO_TARGET_DIR"):
-        return Path(os.environ["CARGO_TARGET_DIR"]) / "release" / "ponte"
-    cached = Path.home() / ".cache" / "ponte" / "target" / "release" / "ponte"
-    if cached.exists():
-        return cached
-    return REPO_ROOT / "target" / "release" / "ponte"
+    """The binary under test: tests/pytest-in-venv.sh names it in PONTE_BIN."""
+    return Path(os.environ.get("PONTE_BIN", Path.home() / ".cache/ponte/target/release/ponte"))
 
 
 def shapes_graph() -> Graph:

@@ -1,7 +1,7 @@
 //! The command line: every subcommand, its flags and their documentation (`ponte --help`).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use ponte_store::RdfFormat;
+use ponte_store::{QueryResultsFormat, RdfFormat};
 use std::path::PathBuf;
 
 /// Ponte: the knowledge graph of an innovation ecosystem. `ponte serve` answers SPARQL 1.1
@@ -222,7 +222,8 @@ pub struct QueryArgs {
     pub store: StoreArgs,
     /// The SPARQL query.
     pub query: String,
-    /// Output format (default: json for SELECT/ASK, turtle for CONSTRUCT/DESCRIBE).
+    /// Output format: json, xml, csv or tsv for SELECT/ASK (default json); turtle, ntriples,
+    /// nquads, trig, rdfxml or jsonld for CONSTRUCT/DESCRIBE (default turtle).
     #[arg(long)]
     pub format: Option<OutputName>,
     /// Seconds after which the query is stopped.
@@ -264,16 +265,33 @@ impl From<RdfFormatName> for RdfFormat {
     }
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+/// What `ponte query` writes: SPARQL results for SELECT and ASK, RDF for CONSTRUCT and
+/// DESCRIBE.
+#[derive(Clone, Copy)]
 pub enum OutputName {
-    Json,
-    Xml,
-    Csv,
-    Tsv,
-    Turtle,
-    Ntriples,
-    Nquads,
-    Trig,
-    Rdfxml,
-    Jsonld,
+    /// `json`, `xml`, `csv` or `tsv`.
+    Results(QueryResultsFormat),
+    /// One of the RDF formats.
+    Rdf(RdfFormatName),
+}
+
+impl std::str::FromStr for OutputName {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, String> {
+        let results =
+            match name.to_ascii_lowercase().as_str() {
+                "json" => QueryResultsFormat::Json,
+                "xml" => QueryResultsFormat::Xml,
+                "csv" => QueryResultsFormat::Csv,
+                "tsv" => QueryResultsFormat::Tsv,
+                _ => {
+                    return RdfFormatName::from_str(name, true).map(Self::Rdf).map_err(|_| {
+                    "not json, xml, csv, tsv, turtle, ntriples, nquads, trig, rdfxml or jsonld"
+                        .to_owned()
+                });
+                }
+            };
+        Ok(Self::Results(results))
+    }
 }

@@ -10,6 +10,30 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ponte");
 
+/// What a finished `ponte` command said.
+struct Run {
+    ok: bool,
+    out: String,
+    err: String,
+}
+
+/// Runs `ponte` with `args` to completion.
+fn ponte(args: &[&str]) -> Run {
+    let output = Command::new(BIN).args(args).output().unwrap();
+    Run {
+        ok: output.status.success(),
+        out: String::from_utf8_lossy(&output.stdout).into_owned(),
+        err: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Runs `ponte` with `args`, which must succeed, and answers its standard output.
+fn ponte_ok(args: &[&str]) -> String {
+    let run = ponte(args);
+    assert!(run.ok, "ponte {}: {}", args.join(" "), run.err);
+    run.out
+}
+
 /// A `ponte serve` process, killed on drop.
 struct Server {
     child: Child,
@@ -168,15 +192,7 @@ fn serves_the_seed_data_from_an_on_disk_store_and_restarts_without_reloading() {
     let server = Server::start(&["--location", location]);
     assert_eq!(count(&server), first, "a restart loads nothing twice");
     drop(server);
-    let check = Command::new(BIN)
-        .args(["check", "--location", location])
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    ponte_ok(&["check", "--location", location]);
 }
 
 #[test]
@@ -287,30 +303,20 @@ fn kill_9_during_a_bulk_load_leaves_none_or_all_of_the_file() {
         if !location.exists() {
             return 0; // killed before it even created the store
         }
-        let output = Command::new(BIN)
-            .args([
-                "query",
-                "--location",
-                location.to_str().unwrap(),
-                "--format",
-                "csv",
-            ])
-            .arg("SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:million> { ?s ?p ?o } }")
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout)
-            .unwrap()
-            .lines()
-            .nth(1)
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap()
+        ponte_ok(&[
+            "query",
+            "--location",
+            location.to_str().unwrap(),
+            "--format",
+            "csv",
+            "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:million> { ?s ?p ?o } }",
+        ])
+        .lines()
+        .nth(1)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
     };
     let load = |location: &Path| {
         Command::new(BIN)
@@ -356,12 +362,8 @@ fn cli_query_dump_and_check_work_on_a_loaded_store() {
     let data = dir.path().join("data.ttl");
     std::fs::write(&data, "<urn:a> <urn:p> \"x\" .\n").unwrap();
     let run = |args: &[&str]| {
-        let output = Command::new(BIN).args(args).output().unwrap();
-        (
-            output.status.success(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
+        let Run { ok, out, err } = ponte(args);
+        (ok, out, err)
     };
     let loc = location.to_str().unwrap();
     let (ok, _, err) = run(&["load", "--location", loc, data.to_str().unwrap()]);
@@ -441,38 +443,32 @@ fn ror_import_is_atomic_idempotent_and_names_bad_lines() {
     ];
     let file = dir.path().join("ror.jsonl");
     std::fs::write(&file, format!("{}\n{}\n{{\"id\": 3\n", good[0], good[1])).unwrap();
+    let file = file.to_str().unwrap();
     let import = |extra: &[&str]| {
-        Command::new(BIN)
-            .args(["import", "ror", "--location", loc, "--log-format", "json"])
-            .args(extra)
-            .arg(&file)
-            .output()
-            .unwrap()
+        let args = ["import", "ror", "--location", loc, "--log-format", "json"];
+        ponte(&[&args[..], extra, &[file]].concat())
     };
     let refused = import(&[]);
-    assert!(!refused.status.success());
-    let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert!(stderr.contains("ror.jsonl:3:"), "{stderr}");
+    assert!(!refused.ok);
+    assert!(refused.err.contains("ror.jsonl:3:"), "{}", refused.err);
     assert!(!location.exists(), "a refused import creates nothing");
 
-    let count = || -> String {
-        let output = Command::new(BIN)
-            .args(["query", "--location", loc, "--format", "tsv"])
-            .arg("SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/ponte/graph/ror> { ?s ?p ?o } }")
-            .output()
-            .unwrap();
-        String::from_utf8(output.stdout).unwrap()
+    let count = || {
+        ponte_ok(&[
+            "query",
+            "--location",
+            loc,
+            "--format",
+            "tsv",
+            "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/ponte/graph/ror> { ?s ?p ?o } }",
+        ])
     };
     let first = import(&["--on-error", "skip"]);
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    assert!(first.ok, "{}", first.err);
     let after_first = count();
     assert!(!after_first.contains("\n0"), "{after_first}");
     let second = import(&["--on-error", "skip"]);
-    assert!(String::from_utf8_lossy(&second.stderr).contains("\"changed\":false"));
+    assert!(second.err.contains("\"changed\":false"));
     assert_eq!(count(), after_first, "a second run changes nothing");
 }
 
@@ -498,9 +494,8 @@ fn the_seed_data_and_the_real_ror_subset_pass_the_shapes_in_ponte_check() {
     let dir = tempfile::tempdir().unwrap();
     let loc = dir.path().join("store");
     let loc = loc.to_str().unwrap();
-    let run = |args: &[&str]| Command::new(BIN).args(args).output().unwrap();
     // The import is validated on the way in (it would be refused otherwise)...
-    let import = run(&[
+    let import = ponte(&[
         "import",
         "ror",
         "--location",
@@ -509,17 +504,10 @@ fn the_seed_data_and_the_real_ror_subset_pass_the_shapes_in_ponte_check() {
         "json",
         dump.to_str().unwrap(),
     ]);
-    let log = String::from_utf8_lossy(&import.stderr);
-    assert!(import.status.success(), "{log}");
-    assert!(log.contains("\"changed\":true"), "{log}");
+    assert!(import.ok, "{}", import.err);
+    assert!(import.err.contains("\"changed\":true"), "{}", import.err);
     // ...and `check` validates every node of the store: ontology, seed data and ROR.
-    let check = run(&["check", "--location", loc]);
-    let out = String::from_utf8_lossy(&check.stdout);
-    assert!(
-        check.status.success(),
-        "{out}{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    let out = ponte_ok(&["check", "--location", loc]);
     assert!(
         out.contains("the data conforms to the SHACL shapes"),
         "{out}"
@@ -528,14 +516,7 @@ fn the_seed_data_and_the_real_ror_subset_pass_the_shapes_in_ponte_check() {
 
     // On the real ROR links (related, parent, child), hidden at random, the matcher finds the
     // hidden partner more often and higher than every baseline.
-    let eval = run(&["eval", "--location", loc, "--seed", "1"]);
-    let out = String::from_utf8_lossy(&eval.stdout);
-    assert!(
-        eval.status.success(),
-        "{}",
-        String::from_utf8_lossy(&eval.stderr)
-    );
-    assert_matcher_wins(&out);
+    assert_matcher_wins(&ponte_ok(&["eval", "--location", loc, "--seed", "1"]));
 }
 
 /// Reads `ponte eval`'s table and checks that the matcher beats each baseline on both measures.
@@ -564,24 +545,9 @@ fn assert_matcher_wins(table: &str) {
 
 #[test]
 fn ponte_eval_beats_the_baselines_on_a_generated_ecosystem() {
-    let output = Command::new(BIN)
-        .args(["eval", "--generated", "3000", "--seed", "1"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_matcher_wins(&String::from_utf8_lossy(&output.stdout));
+    assert_matcher_wins(&ponte_ok(&["eval", "--generated", "3000", "--seed", "1"]));
     // The generator is deterministic: the same seed writes the same triples.
-    let generate = |seed: &str| {
-        Command::new(BIN)
-            .args(["generate", "--actors", "500", "--seed", seed])
-            .output()
-            .unwrap()
-            .stdout
-    };
+    let generate = |seed: &str| ponte_ok(&["generate", "--actors", "500", "--seed", seed]);
     let first = generate("3");
     assert!(first.len() > 10_000);
     assert_eq!(first, generate("3"));
@@ -596,27 +562,18 @@ fn ponte_match_on_the_command_line_gives_the_answer_of_the_api() {
     let data = dir.path().join("data.ttl");
     std::fs::write(&data, "<urn:a> <urn:p> \"x\" .\n").unwrap();
     // `load` creates and seeds the store.
-    let output = Command::new(BIN)
-        .args(["load", "--location", loc, data.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let output = Command::new(BIN)
-        .args([
-            "match",
-            "--location",
-            loc,
-            "holostem",
-            "--country",
-            "IT",
-            "--limit",
-            "5",
-        ])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
-    let cli: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    ponte_ok(&["load", "--location", loc, data.to_str().unwrap()]);
+    let args = [
+        "match",
+        "--location",
+        loc,
+        "holostem",
+        "--country",
+        "IT",
+        "--limit",
+        "5",
+    ];
+    let cli: serde_json::Value = serde_json::from_str(&ponte_ok(&args)).unwrap();
     let items = cli["items"].as_array().unwrap();
     assert_eq!(items.len(), 5, "{cli}");
     let server = Server::start(&["--location", loc]);
@@ -632,12 +589,9 @@ fn ponte_match_on_the_command_line_gives_the_answer_of_the_api() {
     let api: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(api["items"], cli["items"]);
     // A mistake is an error on the command line too.
-    let output = Command::new(BIN)
-        .args(["match", "--location", loc, "no-such-actor"])
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-actor"));
+    let mistake = ponte(&["match", "--location", loc, "no-such-actor"]);
+    assert!(!mistake.ok);
+    assert!(mistake.err.contains("no-such-actor"), "{}", mistake.err);
 }
 
 #[test]
@@ -672,8 +626,7 @@ fn every_request_is_logged_at_info_with_its_request_id() {
 
 #[test]
 fn the_help_describes_every_face_and_text_logs_carry_no_colour_in_a_pipe() {
-    let help = Command::new(BIN).arg("--help").output().unwrap();
-    let help = String::from_utf8_lossy(&help.stdout);
+    let help = ponte_ok(&["--help"]);
     for face in [
         "/sparql",
         "/store",
@@ -687,11 +640,7 @@ fn the_help_describes_every_face_and_text_logs_carry_no_colour_in_a_pipe() {
             "{face} missing from ponte --help:\n{help}"
         );
     }
-    let serve = Command::new(BIN)
-        .args(["serve", "--help"])
-        .output()
-        .unwrap();
-    let serve = String::from_utf8_lossy(&serve.stdout);
+    let serve = ponte_ok(&["serve", "--help"]);
     for flag in ["--write-token", "--query-timeout", "--public-url", "/api/"] {
         assert!(
             serve.contains(flag),

@@ -52,18 +52,9 @@ pub fn query(args: QueryArgs) -> anyhow::Result<()> {
 fn output_format(name: Option<OutputName>, kind: QueryKind) -> OutputFormat {
     match (name, kind) {
         (None, QueryKind::Graph) => OutputFormat::Rdf(RdfFormat::Turtle),
-        (None, _) | (Some(OutputName::Json), _) => OutputFormat::Results(QueryResultsFormat::Json),
-        (Some(OutputName::Xml), _) => OutputFormat::Results(QueryResultsFormat::Xml),
-        (Some(OutputName::Csv), _) => OutputFormat::Results(QueryResultsFormat::Csv),
-        (Some(OutputName::Tsv), _) => OutputFormat::Results(QueryResultsFormat::Tsv),
-        (Some(OutputName::Turtle), _) => OutputFormat::Rdf(RdfFormat::Turtle),
-        (Some(OutputName::Ntriples), _) => OutputFormat::Rdf(RdfFormat::NTriples),
-        (Some(OutputName::Nquads), _) => OutputFormat::Rdf(RdfFormat::NQuads),
-        (Some(OutputName::Trig), _) => OutputFormat::Rdf(RdfFormat::TriG),
-        (Some(OutputName::Rdfxml), _) => OutputFormat::Rdf(RdfFormat::RdfXml),
-        (Some(OutputName::Jsonld), _) => OutputFormat::Rdf(RdfFormat::JsonLd {
-            profile: Default::default(),
-        }),
+        (None, _) => OutputFormat::Results(QueryResultsFormat::Json),
+        (Some(OutputName::Results(format)), _) => OutputFormat::Results(format),
+        (Some(OutputName::Rdf(format)), _) => OutputFormat::Rdf(format.into()),
     }
 }
 
