@@ -187,7 +187,9 @@ mod tests {
         // A profile's answer has no seed: the schema must not require one.
         // (A list answer is its `CollectionHead` and its own fields: look at every part.)
         let answer = &document["components"]["schemas"]["MatchAnswer"];
-        let parts = answer["allOf"].as_array().map_or(vec![answer], |all| all.iter().collect());
+        let parts = answer["allOf"]
+            .as_array()
+            .map_or(vec![answer], |all| all.iter().collect());
         let required: Vec<&Value> = parts
             .iter()
             .filter_map(|part| part["required"].as_array())
