@@ -5,7 +5,7 @@ use crate::collections::Collection;
 use crate::error::AppError;
 use crate::{App, jsonld, vocab};
 use oxigraph::model::vocab::rdf;
-use ponte_store::{NamedNode, Term, Triple};
+use ponte_store::{GraphName, NamedNode, Term, Triple};
 use serde_json::{Map, Value};
 
 /// The most incoming relations an entity lists.
@@ -26,6 +26,18 @@ pub struct EntityView {
     /// Its version: what a write's `If-Match` compares with. `None` only for an entity with
     /// no triple, which is never shown.
     pub tag: Option<String>,
+    /// Each of its own facts with where it is stated (a fact stated twice is here twice).
+    pub sources: Vec<(Triple, FactSource)>,
+}
+
+/// Where a fact is stated: its graph and, when the store recorded one, the file or import the
+/// graph was loaded from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactSource {
+    /// The named graph that states it.
+    pub graph: NamedNode,
+    /// The graph's source (`seed-data/missions.ttl`, an import, the REST API).
+    pub source: Option<String>,
 }
 
 impl EntityView {
@@ -81,12 +93,29 @@ impl App {
             }
         }
         let tag = ponte_store::entity_tag(&triples);
+        let mut graph_sources = std::collections::HashMap::new();
+        let mut sources = Vec::new();
+        for quad in store.sourced_quads(iri.as_ref())? {
+            let GraphName::NamedNode(graph) = &quad.graph_name else {
+                continue;
+            };
+            if !graph_sources.contains_key(graph) {
+                let source = store.graph_source(graph.as_ref())?;
+                graph_sources.insert(graph.clone(), source);
+            }
+            let source = FactSource {
+                graph: graph.clone(),
+                source: graph_sources[graph].clone(),
+            };
+            sources.push((Triple::from(quad), source));
+        }
         Ok(EntityView {
             iri,
             triples,
             incoming,
             labels,
             tag,
+            sources,
         })
     }
 
@@ -115,6 +144,19 @@ impl App {
         Ok(iri.clone())
     }
 
+    /// The collection the entity of `view` belongs to (the first that holds it), if any.
+    pub fn collection_of(
+        &self,
+        view: &EntityView,
+    ) -> Result<Option<&'static Collection>, AppError> {
+        for collection in crate::COLLECTIONS {
+            if self.is_member(Some(collection), &view.triples)? {
+                return Ok(Some(collection));
+            }
+        }
+        Ok(None)
+    }
+
     /// Whether a description is of an instance of `collection` (of anything, with none).
     fn is_member(
         &self,
@@ -131,6 +173,17 @@ impl App {
             }
             None => !triples.is_empty(),
         })
+    }
+
+    /// The names of `iri` (an entity, a class, a property) as a language map; null when it
+    /// has none.
+    pub fn names_of(&self, iri: &str) -> Result<Value, AppError> {
+        Ok(crate::names::names_of(&self.store, iri)?)
+    }
+
+    /// The IRIs the store declares the same as `iri` (ROR's, Wikidata's…), in IRI order.
+    pub fn same_as(&self, iri: &NamedNode) -> Result<Vec<NamedNode>, AppError> {
+        Ok(self.store.same_as(iri.as_ref())?)
     }
 
     /// The IRI a dereferenced path names: `…/id/{slug}` or `…/topic/{slug}`.

@@ -29,19 +29,21 @@ mod write;
 pub use cache::GenerationCache;
 pub use collections::{COLLECTIONS, Collection, CollectionName, CollectionPage, compact_class};
 pub use ecosystem::{Broker, BrokersAnswer, EcosystemBrokers, Gap, GapsAnswer};
-pub use entity::EntityView;
+pub use entity::{EntityView, FactSource};
 pub use error::{AppError, Location};
 pub use graphs::{GraphItem, GraphsAnswer};
 pub use import::{ImportInput, ImportReport, ImportedGraph, JsonLdDocument, new_graph_id};
 pub use matchmaking::{EvidenceStep, MatchAnswer, ScoreParts, SuggestionItem, graph_input};
 pub use params::{FromParams, Params};
 pub use ponte_store::vocab;
+/// The RDF terms the answers carry.
+pub use ponte_store::{NamedNode, Term, Triple};
 pub use ror::{ROR_GRAPH, RorDump, RorImport, import_ror, read_ror};
 pub use write::{EntityInput, WriteReport, WriteRequest};
 
 use ponte_match::Projection;
 use ponte_search::SearchIndex;
-use ponte_store::{NamedNode, PonteStore};
+use ponte_store::PonteStore;
 use std::collections::HashSet;
 use std::sync::Arc;
 

@@ -97,7 +97,7 @@ impl PonteStore {
 
     /// Every quad with `entity` as subject in the graphs of data (not the store's own
     /// record of its graphs), each in its source graph.
-    pub(crate) fn sourced_quads(&self, entity: NamedNodeRef<'_>) -> Result<Vec<Quad>, StoreError> {
+    pub fn sourced_quads(&self, entity: NamedNodeRef<'_>) -> Result<Vec<Quad>, StoreError> {
         let mut quads = Vec::new();
         for quad in self
             .store
@@ -395,39 +395,24 @@ const ADDRESS_REGION: &str = "http://schema.org/addressRegion";
 const ISO_CODE: &str = "https://w3id.org/ponte/ontology#iso3166Code";
 const NUTS_CODE: &str = "https://w3id.org/ponte/ontology#nutsCode";
 
-/// The links an entity's page shows from the other side: who is a member of it, took part in
-/// it, is a partner in it, is one of its stages or parts.
-pub const INCOMING_RELATIONS: [&str; 8] = [
-    "http://www.w3.org/ns/org#memberOf",
-    "https://w3id.org/ponte/ontology#participatedIn",
-    "https://w3id.org/ponte/ontology#partnerIn",
-    "http://schema.org/superEvent",
-    "http://purl.org/dc/terms/isPartOf",
-    "http://data.europa.eu/s66#isInvolvedIn",
-    "http://www.w3.org/ns/org#subOrganizationOf",
-    "https://w3id.org/ponte/ontology#collaboratesWith",
-];
-
 impl PonteStore {
-    /// The triples `?s p entity` for `p` in [`INCOMING_RELATIONS`], with named subjects, at most
-    /// `limit` of them; the flag says whether there were more.
+    /// Every triple `?s ?p entity` with a named subject (members, participants, partners,
+    /// parts, visits, collaborations…; not `rdf:type`, which makes instances of a class),
+    /// in a stable order, at most `limit` of them; the flag says whether there were more.
     pub fn incoming(
         &self,
         entity: NamedNodeRef<'_>,
         limit: usize,
     ) -> Result<(Vec<Triple>, bool), StoreError> {
         let mut triples = Vec::new();
-        for predicate in INCOMING_RELATIONS {
-            for quad in self.store.quads_for_pattern(
-                None,
-                Some(NamedNodeRef::new_unchecked(predicate)),
-                Some(entity.into()),
-                None,
-            ) {
-                let quad = quad?;
-                if matches!(quad.subject, NamedOrBlankNode::NamedNode(_)) {
-                    triples.push(Triple::from(quad));
-                }
+        for quad in self
+            .store
+            .quads_for_pattern(None, None, Some(entity.into()), None)
+        {
+            let quad = quad?;
+            if matches!(quad.subject, NamedOrBlankNode::NamedNode(_)) && quad.predicate != rdf::TYPE
+            {
+                triples.push(Triple::from(quad));
             }
         }
         triples.sort_by_cached_key(ToString::to_string);

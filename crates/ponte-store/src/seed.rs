@@ -9,7 +9,7 @@ use crate::vocab::{
 use crate::{PonteStore, RdfFormat, StoreError};
 use oxigraph::io::RdfParser;
 use oxigraph::model::vocab::{rdf, xsd};
-use oxigraph::model::{GraphNameRef, Literal, NamedNode, Quad, Term};
+use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedNodeRef, Quad, Term};
 use oxigraph::store::Store;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
@@ -371,6 +371,22 @@ pub struct LoadedGraph {
 }
 
 impl PonteStore {
+    /// Where the facts of `graph` came from (a file, an import, the REST API), as the meta
+    /// graph records it; `None` for a graph it does not describe.
+    pub fn graph_source(&self, graph: NamedNodeRef<'_>) -> Result<Option<String>, StoreError> {
+        for quad in self.store.quads_for_pattern(
+            Some(graph.into()),
+            Some(DCTERMS_SOURCE),
+            None,
+            Some(META_GRAPH.into()),
+        ) {
+            if let oxigraph::model::Term::Literal(literal) = quad?.object {
+                return Ok(Some(literal.value().to_owned()));
+            }
+        }
+        Ok(None)
+    }
+
     /// Every graph the meta graph describes, in IRI order, with the triples it holds now.
     pub fn loaded_graphs(&self) -> Result<Vec<LoadedGraph>, StoreError> {
         let mut graphs = Vec::new();
