@@ -1,5 +1,6 @@
 //! Ponte's HTTP service: the SPARQL 1.1 Protocol at `/sparql` and the Graph Store HTTP Protocol
-//! at `/store` over `ponte-store`, and the REST API under `/api/` over `ponte-app`; with write
+//! at `/store` over `ponte-store`, the REST API under `/api/` over `ponte-app`, and the web
+//! pages (`/`, `/actors`, `/match`, entity IRIs in a browser) rendered by `ponte-web`; with write
 //! authorization, timeouts that stop evaluation, body and result limits, request ids,
 //! compression, CORS and problem+json errors. HTTP only: the operations are `ponte-app`'s.
 
@@ -14,6 +15,7 @@ mod negotiate;
 mod problem;
 mod service_description;
 mod sparql_endpoint;
+mod web;
 
 pub use executor::Executor;
 pub use federation::http_federation;
@@ -144,6 +146,7 @@ pub fn app(state: AppState) -> Router {
         .merge(graph_store::router())
         .route("/health", get(health))
         .merge(api::router())
+        .merge(web::router())
         .fallback(|uri: axum::http::Uri| async move {
             Problem::not_found(format!(
                 "nothing at {}; try /sparql, /store or /api/openapi.json",

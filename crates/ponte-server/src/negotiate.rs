@@ -107,6 +107,42 @@ static ENTITY_OFFERS: LazyLock<Vec<Offer>> = LazyLock::new(|| {
     ])
 });
 
+/// The media types of a page, offered after the entity's data formats so that a client
+/// accepting anything gets data.
+static PAGE_TYPES: LazyLock<Vec<MediaType<'static>>> = LazyLock::new(|| {
+    ["text/html", "application/xhtml+xml"]
+        .map(|name| MediaType::parse(name).expect("valid media type"))
+        .into()
+});
+
+/// Whether `Accept` prefers a page (HTML) to every data format of an entity, as a browser's
+/// does; no `Accept`, `*/*` or an unparsable header prefer data.
+pub fn prefers_page(headers: &HeaderMap) -> bool {
+    let accept = accepted(headers);
+    let Ok(accept) = Accept::from_str(&accept) else {
+        return false;
+    };
+    let offered = ENTITY_OFFERS
+        .iter()
+        .map(|offer| &offer.media_type)
+        .chain(PAGE_TYPES.iter());
+    accept
+        .negotiate(offered)
+        .is_some_and(|chosen| PAGE_TYPES.contains(chosen))
+}
+
+/// The `Accept` header's ranges (every `Accept` line), each with its `q` only.
+fn accepted(headers: &HeaderMap) -> String {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(without_parameters)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// What is being served, which decides the formats offered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -132,14 +168,7 @@ pub fn negotiate(headers: &HeaderMap, kind: Kind) -> Result<(OutputFormat, &'sta
         Kind::Dataset => &DATASET_OFFERS,
         Kind::Entity => &ENTITY_OFFERS,
     };
-    let accept = headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .map(without_parameters)
-        .collect::<Vec<_>>()
-        .join(",");
+    let accept = accepted(headers);
     let default = &offers[0];
     if accept.trim().is_empty() {
         return Ok((default.format, default.media_type_str()));

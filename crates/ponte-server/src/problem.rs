@@ -354,11 +354,16 @@ impl IntoResponse for Problem {
 /// path segment that does not decode, or a body an extractor refused.
 pub async fn as_problem(response: Response) -> Response {
     let status = response.status();
-    let is_problem = response
+    // A problem document, or an error page made for a browser by the web pages, is already
+    // what the client should see.
+    let is_explained = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-    if is_problem || !(status.is_client_error() || status.is_server_error()) {
+        .is_some_and(|v| {
+            v.as_bytes().starts_with(b"application/problem+json")
+                || v.as_bytes().starts_with(b"text/html")
+        });
+    if is_explained || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
     let (parts, body) = response.into_parts();

@@ -96,15 +96,20 @@ pub async fn item(
 }
 
 /// `GET /id/{slug}` and `GET /topic/{slug}`: linked-data dereferencing of Ponte's own IRIs
-/// (`https://w3id.org/ponte/id/…` redirects here), with the same negotiation as the API.
+/// (`https://w3id.org/ponte/id/…` redirects here), with the same negotiation as the API; a
+/// browser (`Accept` preferring HTML) gets the entity's page.
 pub async fn dereference(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     uri: Uri,
     if_none_match: IfNoneMatch,
     headers: HeaderMap,
+    reader: crate::web::Reader,
 ) -> Result<Response, Problem> {
     let iri = App::dereferenced_iri(uri.path().starts_with("/topic/"), &slug)?;
+    if crate::web::prefers_html(&headers) {
+        return Ok(crate::web::entity(reader, iri).await);
+    }
     entity(&state, &headers, &if_none_match, iri, None).await
 }
 

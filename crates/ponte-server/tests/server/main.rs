@@ -6,3 +6,4 @@ mod behaviour;
 mod common;
 mod http;
 mod matchmaking;
+mod pages;

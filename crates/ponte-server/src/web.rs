@@ -1,0 +1,285 @@
+//! The web pages for browsers: each route reads the reader's language and the page's request,
+//! runs one `ponte-web` page function (itself built on `ponte-app`'s operations) on the
+//! executor, and answers HTML, with a strict Content-Security-Policy. A failure is an HTML page
+//! with the status and the same detail the API's problem document gives.
+
+use crate::problem::Problem;
+use crate::{AppState, http_util};
+use axum::Router;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use ponte_app::request::{ListRequest, MatchRequest};
+use ponte_app::{App, AppError, Collection, FromParams, NamedNode};
+use ponte_web::{Lang, Page};
+
+/// The routes of the pages. Entity pages live at the entities' own IRIs (`/id/…`, `/topic/…`),
+/// which answer HTML only to a client that prefers it (see [`prefers_html`]).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/search", get(search))
+        .route("/match", get(suggestions))
+        .route("/source", get(source))
+        .route("/assets/ponte.css", get(style))
+        .route("/{collection}", get(list))
+}
+
+/// Everything a page may load: only this server's own styles, scripts and images, no frames,
+/// forms that post back here only.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; script-src 'self'; \
+     img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; \
+     frame-ancestors 'none'";
+
+/// The cookie that keeps the language a reader chose with `?lang=`.
+const LANG_COOKIE: &str = "ponte-lang";
+
+/// A request for a page: where it is shown (language, path, origin), the parameters that are
+/// the page's own (the query without `lang` and without empty form fields), and whether the
+/// reader just chose a language (then a cookie keeps it).
+pub struct Reader {
+    state: AppState,
+    page: Page,
+    query: String,
+    chosen: Option<Lang>,
+}
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let pairs = form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect::<Vec<_>>();
+        let asked = pairs.iter().rev().find(|(key, _)| key == "lang");
+        let chosen = asked.map(|(_, tag)| Lang::named(tag));
+        let cookie = cookie(&parts.headers, LANG_COOKIE);
+        let accept_language = header_text(&parts.headers, header::ACCEPT_LANGUAGE);
+        let lang = Lang::choose(
+            asked.map(|(_, tag)| tag.as_str()),
+            cookie.as_deref(),
+            accept_language,
+        );
+        // An empty form field is a choice not made, not an empty value to filter by.
+        let mut own = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in &pairs {
+            if key != "lang" && !value.is_empty() {
+                own.append_pair(key, value);
+            }
+        }
+        let query = own.finish();
+        let path = match query.is_empty() {
+            true => parts.uri.path().to_owned(),
+            false => format!("{}?{query}", parts.uri.path()),
+        };
+        let page = Page {
+            lang,
+            path,
+            origin: http_util::origin(&parts.headers, &state.config),
+        };
+        if let Some(None) = chosen {
+            let detail = "lang must be it (italiano) or en (English)";
+            let problem = Problem::bad_request(detail).with("parameter", "lang");
+            return Err(error_response(&page, &problem));
+        }
+        Ok(Self {
+            state: state.clone(),
+            page,
+            query,
+            chosen: chosen.flatten(),
+        })
+    }
+}
+
+impl Reader {
+    /// Renders the page for the page's own request, parsed by the API's parser (unknown or bad
+    /// parameters are refused the same way, on the error page).
+    async fn render_for<T: FromParams + Send + 'static>(
+        self,
+        page_fn: impl FnOnce(&App, &Page, T) -> Result<String, AppError> + Send + 'static,
+    ) -> Response {
+        match T::from_query(&self.query) {
+            Ok(request) => {
+                self.render(move |app, page| page_fn(app, page, request))
+                    .await
+            }
+            Err(error) => error_response(&self.page, &error.into()),
+        }
+    }
+
+    /// Renders a page on the executor: the HTML, or the error page with the failure's status.
+    async fn render(
+        self,
+        page_fn: impl FnOnce(&App, &Page) -> Result<String, AppError> + Send + 'static,
+    ) -> Response {
+        let Self {
+            state,
+            page,
+            chosen,
+            ..
+        } = self;
+        let app = state.app.clone();
+        let shown = page.clone();
+        let mut response = match state.executor.run(move |_| page_fn(&app, &shown)).await {
+            Ok(html) => html_response(StatusCode::OK, html),
+            Err(problem) => error_response(&page, &problem),
+        };
+        let headers = response.headers_mut();
+        headers.insert(
+            header::VARY,
+            HeaderValue::from_static("accept, accept-language, cookie"),
+        );
+        if let Some(lang) = chosen {
+            let cookie = format!(
+                "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+                lang.code()
+            );
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                headers.insert(header::SET_COOKIE, value);
+            }
+        }
+        response
+    }
+}
+
+/// `GET /`: the home page.
+async fn home(reader: Reader) -> Response {
+    reader.render(ponte_web::home_page).await
+}
+
+/// `GET /{collection}`: one page of a collection with its filters.
+async fn list(reader: Reader, Path(collection): Path<String>) -> Response {
+    let collection = match Collection::named(&collection) {
+        Ok(collection) => collection,
+        Err(error) => return error_response(&reader.page, &error.into()),
+    };
+    reader
+        .render_for(move |app, page, request: ListRequest| {
+            ponte_web::list_page(app, page, Some(collection), &request)
+        })
+        .await
+}
+
+/// `GET /search?q=…`: entities of every kind; without words, the search form alone.
+async fn search(reader: Reader) -> Response {
+    reader
+        .render_for(|app, page, request: ListRequest| {
+            ponte_web::list_page(app, page, None, &request)
+        })
+        .await
+}
+
+/// `GET /match?actor=…`: the suggestions of `/api/match` for the same parameters.
+async fn suggestions(reader: Reader) -> Response {
+    reader
+        .render_for(|app, page, request: MatchRequest| ponte_web::match_page(app, page, &request))
+        .await
+}
+
+/// `GET /source?graph=…`: where one graph's facts come from.
+async fn source(reader: Reader) -> Response {
+    reader
+        .render_for(|app, page, request: SourceRequest| {
+            let graph = request.graph.ok_or_else(|| {
+                AppError::parameter("graph", "a source page needs graph, a loaded graph's IRI")
+            })?;
+            ponte_web::source_page(app, page, &graph)
+        })
+        .await
+}
+
+/// The parameters of a source page.
+struct SourceRequest {
+    graph: Option<String>,
+}
+
+impl FromParams for SourceRequest {
+    const WHAT: &'static str = "a source page";
+
+    fn take(params: &mut ponte_app::Params) -> Self {
+        Self {
+            graph: params.one("graph"),
+        }
+    }
+}
+
+/// An entity's page, for `/id/{slug}` and `/topic/{slug}` when the client prefers HTML.
+pub async fn entity(reader: Reader, iri: NamedNode) -> Response {
+    reader
+        .render(move |app, page| {
+            let view = app.entity(None, &iri)?;
+            ponte_web::entity_page(app, page, &view)
+        })
+        .await
+}
+
+/// `GET /assets/ponte.css`: the pages' style sheet.
+async fn style() -> Response {
+    let mut response = ponte_web::STYLE.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    response
+}
+
+/// Whether the client prefers a page to data: `Accept` ranks `text/html` (or XHTML) above
+/// every RDF format the entity is offered in, as a browser's does. A client that sends no
+/// `Accept`, or `*/*`, gets data, as before pages existed.
+pub fn prefers_html(headers: &HeaderMap) -> bool {
+    crate::negotiate::prefers_page(headers)
+}
+
+fn html_response(status: StatusCode, html: String) -> Response {
+    let mut response = (status, html).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(
+        HeaderName::from_static("content-security-policy"),
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(
+        HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+/// The error page for `problem`, with its status (and `Retry-After` when the server was busy).
+fn error_response(page: &Page, problem: &Problem) -> Response {
+    let status = problem.status();
+    let html = ponte_web::error_page(page, status.as_u16(), problem.detail());
+    let mut response = html_response(status, html);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    response
+}
+
+fn header_text(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+/// The value of cookie `name`, if the request carries it.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}

@@ -1,0 +1,285 @@
+//! The web pages in process: entity IRIs answer HTML to a browser and data to everything else,
+//! pages show what the API answers (the same suggestions in the same order), in the reader's
+//! language, and bad input is an error page with a 4xx, never a silent 200.
+
+use crate::common::*;
+
+/// What Chromium sends for a page.
+const BROWSER: &str =
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
+
+/// A page as a browser asks for it: status, headers, body.
+async fn page(
+    router: &Router,
+    uri: &str,
+    extra: &[(&str, &str)],
+) -> (StatusCode, Vec<(String, String)>, String) {
+    let mut request = Request::get(uri).header(header::ACCEPT, BROWSER);
+    for (name, value) in extra {
+        request = request.header(*name, *value);
+    }
+    let response = tower::ServiceExt::oneshot(router.clone(), request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                v.to_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let body = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    (status, headers, String::from_utf8(body.to_vec()).unwrap())
+}
+
+fn header_of<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The `href`s between `start` and `end` in `html`, in order.
+fn hrefs_between(html: &str, start: &str, end: &str) -> Vec<String> {
+    let from = html
+        .find(start)
+        .unwrap_or_else(|| panic!("no {start} in {html}"));
+    let rest = &html[from..];
+    let rest = &rest[..rest.find(end).unwrap_or(rest.len())];
+    rest.split("href=\"")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_entity_iri_answers_html_to_a_browser_and_data_to_rdf_clients() {
+    let router = router();
+    let (status, headers, html) = page(&router, "/id/kaist", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_eq!(
+        header_of(&headers, "content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(
+        header_of(&headers, "content-security-policy")
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    assert!(
+        html.contains("<h1>Korea Advanced Institute of Science and Technology (KAIST)</h1>"),
+        "{html}"
+    );
+    assert!(header_of(&headers, "vary").unwrap().contains("accept"));
+
+    for (accept, expected) in [
+        ("", "application/ld+json"),
+        ("*/*", "application/ld+json"),
+        ("application/ld+json", "application/ld+json"),
+        ("application/json", "application/ld+json"),
+        ("text/turtle", "text/turtle; charset=utf-8"),
+        (
+            "text/turtle;q=0.9, text/html;q=0.5",
+            "text/turtle; charset=utf-8",
+        ),
+    ] {
+        let request = match accept {
+            "" => get("/id/kaist"),
+            accept => get_accept("/id/kaist", accept),
+        };
+        let (status, content_type, body) = send(&router, request).await;
+        assert_eq!(status, StatusCode::OK, "{accept}: {body}");
+        assert_eq!(content_type, expected, "{accept}");
+    }
+    let (status, headers, html) = page(&router, "/topic/digital-health", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_eq!(
+        header_of(&headers, "content-type"),
+        Some("text/html; charset=utf-8")
+    );
+}
+
+#[tokio::test]
+async fn an_entity_page_shows_every_incoming_relation_and_the_source_of_each_fact() {
+    let router = router();
+    // Every distinct subject that points at KAIST, whatever the relation.
+    let query = "SELECT DISTINCT ?s ?p WHERE { ?s ?p <https://w3id.org/ponte/id/kaist> \
+                 FILTER(?p != <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>) }";
+    let (_, _, body) = send(&router, get(&query_uri(query))).await;
+    let rows = json(&body)["results"]["bindings"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(rows.len() >= 8, "{body}");
+    let (_, _, html) = page(&router, "/id/kaist", &[]).await;
+    let incoming = hrefs_between(&html, "id=\"incoming\"", "</section>");
+    for row in &rows {
+        let subject = row["s"]["value"].as_str().unwrap();
+        let shown = subject.replace("https://w3id.org/ponte/id/", "/id/");
+        assert!(
+            incoming.contains(&shown),
+            "{shown} missing from {incoming:?}"
+        );
+    }
+    assert_eq!(incoming.len(), rows.len(), "{incoming:?}");
+    // The item shows them all too, under @reverse.
+    let item = get_json_ld(&router, "/api/actors/kaist").await;
+    let reverse = item["@reverse"].as_object().unwrap();
+    let listed: usize = reverse
+        .values()
+        .map(|v| v.as_array().map_or(1, Vec::len))
+        .sum();
+    assert_eq!(listed, rows.len(), "{item}");
+
+    // Each fact names the source it came from, linked to that source's page.
+    let facts = &html[html.find("id=\"facts\"").unwrap()..html.find("id=\"incoming\"").unwrap()];
+    assert!(
+        facts.contains("seed-data/004-korea-mission-2024.ttl"),
+        "{facts}"
+    );
+    let sources = hrefs_between(facts, "<tbody>", "</tbody>");
+    assert!(
+        sources.iter().any(|h| h.starts_with("/source?graph=")),
+        "{sources:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_match_view_shows_the_api_suggestions_in_the_same_order() {
+    let router = router();
+    for query in [
+        "actor=holostem",
+        "actor=holostem&country=US",
+        "actor=kaist&limit=5",
+        "actor=art-er&kind=Company",
+    ] {
+        let api = get_json_ld(&router, &format!("/api/match?{query}")).await;
+        let expected: Vec<String> = api["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                i["@id"]
+                    .as_str()
+                    .unwrap()
+                    .replace("https://w3id.org/ponte/id/", "/id/")
+            })
+            .collect();
+        assert!(!expected.is_empty(), "{query}: {api}");
+        let (status, _, html) = page(&router, &format!("/match?{query}"), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        let shown: Vec<String> = html
+            .split("<h2 class=\"suggestion\"><a href=\"")
+            .skip(1)
+            .map(|s| s[..s.find('"').unwrap()].to_owned())
+            .collect();
+        assert_eq!(shown, expected, "{query}");
+        // Every score part is a bar that carries its number.
+        assert!(html.contains("<meter"), "{html}");
+    }
+    // The actor's page shows the first five of the same list.
+    let api = get_json_ld(&router, "/api/match?actor=kaist&limit=5").await;
+    let (_, _, html) = page(&router, "/id/kaist", &[]).await;
+    let partners = hrefs_between(&html, "id=\"partners\"", "</ol>");
+    let expected: Vec<String> = api["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            i["@id"]
+                .as_str()
+                .unwrap()
+                .replace("https://w3id.org/ponte/id/", "/id/")
+        })
+        .collect();
+    assert_eq!(partners, expected);
+}
+
+#[tokio::test]
+async fn the_language_comes_from_the_query_then_the_cookie_then_accept_language() {
+    let router = router();
+    let (_, headers, html) = page(&router, "/?lang=it", &[("accept-language", "en")]).await;
+    assert!(html.contains("<html lang=\"it\">"), "{html}");
+    assert!(
+        header_of(&headers, "set-cookie")
+            .unwrap()
+            .starts_with("ponte-lang=it;")
+    );
+    let (_, headers, html) = page(
+        &router,
+        "/actors",
+        &[("cookie", "ponte-lang=it"), ("accept-language", "en")],
+    )
+    .await;
+    assert!(
+        html.contains("<html lang=\"it\">") && html.contains("Attori"),
+        "{html}"
+    );
+    assert!(header_of(&headers, "set-cookie").is_none());
+    let (_, _, html) = page(
+        &router,
+        "/actors",
+        &[("accept-language", "de-DE, it;q=0.7, en;q=0.3")],
+    )
+    .await;
+    assert!(html.contains("<html lang=\"it\">"), "{html}");
+    let (_, _, html) = page(&router, "/actors", &[]).await;
+    assert!(html.contains("<html lang=\"en\">"), "{html}");
+    // Names follow the language: the 2024 mission's Italian and English names.
+    let (_, _, it) = page(&router, "/id/mission-korea-2024?lang=it", &[]).await;
+    let (_, _, en) = page(&router, "/id/mission-korea-2024?lang=en", &[]).await;
+    assert!(
+        it.contains("<h1>Missione di sistema della Regione Emilia-Romagna in Corea del Sud"),
+        "{it}"
+    );
+    assert!(
+        en.contains("<h1>Emilia-Romagna Region system mission to South Korea"),
+        "{en}"
+    );
+}
+
+#[tokio::test]
+async fn lists_filter_as_the_api_does_and_bad_input_is_an_error_page() {
+    let router = router();
+    let api = get_json_ld(&router, "/api/actors?country=IT&kind=University").await;
+    let total = api["totalItems"].as_u64().unwrap();
+    assert!(total >= 3, "{api}");
+    // An empty form field is no filter; the URL keeps every choice made.
+    let (status, _, html) =
+        page(&router, "/actors?q=&country=IT&kind=University&topic=", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains(&format!("of {total}")), "{html}");
+    assert!(
+        html.contains("href=\"/actors?country=IT&#38;kind=University&#38;lang=it\""),
+        "{html}"
+    );
+
+    for (uri, status, named) in [
+        ("/actors?country=ITA", StatusCode::BAD_REQUEST, "country"),
+        ("/actors?bogus=1", StatusCode::BAD_REQUEST, "bogus"),
+        ("/?lang=de", StatusCode::BAD_REQUEST, "lang"),
+        (
+            "/match?actor=nobody-at-all",
+            StatusCode::NOT_FOUND,
+            "nobody-at-all",
+        ),
+        ("/elephants", StatusCode::NOT_FOUND, "elephants"),
+        ("/id/nobody-at-all", StatusCode::NOT_FOUND, "nobody-at-all"),
+    ] {
+        let (got, headers, html) = page(&router, uri, &[]).await;
+        assert_eq!(got, status, "{uri}: {html}");
+        assert_eq!(
+            header_of(&headers, "content-type"),
+            Some("text/html; charset=utf-8"),
+            "{uri}"
+        );
+        assert!(html.contains(named), "{uri}: {html}");
+    }
+}

@@ -1,0 +1,13 @@
+//! Ponte's web pages: one more face over `ponte-app`. Each page is built from the same
+//! operations as the JSON-LD API (never from SPARQL text, never through HTTP) and rendered by
+//! an askama template, in the reader's language. Nothing here knows HTTP: the server chooses
+//! the language from the request ([`Lang::choose`]) and sends the HTML a page function returns.
+
+mod lang;
+mod pages;
+
+pub use lang::Lang;
+pub use pages::{Page, entity_page, error_page, home_page, list_page, match_page, source_page};
+
+/// The style sheet every page links to, served by the binary.
+pub const STYLE: &str = include_str!("../assets/ponte.css");
