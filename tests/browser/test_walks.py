@@ -1,0 +1,123 @@
+"""What a person does with Ponte's pages, in a real Chromium: search, filter and share, read an
+actor and follow a fact to its source, read why a partner is suggested (and check each step is
+a fact of the store), switch language. Every page seen passes axe's WCAG 2.1 AA rules and asks
+no other host for anything (see conftest.py)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from playwright.sync_api import expect
+
+
+def test_search_bologna_and_open_a_result(walk):
+    walk.open("/")
+    walk.shot("home")
+    walk.page.get_by_role("searchbox", name="Search").fill("bologna")
+    walk.page.get_by_role("searchbox", name="Search").press("Enter")
+    walk.page.wait_for_url(re.compile(r"/search\?q=bologna"))
+    walk.check()
+    results = walk.page.locator("ul.items a")
+    assert results.count() >= 3, walk.page.content()
+    names = [n.lower() for n in results.all_inner_texts()]
+    assert any("bologna" in n for n in names), names
+    first = results.first.inner_text()
+    results.first.click()
+    walk.page.wait_for_url(re.compile(r"/id/"))
+    walk.check()
+    expect(walk.page.get_by_role("heading", level=1)).to_have_text(first)
+
+
+def test_filter_actors_by_country_and_kind_and_share_the_url(walk, browser):
+    walk.open("/actors")
+    walk.page.get_by_label("Kind").select_option("University")
+    walk.page.get_by_label("Country").fill("IT")
+    walk.page.get_by_role("button", name="Apply").click()
+    walk.page.wait_for_url(re.compile(r"/actors\?"))
+    walk.check()
+    walk.shot("actors-filtered")
+    shared = walk.page.url
+    query = parse_qs(urlsplit(shared).query)
+    assert query["kind"] == ["University"] and query["country"] == ["IT"], shared
+    summary = walk.page.get_by_role("status").inner_text()
+    listed = walk.page.locator("ul.items li").all_inner_texts()
+    assert listed and all("University" in item for item in listed), listed
+    # The same URL, opened by someone else, shows the same view.
+    other = browser.new_context(locale="it-IT").new_page()
+    other.goto(shared)
+    assert other.locator("ul.items li").count() == len(listed)
+    assert other.get_by_role("status").inner_text().split()[-1] == summary.split()[-1]
+    other.context.close()
+
+
+def test_open_an_actor_and_follow_a_fact_to_its_source(walk):
+    walk.open("/id/kaist")
+    walk.shot("entity-kaist")
+    expect(walk.page.get_by_role("heading", level=1)).to_contain_text("KAIST")
+    # Every incoming relation, grouped and counted: the 2024 mission visited KAIST.
+    incoming = walk.page.locator("section[aria-labelledby=incoming]")
+    expect(incoming).to_contain_text("South Korea")
+    source = walk.page.locator("a.source").first
+    expect(source).to_have_text("seed-data/004-korea-mission-2024.ttl")
+    source.click()
+    walk.page.wait_for_url(re.compile(r"/source\?graph="))
+    walk.check()
+    walk.shot("source")
+    expect(walk.page.get_by_role("heading", level=1)).to_have_text("South Korea mission 2024")
+    expect(walk.page.locator("main")).to_contain_text("Il Clust-ER Health partecipa")
+    download = walk.page.get_by_role("link", name="Download the graph (Turtle)")
+    turtle = requests.get(walk.ponte.base_url + download.get_attribute("href"), timeout=10)
+    assert turtle.ok and "kaist" in turtle.text
+
+
+def test_read_the_evidence_of_a_suggestion_and_check_each_step(walk):
+    walk.open("/id/holostem")
+    walk.page.get_by_role("link", name="All suggestions, with evidence").click()
+    walk.page.wait_for_url(re.compile(r"/match\?actor=holostem"))
+    walk.check()
+    walk.shot("match-holostem")
+    first = walk.page.locator("ol.suggestions > li").first
+    expect(first.locator("meter").first).to_be_visible()
+    steps = first.locator("ol.evidence li")
+    assert steps.count() >= 1
+    for i in range(steps.count()):
+        step = steps.nth(i)
+        s, p, o = (step.get_attribute(f"data-{a}") for a in ("subject", "predicate", "object"))
+        ask = requests.get(
+            walk.ponte.sparql_url,
+            params={"query": f"ASK {{ <{s}> <{p}> <{o}> }}"},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=10,
+        )
+        assert ask.json()["boolean"] is True, (s, p, o)
+        # Each statement links to both of its entities.
+        assert step.locator("a").count() == 2
+    # The same order as the API for the same request.
+    api = requests.get(
+        walk.ponte.base_url + "/api/match", params={"actor": "holostem"}, timeout=10
+    ).json()
+    shown = walk.page.locator("h2.suggestion a").evaluate_all("as => as.map(a => a.href)")
+    expected = [
+        walk.ponte.base_url + item["@id"].replace("https://w3id.org/ponte/id/", "/id/")
+        for item in api["items"]
+    ]
+    assert shown == expected
+
+
+def test_switch_language_and_keep_it(walk):
+    walk.open("/")
+    walk.page.get_by_role("link", name="Italiano").click()
+    walk.page.wait_for_url(re.compile(r"lang=it"))
+    walk.check()
+    assert walk.page.locator("html").get_attribute("lang") == "it"
+    walk.page.get_by_role("link", name="Missioni").first.click()
+    walk.page.wait_for_url(re.compile(r"/missions$"))
+    walk.check()
+    walk.shot("missions-it")
+    assert walk.page.locator("html").get_attribute("lang") == "it"
+    expect(walk.page.get_by_role("heading", level=1)).to_have_text("Missioni")
+    walk.page.locator("ul.items a").first.click()
+    walk.check()
+    assert walk.page.locator("html").get_attribute("lang") == "it"
