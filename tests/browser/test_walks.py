@@ -33,7 +33,7 @@ def test_search_bologna_and_open_a_result(walk):
 def test_filter_actors_by_country_and_kind_and_share_the_url(walk, browser):
     walk.open("/actors")
     walk.page.get_by_label("Kind").select_option("University")
-    walk.page.get_by_label("Country").fill("IT")
+    walk.page.get_by_role("checkbox", name=re.compile(r"^IT \(")).check()
     walk.page.get_by_role("button", name="Apply").click()
     walk.page.wait_for_url(re.compile(r"/actors\?"))
     walk.check()
@@ -98,7 +98,7 @@ def test_read_the_evidence_of_a_suggestion_and_check_each_step(walk):
     api = requests.get(
         walk.ponte.base_url + "/api/match", params={"actor": "holostem"}, timeout=10
     ).json()
-    shown = walk.page.locator("h2.suggestion a").evaluate_all("as => as.map(a => a.href)")
+    shown = walk.page.locator("h3.suggestion a").evaluate_all("as => as.map(a => a.href)")
     expected = [
         walk.ponte.base_url + item["@id"].replace("https://w3id.org/ponte/id/", "/id/")
         for item in api["items"]
@@ -121,3 +121,42 @@ def test_switch_language_and_keep_it(walk):
     walk.page.locator("ul.items a").first.click()
     walk.check()
     assert walk.page.locator("html").get_attribute("lang") == "it"
+
+
+def test_fill_the_profile_form_for_an_organisation_not_in_the_graph(walk):
+    walk.open("/match?actor=holostem")
+    walk.page.get_by_label("Topics it works on").select_option(["gene-therapy", "digital-health"])
+    walk.page.get_by_label("Kinds of partner wanted").select_option("Hospital")
+    walk.page.get_by_role("button", name="Find partners").click()
+    walk.page.wait_for_url(re.compile(r"/match/profile\?"))
+    walk.check()
+    walk.shot("match-profile")
+    expect(walk.page.get_by_role("heading", level=1)).to_have_text(
+        "Suggested partners for your profile"
+    )
+    assert walk.page.locator("h3.suggestion").count() >= 1
+    # The view is shareable: its URL carries the profile, and the shortlist downloads as CSV.
+    query = parse_qs(urlsplit(walk.page.url).query)
+    assert sorted(query["topics"]) == ["digital-health", "gene-therapy"], walk.page.url
+    csv_href = walk.page.get_by_role("link", name="CSV").get_attribute("href")
+    csv = requests.get(walk.ponte.base_url + csv_href, timeout=10)
+    assert csv.ok and csv.text.startswith("rank,id,name"), csv.text[:200]
+
+
+def test_open_a_mission_and_an_ecosystem_page(walk):
+    walk.open("/missions")
+    walk.page.get_by_role("link", name=re.compile("South Korea")).first.click()
+    walk.page.wait_for_url(re.compile(r"/id/mission-korea-2024"))
+    walk.check()
+    walk.shot("mission-korea-2024")
+    timeline = walk.page.locator("section[aria-labelledby=timeline]")
+    expect(timeline).to_contain_text("Embassy of Italy in Seoul")
+    expect(timeline.locator("time").first).to_have_attribute("datetime", "2024-03-23")
+    walk.open("/")
+    walk.page.get_by_role("link", name="KR", exact=True).click()
+    walk.page.wait_for_url(re.compile(r"/ecosystems/KR"))
+    walk.check()
+    walk.shot("ecosystem-kr")
+    expect(walk.page.get_by_role("heading", level=1)).to_have_text("Ecosystem KR")
+    expect(walk.page.locator("section[aria-labelledby=brokers]")).to_be_visible()
+    expect(walk.page.locator("section[aria-labelledby=gaps] table")).to_be_visible()

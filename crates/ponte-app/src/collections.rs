@@ -215,13 +215,16 @@ pub struct CollectionPage {
     /// for searches.
     #[schema(value_type = Vec<Object>)]
     pub items: Vec<Map<String, Value>>,
+    /// How many entities come before this page (0 on the first), for "showing 51-100 of N".
+    #[serde(skip)]
+    pub offset: usize,
 }
 
 /// The most search hits a `q=` request considers before narrowing to a collection.
 const MAX_HITS: usize = 10_000;
 
 /// A listed entity: its sort key (a name, or a rank with `q`), IRI and names.
-type Listed = (
+pub(crate) type Listed = (
     String,
     NamedNode,
     Option<(NamedNode, Vec<ponte_store::Literal>)>,
@@ -238,6 +241,61 @@ impl App {
         origin: &str,
     ) -> Result<CollectionPage, AppError> {
         let store = &self.store;
+        let limit = crate::request::limit(request.paging.limit.as_deref(), DEFAULT_LIMIT)?;
+        let cursor = request
+            .paging
+            .cursor
+            .as_deref()
+            .map(decode_cursor)
+            .transpose()?;
+        let (entries, scores) = self.matched(collection, request)?;
+        let total = entries.len();
+        let start = match &cursor {
+            Some(after) => entries.partition_point(|(key, ..)| key <= after),
+            None => 0,
+        };
+        let end = (start + limit).min(total);
+        let next = (end < total).then(|| entries[end - 1].0.clone());
+        let mut items = Vec::new();
+        for (_, iri, found) in &entries[start..end] {
+            let mut triples = store.types(iri.as_ref())?;
+            let found = match found {
+                Some(found) => Some(found.clone()),
+                None => store.labels(Term::from(iri.clone()).as_ref())?,
+            };
+            if let Some((naming, found)) = found {
+                triples.extend(found.iter().map(|name| {
+                    ponte_store::Triple::new(iri.clone(), naming.clone(), name.clone())
+                }));
+            }
+            let mut item = jsonld::node_object(iri.as_str(), &triples, &jsonld::Labels::new());
+            if let Some(score) = scores.get(iri) {
+                item.insert("score".into(), json!(score));
+            }
+            items.push(item);
+        }
+        let base = match collection {
+            Some(collection) => format!("{origin}/api/{}", collection.name),
+            None => format!("{origin}/api/search"),
+        };
+        let id = page_url(&base, request, limit, cursor.as_deref());
+        Ok(CollectionPage {
+            head: CollectionHead::new(origin, Some(id), total),
+            next: next.map(|after| page_url(&base, request, limit, Some(&after))),
+            items,
+            offset: start,
+        })
+    }
+
+    /// Every entity `request` selects from `collection` (from everything with none), each
+    /// with its sort key (name, or rank with `q`) and the names read for it, in order; with
+    /// `q`, the search scores.
+    pub(crate) fn matched(
+        &self,
+        collection: Option<&'static Collection>,
+        request: &ListRequest,
+    ) -> Result<(Vec<Listed>, HashMap<NamedNode, f32>), AppError> {
+        let store = &self.store;
         let q = request.text.q.as_deref();
         if let Some(q) = q
             && q.chars().count() > MAX_Q_CHARS
@@ -247,13 +305,6 @@ impl App {
                 format!("q is at most {MAX_Q_CHARS} characters"),
             ));
         }
-        let limit = crate::request::limit(request.paging.limit.as_deref(), DEFAULT_LIMIT)?;
-        let cursor = request
-            .paging
-            .cursor
-            .as_deref()
-            .map(decode_cursor)
-            .transpose()?;
         let filter = if request.filters.is_empty() {
             None
         } else {
@@ -298,41 +349,7 @@ impl App {
                 entries.sort_by(|a, b| a.0.cmp(&b.0));
             }
         }
-        let total = entries.len();
-        let start = match &cursor {
-            Some(after) => entries.partition_point(|(key, ..)| key <= after),
-            None => 0,
-        };
-        let end = (start + limit).min(total);
-        let next = (end < total).then(|| entries[end - 1].0.clone());
-        let mut items = Vec::new();
-        for (_, iri, found) in &entries[start..end] {
-            let mut triples = store.types(iri.as_ref())?;
-            let found = match found {
-                Some(found) => Some(found.clone()),
-                None => store.labels(Term::from(iri.clone()).as_ref())?,
-            };
-            if let Some((naming, found)) = found {
-                triples.extend(found.iter().map(|name| {
-                    ponte_store::Triple::new(iri.clone(), naming.clone(), name.clone())
-                }));
-            }
-            let mut item = jsonld::node_object(iri.as_str(), &triples, &jsonld::Labels::new());
-            if let Some(score) = scores.get(iri) {
-                item.insert("score".into(), json!(score));
-            }
-            items.push(item);
-        }
-        let base = match collection {
-            Some(collection) => format!("{origin}/api/{}", collection.name),
-            None => format!("{origin}/api/search"),
-        };
-        let id = page_url(&base, request, limit, cursor.as_deref());
-        Ok(CollectionPage {
-            head: CollectionHead::new(origin, Some(id), total),
-            next: next.map(|after| page_url(&base, request, limit, Some(&after))),
-            items,
-        })
+        Ok((entries, scores))
     }
 
     /// The instances of the collection, narrowed to `kind` when given. A kind of another

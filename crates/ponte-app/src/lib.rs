@@ -14,6 +14,7 @@ mod csv_import;
 mod ecosystem;
 mod entity;
 mod error;
+mod facets;
 mod graphs;
 mod import;
 pub mod jsonld;
@@ -31,6 +32,7 @@ pub use collections::{COLLECTIONS, Collection, CollectionName, CollectionPage, c
 pub use ecosystem::{Broker, BrokersAnswer, EcosystemBrokers, Gap, GapsAnswer};
 pub use entity::{EntityView, FactSource};
 pub use error::{AppError, Location};
+pub use facets::{FacetValue, Facets};
 pub use graphs::{GraphItem, GraphsAnswer};
 pub use import::{ImportInput, ImportReport, ImportedGraph, JsonLdDocument, new_graph_id};
 pub use matchmaking::{EvidenceStep, MatchAnswer, ScoreParts, SuggestionItem, graph_input};

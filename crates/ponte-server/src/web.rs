@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use ponte_app::request::{ListRequest, MatchRequest};
+use ponte_app::request::{ListRequest, MatchOptions, MatchRequest, Profile};
 use ponte_app::{App, AppError, Collection, FromParams, NamedNode};
 use ponte_web::{Lang, Page};
 
@@ -22,7 +22,12 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home))
         .route("/search", get(search))
         .route("/match", get(suggestions))
+        .route("/match.csv", get(suggestions_csv))
+        .route("/match/profile", get(profile_suggestions))
+        .route("/match/profile.csv", get(profile_suggestions_csv))
         .route("/source", get(source))
+        .route("/ecosystems", get(ecosystems))
+        .route("/ecosystems/{code}", get(ecosystem))
         .route("/assets/ponte.css", get(style))
         .route("/{collection}", get(list))
 }
@@ -44,6 +49,8 @@ pub struct Reader {
     page: Page,
     query: String,
     chosen: Option<Lang>,
+    /// What a successful render is: an HTML page, or a CSV download.
+    csv: bool,
 }
 
 impl FromRequestParts<AppState> for Reader {
@@ -89,11 +96,17 @@ impl FromRequestParts<AppState> for Reader {
             page,
             query,
             chosen: chosen.flatten(),
+            csv: false,
         })
     }
 }
 
 impl Reader {
+    /// The same request, answered as a CSV download (errors stay pages).
+    fn into_csv(self) -> Self {
+        Self { csv: true, ..self }
+    }
+
     /// Renders the page for the page's own request, parsed by the API's parser (unknown or bad
     /// parameters are refused the same way, on the error page).
     async fn render_for<T: FromParams + Send + 'static>(
@@ -118,11 +131,13 @@ impl Reader {
             state,
             page,
             chosen,
+            csv,
             ..
         } = self;
         let app = state.app.clone();
         let shown = page.clone();
         let mut response = match state.executor.run(move |_| page_fn(&app, &shown)).await {
+            Ok(text) if csv => csv_response(text),
             Ok(html) => html_response(StatusCode::OK, html),
             Err(problem) => error_response(&page, &problem),
         };
@@ -146,7 +161,9 @@ impl Reader {
 
 /// `GET /`: the home page.
 async fn home(reader: Reader) -> Response {
-    reader.render(ponte_web::home_page).await
+    reader
+        .render_for(|app, page, NoParams| ponte_web::home_page(app, page))
+        .await
 }
 
 /// `GET /{collection}`: one page of a collection with its filters.
@@ -176,6 +193,80 @@ async fn suggestions(reader: Reader) -> Response {
     reader
         .render_for(|app, page, request: MatchRequest| ponte_web::match_page(app, page, &request))
         .await
+}
+
+/// `GET /match.csv?actor=…`: the shortlist of the match view, as CSV.
+async fn suggestions_csv(reader: Reader) -> Response {
+    reader
+        .into_csv()
+        .render_for(|app, page, request: MatchRequest| ponte_web::match_csv(app, page, &request))
+        .await
+}
+
+/// `GET /match/profile?topics=…&linkedTo=…&wants=…`: suggestions for a profile (the form on
+/// the match view), `POST /api/match`'s operation.
+async fn profile_suggestions(reader: Reader) -> Response {
+    reader
+        .render_for(|app, page, request: ProfileRequest| {
+            ponte_web::profile_match_page(app, page, &request.profile, &request.options)
+        })
+        .await
+}
+
+/// `GET /match/profile.csv?…`: the shortlist of a profile's match view, as CSV.
+async fn profile_suggestions_csv(reader: Reader) -> Response {
+    reader
+        .into_csv()
+        .render_for(|app, page, request: ProfileRequest| {
+            ponte_web::profile_match_csv(app, page, &request.profile, &request.options)
+        })
+        .await
+}
+
+/// A profile from the form's fields, with the match options.
+struct ProfileRequest {
+    profile: Profile,
+    options: MatchOptions,
+}
+
+impl FromParams for ProfileRequest {
+    const WHAT: &'static str = "a profile's suggestions";
+
+    fn take(params: &mut ponte_app::Params) -> Self {
+        Self {
+            profile: Profile {
+                topics: params.all("topics"),
+                linked_to: params.all("linkedTo"),
+                wants: params.all("wants"),
+            },
+            options: MatchOptions::take(params),
+        }
+    }
+}
+
+/// `GET /ecosystems`: the foreign ecosystems the data holds.
+async fn ecosystems(reader: Reader) -> Response {
+    reader
+        .render_for(|app, page, NoParams| ponte_web::ecosystems_page(app, page))
+        .await
+}
+
+/// `GET /ecosystems/{code}`: one foreign ecosystem (`US`, `KR`, `US-MA`).
+async fn ecosystem(reader: Reader, Path(code): Path<String>) -> Response {
+    reader
+        .render_for(move |app, page, NoParams| ponte_web::ecosystem_page(app, page, &code))
+        .await
+}
+
+/// A page that takes no parameters (but `lang`): any other is refused.
+struct NoParams;
+
+impl FromParams for NoParams {
+    const WHAT: &'static str = "this page";
+
+    fn take(_: &mut ponte_app::Params) -> Self {
+        Self
+    }
 }
 
 /// `GET /source?graph=…`: where one graph's facts come from.
@@ -251,6 +342,21 @@ fn html_response(status: StatusCode, html: String) -> Response {
     headers.insert(
         HeaderName::from_static("x-content-type-options"),
         HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+/// A CSV download (`shortlist.csv`).
+fn csv_response(text: String) -> Response {
+    let mut response = text.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"shortlist.csv\""),
     );
     response
 }

@@ -201,6 +201,17 @@ pub struct EntityFilter {
     pub programmes: Vec<NamedNode>,
 }
 
+/// The values an entity has for the list filters (see [`PonteStore::facet_values`]).
+#[derive(Debug, Default)]
+pub struct FacetValues {
+    /// ISO 3166-1, ISO 3166-2 and NUTS codes of its places, upper-cased.
+    pub codes: HashSet<String>,
+    /// Its topics (not their broader ones).
+    pub topics: HashSet<NamedNode>,
+    /// The activities it took part in, with those they are part of.
+    pub activities: HashSet<NamedNode>,
+}
+
 /// A filter with its topic, mission and programme sets expanded once per request.
 pub struct PreparedFilter {
     countries: Vec<String>,
@@ -286,6 +297,21 @@ impl PonteStore {
             }
         }
         Ok(true)
+    }
+
+    /// What the list filters of an entity look at, read once, for facet counts: its place
+    /// codes, the topics it is about, works on or is interested in, and the activities it
+    /// took part in with every activity they are part of (a stage's mission).
+    pub fn facet_values(&self, entity: &NamedNode) -> Result<FacetValues, StoreError> {
+        let mut activities = HashSet::new();
+        for activity in self.objects(entity, &[PARTICIPATED_IN])? {
+            activities.extend(self.closure(&activity, &[SUPER_EVENT], &[])?);
+        }
+        Ok(FacetValues {
+            codes: self.place_codes(entity)?,
+            topics: self.objects(entity, &[DCTERMS_SUBJECT, INTERESTED_IN, HAS_COMPETENCE])?,
+            activities,
+        })
     }
 
     /// The ISO 3166 and NUTS codes of every place `entity` is in, up the place hierarchy,

@@ -7,7 +7,10 @@ mod lang;
 mod pages;
 
 pub use lang::Lang;
-pub use pages::{Page, entity_page, error_page, home_page, list_page, match_page, source_page};
+pub use pages::{
+    Page, ecosystem_page, ecosystems_page, entity_page, error_page, home_page, list_page,
+    match_csv, match_page, profile_match_csv, profile_match_page, source_page,
+};
 
 /// The style sheet every page links to, served by the binary.
 pub const STYLE: &str = include_str!("../assets/ponte.css");

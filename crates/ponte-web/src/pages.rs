@@ -4,10 +4,12 @@
 
 use crate::lang::{Lang, Words};
 use askama::Template;
-use ponte_app::request::{ListRequest, MatchRequest, MatchTarget};
-use ponte_app::{App, AppError, Collection, EntityView, MatchAnswer, compact_class, vocab};
+use ponte_app::request::{
+    EcosystemScope, ListRequest, MatchOptions, MatchRequest, MatchTarget, Profile,
+};
+use ponte_app::{App, AppError, Collection, EntityView, MatchAnswer, vocab};
 use ponte_app::{CollectionName, names};
-use ponte_app::{GraphItem, NamedNode, Term};
+use ponte_app::{EvidenceStep, FacetValue, GraphItem, NamedNode, Term};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -142,6 +144,7 @@ struct HomeTemplate<'a> {
     collections: Vec<CollectionCount>,
     missions: Vec<Link>,
     sources: Vec<SourceCount>,
+    ecosystems: Vec<EcosystemCount>,
 }
 
 /// `/`: a search box, what the graph holds by collection, the missions, the sources.
@@ -181,6 +184,7 @@ pub fn home_page(app: &App, page: &Page) -> Result<String, AppError> {
     render(&HomeTemplate {
         page,
         w,
+        ecosystems: foreign_ecosystems(app)?,
         title: "Ponte".into(),
         collections,
         missions,
@@ -204,6 +208,24 @@ struct ListedItem {
     kinds: String,
 }
 
+/// One value a filter can take, with how many listed entities have it.
+struct Choice {
+    value: String,
+    label: String,
+    count: usize,
+    checked: bool,
+}
+
+/// A filter shown as checkboxes: its parameter, its legend, its values.
+struct ChoiceGroup {
+    param: &'static str,
+    legend: &'static str,
+    choices: Vec<Choice>,
+}
+
+/// The most values a filter shows besides those chosen: the most common ones.
+const MAX_CHOICES: usize = 12;
+
 #[derive(Template)]
 #[template(path = "list.html")]
 struct ListTemplate<'a> {
@@ -212,17 +234,17 @@ struct ListTemplate<'a> {
     title: String,
     action: String,
     q: String,
-    kind: String,
-    kinds: Vec<String>,
-    country: String,
-    topic: String,
+    kinds: Vec<Choice>,
+    groups: Vec<ChoiceGroup>,
     items: Vec<ListedItem>,
+    first: usize,
+    last: usize,
     total: usize,
     next: Option<String>,
 }
 
-/// `/{collection}` and `/search`: one page of entities with the filters of the API, the URL
-/// carrying every choice.
+/// `/{collection}` and `/search`: one page of entities with the filters of the API, each
+/// filter's values counted over the whole selection, the URL carrying every choice.
 pub fn list_page(
     app: &App,
     page: &Page,
@@ -230,13 +252,15 @@ pub fn list_page(
     request: &ListRequest,
 ) -> Result<String, AppError> {
     let w = page.words();
+    let lang = page.lang;
     let answer = app.list(collection, request, &page.origin)?;
+    let facets = app.facets(collection, request)?;
     let api_prefix = format!("{}/api", page.origin);
-    let items = answer
+    let items: Vec<ListedItem> = answer
         .items
         .iter()
         .map(|item| ListedItem {
-            link: item_link(item, page.lang),
+            link: item_link(item, lang),
             kinds: match item.get("type") {
                 Some(Value::Array(kinds)) => kinds
                     .iter()
@@ -248,28 +272,46 @@ pub fn list_page(
             },
         })
         .collect();
-    let (title, action, kinds) = match collection {
+    let (title, action) = match collection {
         Some(collection) => (
             w.collection(collection.name).to_owned(),
             format!("/{}", collection.name),
-            app.kinds(collection)?
-                .iter()
-                .map(|k| compact_class(k))
-                .collect(),
         ),
-        None => (w.search.to_owned(), "/search".to_owned(), Vec::new()),
+        None => (w.search.to_owned(), "/search".to_owned()),
     };
-    let first = |values: &[String]| values.first().cloned().unwrap_or_default();
+    let filters = &request.filters;
+    let group = |param, legend, values: &[FacetValue], chosen: &[String]| ChoiceGroup {
+        param,
+        legend,
+        choices: choices(values, chosen, lang),
+    };
+    let kind = request.text.kind.clone().into_iter().collect::<Vec<_>>();
+    let mut kinds = choices(&facets.kinds, &kind, lang);
+    kinds.sort_by(|a, b| a.label.cmp(&b.label));
+    let groups = [
+        group("country", w.country, &facets.countries, &filters.country),
+        group("region", w.region, &facets.regions, &filters.region),
+        group("topic", w.topic, &facets.topics, &filters.topic),
+        group("mission", w.mission, &facets.missions, &filters.mission),
+    ]
+    .into_iter()
+    .filter(|g| !g.choices.is_empty())
+    .collect();
+    let shown = items.len();
     render(&ListTemplate {
         page,
         w,
         title,
         action,
         q: request.text.q.clone().unwrap_or_default(),
-        kind: request.text.kind.clone().unwrap_or_default(),
-        kinds,
-        country: first(&request.filters.country),
-        topic: first(&request.filters.topic),
+        kinds: if collection.is_some() {
+            kinds
+        } else {
+            Vec::new()
+        },
+        groups,
+        first: answer.offset + usize::from(shown > 0),
+        last: answer.offset + shown,
         items,
         total: answer.head.total_items,
         // The API's next page, shown here.
@@ -277,6 +319,39 @@ pub fn list_page(
             .next
             .and_then(|url| url.strip_prefix(&api_prefix).map(str::to_owned)),
     })
+}
+
+/// The values of one filter: every chosen one, then the most common others.
+fn choices(values: &[FacetValue], chosen: &[String], lang: Lang) -> Vec<Choice> {
+    let mut choices = Vec::new();
+    let mut others = 0;
+    for value in values {
+        let checked = chosen.contains(&value.value);
+        if !checked {
+            if others == MAX_CHOICES {
+                continue;
+            }
+            others += 1;
+        }
+        choices.push(Choice {
+            label: name_in(&value.names, lang).unwrap_or_else(|| value.value.clone()),
+            value: value.value.clone(),
+            count: value.count,
+            checked,
+        });
+    }
+    // A chosen value no entity has any more still shows, checked, so it can be unchosen.
+    for value in chosen {
+        if !values.iter().any(|v| &v.value == value) {
+            choices.push(Choice {
+                label: value.clone(),
+                value: value.clone(),
+                count: 0,
+                checked: true,
+            });
+        }
+    }
+    choices
 }
 
 /// One fact of an entity page.
@@ -314,6 +389,7 @@ struct EntityTemplate<'a> {
     api_url: Option<String>,
     suggestions: Vec<Suggested>,
     match_url: String,
+    timeline: Vec<Stage>,
 }
 
 /// `/id/{slug}` in a browser: the entity's facts with their sources, every incoming
@@ -346,6 +422,10 @@ pub fn entity_page(app: &App, page: &Page, view: &EntityView) -> Result<String, 
     let collection = app.collection_of(view)?;
     let api_url = collection.map(|c| format!("/api/{}/{}", c.name, c.id_of(&view.iri)));
     let slug = iri.strip_prefix(vocab::ID_NAMESPACE).unwrap_or(iri);
+    let timeline = match collection {
+        Some(c) if c.name == "missions" => mission_timeline(app, view, lang)?,
+        _ => Vec::new(),
+    };
     let mut suggestions = Vec::new();
     if collection.is_some_and(|c| c.name == "actors") {
         let answer = suggest(app, page, slug, 5)?;
@@ -374,6 +454,7 @@ pub fn entity_page(app: &App, page: &Page, view: &EntityView) -> Result<String, 
         api_url,
         suggestions,
         match_url: format!("/match?actor={}", encode(slug)),
+        timeline,
     })
 }
 
@@ -482,87 +563,260 @@ struct MatchRow {
     evidence: Vec<Vec<Statement>>,
 }
 
+/// A value a profile field can take.
+struct ProfileChoice {
+    value: String,
+    label: String,
+    checked: bool,
+}
+
+/// The profile form: what an organisation not in the graph can say of itself.
+struct ProfileForm {
+    topics: Vec<ProfileChoice>,
+    linked: Vec<ProfileChoice>,
+    wants: Vec<ProfileChoice>,
+}
+
 #[derive(Template)]
 #[template(path = "match.html")]
 struct MatchTemplate<'a> {
     page: &'a Page,
     w: &'static Words,
     title: String,
-    seed: Link,
+    seed: Option<Link>,
+    actor: Option<String>,
     rows: Vec<MatchRow>,
-    api_url: String,
+    api_url: Option<String>,
+    csv_url: String,
+    kind: String,
+    kinds: Vec<String>,
+    country: String,
+    form: ProfileForm,
 }
 
 /// `/match?actor=…`: the ranked suggestions of `/api/match` for the same request, each with
 /// its score parts as bars with numbers and its evidence as statements.
 pub fn match_page(app: &App, page: &Page, request: &MatchRequest) -> Result<String, AppError> {
-    let w = page.words();
-    let lang = page.lang;
     let answer = app.suggest(request, &page.origin)?;
     let seed_iri = answer.seed.clone().unwrap_or_default();
-    let seed = Link::to(&seed_iri, &app.names_of(&seed_iri)?, lang);
+    let seed = Link::to(&seed_iri, &app.names_of(&seed_iri)?, page.lang);
+    let api_url = answer
+        .head
+        .id
+        .clone()
+        .and_then(|id| id.strip_prefix(&page.origin).map(str::to_owned));
+    let title = format!("{} {}", page.words().partners_for, seed.name);
+    let shown = Shown {
+        seed: Some(seed),
+        actor: request.target.actor.clone(),
+        api_url,
+        title,
+    };
+    render_match(
+        app,
+        page,
+        &answer,
+        &request.options,
+        &Profile::default(),
+        shown,
+    )
+}
+
+/// `/match/profile?topics=…&linkedTo=…&wants=…`: suggestions for an organisation not in the
+/// graph, from the profile the form gives: `POST /api/match`'s operation.
+pub fn profile_match_page(
+    app: &App,
+    page: &Page,
+    profile: &Profile,
+    options: &MatchOptions,
+) -> Result<String, AppError> {
+    let answer = app.suggest_for_profile(profile, options, &page.origin)?;
+    let shown = Shown {
+        seed: None,
+        actor: None,
+        api_url: None,
+        title: page.words().partners_for_profile.to_owned(),
+    };
+    render_match(app, page, &answer, options, profile, shown)
+}
+
+/// What a match view shows besides the suggestions: for whom, and where its data is.
+struct Shown {
+    seed: Option<Link>,
+    actor: Option<String>,
+    api_url: Option<String>,
+    title: String,
+}
+
+/// The match view of `answer`.
+fn render_match(
+    app: &App,
+    page: &Page,
+    answer: &MatchAnswer,
+    options: &MatchOptions,
+    profile: &Profile,
+    shown: Shown,
+) -> Result<String, AppError> {
+    let w = page.words();
+    let lang = page.lang;
     let mut names = Names::new(app, lang);
     let mut rows = Vec::new();
     for item in &answer.items {
-        let p = &item.score_parts;
-        let values = [
-            p.shared_topics,
-            p.shared_projects,
-            p.shared_activities,
-            p.shared_actors,
-            p.adamic_adar,
-            p.personalized_page_rank,
-            p.complementarity,
-        ];
         let bars = w
             .parts
             .iter()
-            .zip(values)
+            .zip(part_values(&item.score_parts))
             .map(|(label, value)| Bar {
                 label,
                 value,
                 percent: (value.clamp(0.0, 1.0) * 100.0).round() as u32,
             })
             .collect();
-        let mut evidence = Vec::new();
-        for path in &item.evidence {
-            let mut statements = Vec::new();
-            for step in path {
-                statements.push(Statement {
-                    subject: Link::to(&step.subject, &step.subject_label, lang),
-                    predicate: names.of(&step.predicate)?,
-                    object: Link::to(&step.object, &step.object_label, lang),
-                    triple: [
-                        step.subject.clone(),
-                        step.predicate.clone(),
-                        step.object.clone(),
-                    ],
-                });
-            }
-            evidence.push(statements);
-        }
         rows.push(MatchRow {
             link: Link::to(&item.id, &item.label, lang),
             kinds: item.kinds.join(", "),
             score: item.score,
             bars,
-            evidence,
+            evidence: statements(&mut names, &item.evidence)?,
         });
     }
-    let api_url = answer
-        .head
-        .id
-        .clone()
-        .and_then(|id| id.strip_prefix(&page.origin).map(str::to_owned))
-        .unwrap_or_default();
+    let (path, query) = page.path.split_once('?').unwrap_or((&page.path, ""));
+    let csv_url = format!("{path}.csv?{query}");
     render(&MatchTemplate {
         page,
         w,
-        title: format!("{} {}", w.partners_for, seed.name),
-        seed,
+        title: shown.title,
+        seed: shown.seed,
+        actor: shown.actor,
         rows,
-        api_url,
+        api_url: shown.api_url,
+        csv_url,
+        kind: options.kind.clone().unwrap_or_default(),
+        kinds: app.kinds(CollectionName::Actors.collection())?,
+        country: options.filters.country.first().cloned().unwrap_or_default(),
+        form: profile_form(app, lang, profile)?,
     })
+}
+
+/// The parts of a score in the order of `Words::parts`.
+fn part_values(p: &ponte_app::ScoreParts) -> [f64; 7] {
+    [
+        p.shared_topics,
+        p.shared_projects,
+        p.shared_activities,
+        p.shared_actors,
+        p.adamic_adar,
+        p.personalized_page_rank,
+        p.complementarity,
+    ]
+}
+
+/// The choices of the profile form: the topics actors work on, the missions and
+/// programmes, the kinds of actor; those of `profile` checked.
+fn profile_form(app: &App, lang: Lang, profile: &Profile) -> Result<ProfileForm, AppError> {
+    let actors = CollectionName::Actors.collection();
+    let slug = |iri: &str| -> String {
+        iri.strip_prefix(vocab::TOPIC_NAMESPACE)
+            .or_else(|| iri.strip_prefix(vocab::ID_NAMESPACE))
+            .unwrap_or(iri)
+            .to_owned()
+    };
+    let mut topics: Vec<ProfileChoice> = app
+        .facets(Some(actors), &ListRequest::default())?
+        .topics
+        .iter()
+        .map(|t| {
+            let value = slug(&t.value);
+            ProfileChoice {
+                label: name_in(&t.names, lang).unwrap_or_else(|| value.clone()),
+                checked: profile.topics.contains(&value),
+                value,
+            }
+        })
+        .collect();
+    topics.sort_by(|a, b| a.label.cmp(&b.label));
+    let mut linked = Vec::new();
+    for collection in [CollectionName::Missions, CollectionName::Programmes] {
+        let mut request = ListRequest::default();
+        request.paging.limit = Some("100".into());
+        for item in app.list(Some(collection.collection()), &request, "")?.items {
+            let link = item_link(&item, lang);
+            let iri = item.get("@id").and_then(Value::as_str).unwrap_or_default();
+            let value = slug(iri);
+            linked.push(ProfileChoice {
+                checked: profile.linked_to.contains(&value),
+                label: link.name,
+                value,
+            });
+        }
+    }
+    let wants = app
+        .kinds(actors)?
+        .into_iter()
+        .map(|kind| ProfileChoice {
+            checked: profile.wants.contains(&kind),
+            label: kind.clone(),
+            value: kind,
+        })
+        .collect();
+    Ok(ProfileForm {
+        topics,
+        linked,
+        wants,
+    })
+}
+
+/// The shortlist of `answer` as CSV: rank, IRI, name, kinds, score, each part.
+fn shortlist_csv(answer: &MatchAnswer, lang: Lang) -> Result<String, AppError> {
+    let failed = |e: csv::Error| AppError::internal("writing the shortlist as CSV", e);
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["rank", "id", "name", "kinds", "score"];
+    header.extend(PART_NAMES);
+    out.write_record(&header).map_err(failed)?;
+    for (rank, item) in answer.items.iter().enumerate() {
+        let mut record = vec![
+            (rank + 1).to_string(),
+            item.id.clone(),
+            name_in(&item.label, lang).unwrap_or_default(),
+            item.kinds.join(" "),
+            format!("{:.6}", item.score),
+        ];
+        record.extend(part_values(&item.score_parts).map(|v| format!("{v:.6}")));
+        out.write_record(&record).map_err(failed)?;
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| AppError::internal("writing the shortlist as CSV", e.into_error()))?;
+    String::from_utf8(bytes).map_err(|e| AppError::internal("writing the shortlist as CSV", e))
+}
+
+/// The column names of the score parts, as `/api/match` names them.
+const PART_NAMES: [&str; 7] = [
+    "sharedTopics",
+    "sharedProjects",
+    "sharedActivities",
+    "sharedActors",
+    "adamicAdar",
+    "personalizedPageRank",
+    "complementarity",
+];
+
+/// `/match.csv?actor=…`: the shortlist of the match view as CSV.
+pub fn match_csv(app: &App, page: &Page, request: &MatchRequest) -> Result<String, AppError> {
+    shortlist_csv(&app.suggest(request, &page.origin)?, page.lang)
+}
+
+/// `/match/profile.csv?…`: the shortlist of a profile's match view as CSV.
+pub fn profile_match_csv(
+    app: &App,
+    page: &Page,
+    profile: &Profile,
+    options: &MatchOptions,
+) -> Result<String, AppError> {
+    shortlist_csv(
+        &app.suggest_for_profile(profile, options, &page.origin)?,
+        page.lang,
+    )
 }
 
 #[derive(Template)]
@@ -689,4 +943,272 @@ fn dcterms_title(view: &EntityView, lang: Lang) -> Option<String> {
         })
         .collect();
     name_in(&names::language_map(&titles), lang)
+}
+
+/// Evidence paths as statements a person reads, names in the reader's language.
+fn statements(
+    names: &mut Names<'_>,
+    paths: &[Vec<EvidenceStep>],
+) -> Result<Vec<Vec<Statement>>, AppError> {
+    let lang = names.lang;
+    let mut evidence = Vec::new();
+    for path in paths {
+        let mut statements = Vec::new();
+        for step in path {
+            statements.push(Statement {
+                subject: Link::to(&step.subject, &step.subject_label, lang),
+                predicate: names.of(&step.predicate)?,
+                object: Link::to(&step.object, &step.object_label, lang),
+                triple: [
+                    step.subject.clone(),
+                    step.predicate.clone(),
+                    step.object.clone(),
+                ],
+            });
+        }
+        evidence.push(statements);
+    }
+    Ok(evidence)
+}
+
+/// One stage of a mission's timeline: when, where, who hosted it and whom it met.
+struct Stage {
+    link: Link,
+    date: String,
+    places: Vec<Link>,
+    hosts: Vec<Link>,
+    met: Vec<Link>,
+}
+
+/// The timeline of a mission (its stages by date) and the people and bodies it met.
+fn mission_timeline(app: &App, view: &EntityView, lang: Lang) -> Result<Vec<Stage>, AppError> {
+    let mut stages = Vec::new();
+    let stage_of = |view: &EntityView, link: Link| -> Stage {
+        let links = |predicate: &str| -> Vec<Link> {
+            objects(view, predicate)
+                .map(|iri| Link::to(iri, &view_name(view, iri), lang))
+                .collect()
+        };
+        Stage {
+            date: literal_of(view, SCHEMA_START_DATE).unwrap_or_default(),
+            places: links(SCHEMA_LOCATION),
+            hosts: links(HOSTED_BY),
+            met: links(MET),
+            link,
+        }
+    };
+    let own = Link::to(view.iri.as_str(), &app.names_of(view.iri.as_str())?, lang);
+    stages.push(stage_of(view, own));
+    for triple in &view.incoming {
+        if triple.predicate.as_str() != SCHEMA_SUPER_EVENT {
+            continue;
+        }
+        let Term::NamedNode(stage) = Term::from(triple.subject.clone()) else {
+            continue;
+        };
+        let stage_view = app.entity(None, &stage)?;
+        let link = Link::to(stage.as_str(), &app.names_of(stage.as_str())?, lang);
+        stages.push(stage_of(&stage_view, link));
+    }
+    // The mission first, then its stages by date (undated ones last, by name).
+    stages[1..].sort_by(|a, b| {
+        (a.date.is_empty(), &a.date, &a.link.name).cmp(&(b.date.is_empty(), &b.date, &b.link.name))
+    });
+    Ok(stages)
+}
+
+const SCHEMA_START_DATE: &str = "http://schema.org/startDate";
+const SCHEMA_LOCATION: &str = "http://schema.org/location";
+const SCHEMA_SUPER_EVENT: &str = "http://schema.org/superEvent";
+const HOSTED_BY: &str = "https://w3id.org/ponte/ontology#hostedBy";
+const MET: &str = "https://w3id.org/ponte/ontology#met";
+
+/// The IRIs `view`'s entity links to by `predicate`.
+fn objects<'v>(view: &'v EntityView, predicate: &'v str) -> impl Iterator<Item = &'v str> {
+    view.triples.iter().filter_map(move |t| match &t.object {
+        Term::NamedNode(object) if t.predicate.as_str() == predicate => Some(object.as_str()),
+        _ => None,
+    })
+}
+
+/// The first literal `view`'s entity has for `predicate`.
+fn literal_of(view: &EntityView, predicate: &str) -> Option<String> {
+    view.triples.iter().find_map(|t| match &t.object {
+        Term::Literal(literal) if t.predicate.as_str() == predicate => {
+            Some(literal.value().to_owned())
+        }
+        _ => None,
+    })
+}
+
+/// The names the view carries for an entity it links to.
+fn view_name(view: &EntityView, iri: &str) -> Value {
+    view.labels
+        .get(&Term::NamedNode(NamedNode::new_unchecked(iri)))
+        .map_or(Value::Null, |(_, names)| names::language_map(names))
+}
+
+/// One kind of actor in an ecosystem, with how many there are.
+struct KindCount {
+    label: String,
+    count: usize,
+    href: String,
+}
+
+/// A broker towards an ecosystem, with its bridging paths.
+struct BrokerRow {
+    link: Link,
+    betweenness: f64,
+    evidence: Vec<Vec<Statement>>,
+}
+
+/// A topic the home region works on with no partner in the ecosystem yet.
+struct GapRow {
+    link: Link,
+    home: Vec<Link>,
+    foreign: Vec<Link>,
+}
+
+#[derive(Template)]
+#[template(path = "ecosystem.html")]
+struct EcosystemTemplate<'a> {
+    page: &'a Page,
+    w: &'static Words,
+    title: String,
+    kinds: Vec<KindCount>,
+    actors: Vec<Link>,
+    total: usize,
+    brokers: Vec<BrokerRow>,
+    gaps: Vec<GapRow>,
+}
+
+/// `/ecosystems/{code}`: a foreign ecosystem (a country or region code): its actors by kind,
+/// the brokers from Emilia-Romagna towards it with their bridging paths, and the topics with
+/// no partner there yet. The same operations as `/api/actors?country=…`, `/api/brokers` and
+/// `/api/gaps`.
+pub fn ecosystem_page(app: &App, page: &Page, code: &str) -> Result<String, AppError> {
+    let w = page.words();
+    let lang = page.lang;
+    let code = code.to_ascii_uppercase();
+    if code == HOME_COUNTRY || !app.place_codes()?.contains(&code) {
+        return Err(AppError::not_found(format!(
+            "{code:?} is no foreign ecosystem of the data: see /ecosystems"
+        )));
+    }
+    let actors = CollectionName::Actors.collection();
+    let mut request = ListRequest::default();
+    if code.contains('-') {
+        request.filters.region.push(code.clone());
+    } else {
+        request.filters.country.push(code.clone());
+    }
+    let facets = app.facets(Some(actors), &request)?;
+    let mut listing = request.clone();
+    listing.paging.limit = Some("100".into());
+    let answer = app.list(Some(actors), &listing, &page.origin)?;
+    let filter_param = if code.contains('-') {
+        "region"
+    } else {
+        "country"
+    };
+    let kinds = facets
+        .kinds
+        .iter()
+        .map(|k| KindCount {
+            label: k.value.clone(),
+            count: k.count,
+            href: format!(
+                "/actors?{filter_param}={}&kind={}",
+                encode(&code),
+                encode(&k.value)
+            ),
+        })
+        .collect();
+    let scope = EcosystemScope {
+        from: None,
+        to: vec![code.clone()],
+        limit: None,
+    };
+    let mut names = Names::new(app, lang);
+    let mut brokers = Vec::new();
+    for ecosystem in app.brokers(&scope, &page.origin)?.items {
+        for broker in ecosystem.brokers {
+            brokers.push(BrokerRow {
+                link: Link::to(&broker.id, &broker.label, lang),
+                betweenness: broker.betweenness,
+                evidence: statements(&mut names, &broker.evidence)?,
+            });
+        }
+    }
+    let mut gaps = Vec::new();
+    for gap in app.gaps(&scope, &page.origin)?.items {
+        let linked = |iris: &[String]| -> Result<Vec<Link>, AppError> {
+            iris.iter()
+                .map(|iri| Ok(Link::to(iri, &app.names_of(iri)?, lang)))
+                .collect()
+        };
+        gaps.push(GapRow {
+            link: Link::to(&gap.id, &gap.label, lang),
+            home: linked(&gap.regional_actors)?,
+            foreign: linked(&gap.foreign_actors)?,
+        });
+    }
+    render(&EcosystemTemplate {
+        page,
+        w,
+        title: format!("{} {code}", w.ecosystem),
+        kinds,
+        actors: answer
+            .items
+            .iter()
+            .map(|item| item_link(item, lang))
+            .collect(),
+        total: answer.head.total_items,
+        brokers,
+        gaps,
+    })
+}
+
+/// A foreign ecosystem on the index: its code and how many actors it holds.
+struct EcosystemCount {
+    code: String,
+    count: usize,
+}
+
+#[derive(Template)]
+#[template(path = "ecosystems.html")]
+struct EcosystemsTemplate<'a> {
+    page: &'a Page,
+    w: &'static Words,
+    title: &'static str,
+    ecosystems: Vec<EcosystemCount>,
+}
+
+/// Every country the actors are in but the home one (Italy), most actors first.
+fn foreign_ecosystems(app: &App) -> Result<Vec<EcosystemCount>, AppError> {
+    let actors = CollectionName::Actors.collection();
+    let facets = app.facets(Some(actors), &ListRequest::default())?;
+    Ok(facets
+        .countries
+        .into_iter()
+        .filter(|c| c.value != HOME_COUNTRY)
+        .map(|c| EcosystemCount {
+            code: c.value,
+            count: c.count,
+        })
+        .collect())
+}
+
+/// The home country: its actors are the region's, not a foreign ecosystem.
+const HOME_COUNTRY: &str = "IT";
+
+/// `/ecosystems`: the foreign ecosystems the data holds.
+pub fn ecosystems_page(app: &App, page: &Page) -> Result<String, AppError> {
+    let w = page.words();
+    render(&EcosystemsTemplate {
+        page,
+        w,
+        title: w.ecosystems,
+        ecosystems: foreign_ecosystems(app)?,
+    })
 }

@@ -176,7 +176,7 @@ async fn the_match_view_shows_the_api_suggestions_in_the_same_order() {
         let (status, _, html) = page(&router, &format!("/match?{query}"), &[]).await;
         assert_eq!(status, StatusCode::OK, "{html}");
         let shown: Vec<String> = html
-            .split("<h2 class=\"suggestion\"><a href=\"")
+            .split("<h3 class=\"suggestion\"><a href=\"")
             .skip(1)
             .map(|s| s[..s.find('"').unwrap()].to_owned())
             .collect();
@@ -282,4 +282,118 @@ async fn lists_filter_as_the_api_does_and_bad_input_is_an_error_page() {
         );
         assert!(html.contains(named), "{uri}: {html}");
     }
+}
+
+#[tokio::test]
+async fn lists_count_each_filter_value_over_the_whole_selection() {
+    let router = router();
+    let (_, _, html) = page(&router, "/actors?limit=5", &[]).await;
+    assert!(html.contains("Showing 1–5 of"), "{html}");
+    // The count shown beside a country is the API's total for that filter.
+    for (country, label) in [("KR", "KR"), ("US", "US")] {
+        let api = get_json_ld(&router, &format!("/api/actors?country={country}")).await;
+        let total = api["totalItems"].as_u64().unwrap();
+        assert!(total > 0);
+        let needle = format!("{label} <span class=\"count\">({total})</span>");
+        assert!(html.contains(&needle), "{needle} not in the page");
+    }
+    // Choosing a value keeps it checked and narrows the counts.
+    let (_, _, html) = page(&router, "/actors?country=KR&limit=100", &[]).await;
+    assert!(html.contains("value=\"KR\" checked"), "{html}");
+    assert!(!html.contains("value=\"US\""), "{html}");
+    // The next page carries every choice.
+    let (_, _, html) = page(&router, "/actors?country=IT&limit=2", &[]).await;
+    let next = hrefs_between(&html, "rel=\"next\"", "</p>");
+    assert!(
+        next.iter()
+            .any(|h| h.contains("country=IT") && h.contains("cursor=")),
+        "{next:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_mission_page_has_its_timeline_and_an_ecosystem_page_its_actors_brokers_and_gaps() {
+    let router = router();
+    let (status, _, html) = page(&router, "/id/mission-korea-2024", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let timeline = hrefs_between(&html, "id=\"timeline\"", "</section>");
+    for stage in [
+        "/id/mission-korea-2024-meeting-embassy",
+        "/id/kaist",
+        "/id/seoul",
+    ] {
+        assert!(
+            timeline.iter().any(|h| h == stage),
+            "{stage} not in {timeline:?}"
+        );
+    }
+    assert!(html.contains("<time datetime=\"2024-03-23\">"), "{html}");
+
+    let (status, _, html) = page(&router, "/ecosystems", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("href=\"/ecosystems/KR\""), "{html}");
+    let (status, _, html) = page(&router, "/ecosystems/KR", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("/id/kaist"), "{html}");
+    // Brokers and gaps are /api/brokers' and /api/gaps' for the same ecosystem.
+    let brokers = get_json_ld(&router, "/api/brokers?to=KR").await;
+    for broker in brokers["items"][0]["brokers"].as_array().unwrap() {
+        let href = broker["@id"].as_str().unwrap().replace(ID, "/id/");
+        assert!(html.contains(&format!("<h3><a href=\"{href}\">")), "{href}");
+    }
+    let gaps = get_json_ld(&router, "/api/gaps?to=KR").await;
+    let shown = html.matches("<th scope=\"row\">").count();
+    assert_eq!(shown, gaps["items"].as_array().unwrap().len());
+    let (status, _, _) = page(&router, "/ecosystems/ZZ", &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_profile_form_gives_the_api_profile_suggestions_and_the_shortlist_exports_as_csv() {
+    let router = router();
+    let (status, _, html) = page(
+        &router,
+        "/match/profile?topics=gene-therapy&topics=digital-health&wants=Hospital&limit=5",
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let request = Request::post("/api/match?limit=5")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            r#"{"topics": ["gene-therapy", "digital-health"], "wants": ["Hospital"]}"#,
+        ))
+        .unwrap();
+    let (status, _, body) = send(&router, request).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let expected: Vec<String> = json(&body)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["@id"].as_str().unwrap().replace(ID, "/id/"))
+        .collect();
+    let shown: Vec<String> = html
+        .split("<h3 class=\"suggestion\"><a href=\"")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].to_owned())
+        .collect();
+    assert_eq!(shown, expected);
+    assert!(html.contains("value=\"gene-therapy\" selected"), "{html}");
+
+    let (status, headers, csv) = page(&router, "/match.csv?actor=kaist&limit=3", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    assert_eq!(
+        header_of(&headers, "content-type"),
+        Some("text/csv; charset=utf-8")
+    );
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(
+        lines[0].starts_with("rank,id,name,kinds,score,sharedTopics"),
+        "{csv}"
+    );
+    let api = get_json_ld(&router, "/api/match?actor=kaist&limit=3").await;
+    assert!(lines[1].starts_with(&format!("1,{},", api["items"][0]["@id"].as_str().unwrap())));
+    let (status, _, _) = page(&router, "/match/profile?colour=blue", &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }

@@ -1,0 +1,121 @@
+//! Facet counts of a listing: for the entities a request selects, how many have each kind,
+//! country, region, topic and mission, so a person sees where a filter leads before choosing it.
+
+use crate::collections::{Collection, CollectionName, compact_class};
+use crate::error::AppError;
+use crate::request::ListRequest;
+use crate::{App, names};
+use ponte_store::{NamedNode, Term};
+use std::collections::{BTreeMap, HashMap};
+
+/// The facet counts of one listing; each list is ordered by count, then by value.
+#[derive(Debug, Clone, Default)]
+pub struct Facets {
+    /// Kinds, as the context names them (`University`).
+    pub kinds: Vec<FacetValue>,
+    /// ISO 3166-1 alpha-2 countries.
+    pub countries: Vec<FacetValue>,
+    /// ISO 3166-2 regions (`IT-45`).
+    pub regions: Vec<FacetValue>,
+    /// Topics the entities are about, work on or are interested in (by IRI).
+    pub topics: Vec<FacetValue>,
+    /// Missions the entities took part in, directly or in a stage (by IRI).
+    pub missions: Vec<FacetValue>,
+}
+
+/// One value of a facet: what a filter parameter takes, its names, and how many entities of
+/// the listing have it.
+#[derive(Debug, Clone)]
+pub struct FacetValue {
+    /// The parameter's value (`University`, `IT`, a topic's IRI).
+    pub value: String,
+    /// Its names as a language map (null for codes and kinds).
+    pub names: serde_json::Value,
+    /// How many listed entities have it.
+    pub count: usize,
+}
+
+impl App {
+    /// The facet counts of the entities `request` selects from `collection`: the same
+    /// selection as [`App::list`], all of it, not one page.
+    pub fn facets(
+        &self,
+        collection: Option<&'static Collection>,
+        request: &ListRequest,
+    ) -> Result<Facets, AppError> {
+        let (entries, _) = self.matched(collection, request)?;
+        let mission_classes = self.classes(CollectionName::Missions.collection())?;
+        let missions = self.store.instances(&mission_classes)?;
+        let mut kinds = HashMap::<String, usize>::new();
+        let mut countries = HashMap::<String, usize>::new();
+        let mut regions = HashMap::<String, usize>::new();
+        let mut topics = HashMap::<NamedNode, usize>::new();
+        let mut took_part = HashMap::<NamedNode, usize>::new();
+        for (_, iri, _) in &entries {
+            for triple in self.store.types(iri.as_ref())? {
+                if let Term::NamedNode(class) = triple.object {
+                    *kinds.entry(compact_class(class.as_str())).or_default() += 1;
+                }
+            }
+            let values = self.store.facet_values(iri)?;
+            for code in values.codes {
+                // ISO 3166-1 alpha-2 is two letters; ISO 3166-2 has a hyphen; NUTS codes
+                // (`ITH5`) are neither and are not offered as a facet.
+                if code.len() == 2 {
+                    *countries.entry(code).or_default() += 1;
+                } else if code.contains('-') {
+                    *regions.entry(code).or_default() += 1;
+                }
+            }
+            for topic in values.topics {
+                *topics.entry(topic).or_default() += 1;
+            }
+            for activity in values.activities {
+                if missions.contains(&activity) {
+                    *took_part.entry(activity).or_default() += 1;
+                }
+            }
+        }
+        let named = |counts: HashMap<NamedNode, usize>| -> Result<Vec<FacetValue>, AppError> {
+            let mut values = Vec::new();
+            for (iri, count) in counts {
+                values.push(FacetValue {
+                    names: names::names_of(&self.store, iri.as_str())?,
+                    value: iri.into_string(),
+                    count,
+                });
+            }
+            Ok(ordered(values))
+        };
+        Ok(Facets {
+            kinds: coded(kinds),
+            countries: coded(countries),
+            regions: coded(regions),
+            topics: named(topics)?,
+            missions: named(took_part)?,
+        })
+    }
+}
+
+/// Values without names (codes, kinds), ordered.
+fn coded(counts: HashMap<String, usize>) -> Vec<FacetValue> {
+    ordered(
+        counts
+            .into_iter()
+            .map(|(value, count)| FacetValue {
+                value,
+                names: serde_json::Value::Null,
+                count,
+            })
+            .collect(),
+    )
+}
+
+/// Most common first, then by value, so the order is the same on every request.
+fn ordered(values: Vec<FacetValue>) -> Vec<FacetValue> {
+    let mut by_key: BTreeMap<(std::cmp::Reverse<usize>, String), FacetValue> = BTreeMap::new();
+    for value in values {
+        by_key.insert((std::cmp::Reverse(value.count), value.value.clone()), value);
+    }
+    by_key.into_values().collect()
+}
