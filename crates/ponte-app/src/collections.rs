@@ -355,7 +355,7 @@ impl App {
     /// The instances of the collection, narrowed to `kind` when given. A kind of another
     /// collection (a mission among actors) has no members here; a kind that is no class at
     /// all is refused, naming the kinds the collection holds.
-    fn members(
+    pub(crate) fn members(
         &self,
         collection: &Collection,
         kind: Option<&str>,

@@ -145,10 +145,12 @@ impl App {
             || {
                 let projection = self.projection()?;
                 let mut places = ActorPlaces::default();
+                let memo = ponte_store::PlaceMemo::default();
                 for node in projection.nodes() {
                     if projection.node(node).kind == NodeKind::Actor {
                         let iri = projection.iri(node);
-                        let codes = self.store.place_codes(&NamedNode::new_unchecked(iri))?;
+                        let actor = NamedNode::new_unchecked(iri);
+                        let codes = self.store.place_codes_with(&actor, &memo)?;
                         places.codes.extend(codes.iter().cloned());
                         places.by_actor.insert(iri.to_owned(), codes);
                     }

@@ -7,6 +7,7 @@ use crate::request::ListRequest;
 use crate::{App, names};
 use ponte_store::{NamedNode, Term};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// The facet counts of one listing; each list is ordered by count, then by value.
 #[derive(Debug, Clone, Default)]
@@ -37,8 +38,27 @@ pub struct FacetValue {
 
 impl App {
     /// The facet counts of the entities `request` selects from `collection`: the same
-    /// selection as [`App::list`], all of it, not one page.
+    /// selection as [`App::list`], all of it, not one page (its paging is ignored). Kept until
+    /// the next write.
     pub fn facets(
+        &self,
+        collection: Option<&'static Collection>,
+        request: &ListRequest,
+    ) -> Result<Arc<Facets>, AppError> {
+        let key = format!(
+            "{}\u{0}{:?}\u{0}{:?}",
+            collection.map_or("", |c| c.name),
+            request.text,
+            request.filters
+        );
+        self.views.facets.get(
+            || self.store.generation(),
+            key,
+            || self.count_facets(collection, request),
+        )
+    }
+
+    fn count_facets(
         &self,
         collection: Option<&'static Collection>,
         request: &ListRequest,
@@ -51,13 +71,14 @@ impl App {
         let mut regions = HashMap::<String, usize>::new();
         let mut topics = HashMap::<NamedNode, usize>::new();
         let mut took_part = HashMap::<NamedNode, usize>::new();
+        let memo = ponte_store::PlaceMemo::default();
         for (_, iri, _) in &entries {
             for triple in self.store.types(iri.as_ref())? {
                 if let Term::NamedNode(class) = triple.object {
                     *kinds.entry(compact_class(class.as_str())).or_default() += 1;
                 }
             }
-            let values = self.store.facet_values(iri)?;
+            let values = self.store.facet_values(iri, &memo)?;
             for code in values.codes {
                 // ISO 3166-1 alpha-2 is two letters; ISO 3166-2 has a hyphen; NUTS codes
                 // (`ITH5`) are neither and are not offered as a facet.

@@ -21,13 +21,14 @@ pub mod jsonld;
 mod jsonld_input;
 mod matchmaking;
 pub mod names;
+mod overview;
 mod params;
 pub mod request;
 mod ror;
 mod search;
 mod write;
 
-pub use cache::GenerationCache;
+pub use cache::{AnswerCache, GenerationCache};
 pub use collections::{COLLECTIONS, Collection, CollectionName, CollectionPage, compact_class};
 pub use ecosystem::{Broker, BrokersAnswer, EcosystemBrokers, Gap, GapsAnswer};
 pub use entity::{EntityView, FactSource};
@@ -36,6 +37,7 @@ pub use facets::{FacetValue, Facets};
 pub use graphs::{GraphItem, GraphsAnswer};
 pub use import::{ImportInput, ImportReport, ImportedGraph, JsonLdDocument, new_graph_id};
 pub use matchmaking::{EvidenceStep, MatchAnswer, ScoreParts, SuggestionItem, graph_input};
+pub use overview::{MissionName, Overview};
 pub use params::{FromParams, Params};
 pub use ponte_store::vocab;
 /// The RDF terms the answers carry.
@@ -57,7 +59,6 @@ pub struct App {
 }
 
 /// What the operations derive from the store and keep between requests.
-#[derive(Default)]
 struct Views {
     /// Each collection's classes with their subclasses.
     classes: GenerationCache<collections::ClassSets>,
@@ -67,7 +68,33 @@ struct Views {
     projection: GenerationCache<Projection>,
     /// Every actor's place codes (what `from` and `to` may name).
     actor_places: GenerationCache<ecosystem::ActorPlaces>,
+    /// Partner suggestions already computed (pages and clients ask the same ones again).
+    suggestions: AnswerCache<MatchAnswer>,
+    /// Facet counts already computed (every list page asks for them).
+    facets: AnswerCache<Facets>,
+    /// What the graph holds in all (the home page, the profile form).
+    overview: GenerationCache<Overview>,
 }
+
+impl Default for Views {
+    fn default() -> Self {
+        Self {
+            classes: GenerationCache::default(),
+            search: GenerationCache::default(),
+            projection: GenerationCache::default(),
+            actor_places: GenerationCache::default(),
+            suggestions: AnswerCache::new(MAX_KEPT_SUGGESTIONS),
+            facets: AnswerCache::new(MAX_KEPT_FACETS),
+            overview: GenerationCache::default(),
+        }
+    }
+}
+
+/// How many suggestion answers are kept between writes (a few kilobytes each).
+const MAX_KEPT_SUGGESTIONS: usize = 1_024;
+
+/// How many facet counts are kept between writes (a few kilobytes each).
+const MAX_KEPT_FACETS: usize = 1_024;
 
 impl App {
     /// The operations over `store`.

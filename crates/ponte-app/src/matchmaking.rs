@@ -118,6 +118,28 @@ impl App {
     /// of the score and one to three evidence paths of real edges. People and delegations are
     /// suggested only when `kind` asks for them. `origin` is the base of the answer's links.
     pub fn suggest(&self, request: &MatchRequest, origin: &str) -> Result<MatchAnswer, AppError> {
+        let key = format!("actor\u{0}{origin}\u{0}{request:?}");
+        self.kept_suggestions(key, || self.compute_suggestions(request, origin))
+    }
+
+    /// The kept answer for `key` at this store generation, else `compute`'s.
+    fn kept_suggestions(
+        &self,
+        key: String,
+        compute: impl FnOnce() -> Result<MatchAnswer, AppError>,
+    ) -> Result<MatchAnswer, AppError> {
+        let answer = self
+            .views
+            .suggestions
+            .get(|| self.store.generation(), key, compute)?;
+        Ok(MatchAnswer::clone(&answer))
+    }
+
+    fn compute_suggestions(
+        &self,
+        request: &MatchRequest,
+        origin: &str,
+    ) -> Result<MatchAnswer, AppError> {
         let exclude_connected = match request.target.exclude.as_deref() {
             None => false,
             Some("connected") => true,
@@ -166,6 +188,18 @@ impl App {
     /// Partners for a profile (topics, links, kinds wanted) rather than for an actor of the
     /// graph; the same filters and answer as [`App::suggest`].
     pub fn suggest_for_profile(
+        &self,
+        profile: &Profile,
+        options: &MatchOptions,
+        origin: &str,
+    ) -> Result<MatchAnswer, AppError> {
+        let key = format!("profile\u{0}{origin}\u{0}{profile:?}\u{0}{options:?}");
+        self.kept_suggestions(key, || {
+            self.compute_profile_suggestions(profile, options, origin)
+        })
+    }
+
+    fn compute_profile_suggestions(
         &self,
         profile: &Profile,
         options: &MatchOptions,

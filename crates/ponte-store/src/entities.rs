@@ -8,7 +8,8 @@ use oxigraph::model::vocab::{rdf, rdfs};
 use oxigraph::model::{
     GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, TermRef, Triple,
 };
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 /// `skos:prefLabel`: topics are named with it rather than `rdfs:label`.
 const SKOS_PREF_LABEL: NamedNodeRef<'_> =
@@ -212,8 +213,26 @@ pub struct FacetValues {
     pub activities: HashSet<NamedNode>,
 }
 
+/// The codes of places already read (with the places they are in), for one request.
+#[derive(Debug, Default)]
+pub struct PlaceMemo(Mutex<HashMap<NamedNode, Arc<HashSet<String>>>>);
+
+impl PlaceMemo {
+    fn known(&self, place: &NamedNode) -> Option<Arc<HashSet<String>>> {
+        let known = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        known.get(place).cloned()
+    }
+
+    fn keep(&self, place: &NamedNode, codes: Arc<HashSet<String>>) {
+        let mut known = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        known.insert(place.clone(), codes);
+    }
+}
+
 /// A filter with its topic, mission and programme sets expanded once per request.
 pub struct PreparedFilter {
+    /// The codes of the places seen so far, shared by the entities of one request.
+    places: PlaceMemo,
     countries: Vec<String>,
     regions: Vec<String>,
     topics: Option<HashSet<NamedNode>>,
@@ -251,6 +270,7 @@ impl PonteStore {
             activities.push(all);
         }
         Ok(PreparedFilter {
+            places: PlaceMemo::default(),
             countries: filter.countries.iter().map(|c| c.to_uppercase()).collect(),
             regions: filter.regions.iter().map(|r| r.to_uppercase()).collect(),
             topics,
@@ -261,7 +281,7 @@ impl PonteStore {
     /// Whether `entity` passes `filter`.
     pub fn passes(&self, entity: &NamedNode, filter: &PreparedFilter) -> Result<bool, StoreError> {
         if !filter.countries.is_empty() || !filter.regions.is_empty() {
-            let codes = self.place_codes(entity)?;
+            let codes = self.place_codes_with(entity, &filter.places)?;
             if !filter.countries.is_empty()
                 && !codes.iter().any(|code| {
                     filter
@@ -302,13 +322,17 @@ impl PonteStore {
     /// What the list filters of an entity look at, read once, for facet counts: its place
     /// codes, the topics it is about, works on or is interested in, and the activities it
     /// took part in with every activity they are part of (a stage's mission).
-    pub fn facet_values(&self, entity: &NamedNode) -> Result<FacetValues, StoreError> {
+    pub fn facet_values(
+        &self,
+        entity: &NamedNode,
+        memo: &PlaceMemo,
+    ) -> Result<FacetValues, StoreError> {
         let mut activities = HashSet::new();
         for activity in self.objects(entity, &[PARTICIPATED_IN])? {
             activities.extend(self.closure(&activity, &[SUPER_EVENT], &[])?);
         }
         Ok(FacetValues {
-            codes: self.place_codes(entity)?,
+            codes: self.place_codes_with(entity, memo)?,
             topics: self.objects(entity, &[DCTERMS_SUBJECT, INTERESTED_IN, HAS_COMPETENCE])?,
             activities,
         })
@@ -317,35 +341,77 @@ impl PonteStore {
     /// The ISO 3166 and NUTS codes of every place `entity` is in, up the place hierarchy,
     /// upper-cased: an actor in Bologna gets `IT-45`, `ITH5`, `IT` and the like.
     pub fn place_codes(&self, entity: &NamedNode) -> Result<HashSet<String>, StoreError> {
-        let mut places = self.objects(entity, &[LOCATION])?;
-        places.insert(entity.clone());
-        let mut seen = HashSet::new();
+        self.place_codes_with(entity, &PlaceMemo::default())
+    }
+
+    /// [`PonteStore::place_codes`], with the codes of each place (and the places it is in)
+    /// read once per `memo`: thousands of actors share a few hundred cities.
+    pub fn place_codes_with(
+        &self,
+        entity: &NamedNode,
+        memo: &PlaceMemo,
+    ) -> Result<HashSet<String>, StoreError> {
+        let (mut codes, parents) = self.own_codes(entity, &[LOCATION, CONTAINED_IN_PLACE])?;
+        for place in parents {
+            codes.extend(self.codes_of_place(&place, memo)?.iter().cloned());
+        }
+        Ok(codes)
+    }
+
+    /// The codes `node` states itself, and the places it links to through `up`. Each
+    /// property is looked up by itself: reading all of an entity's quads would decode every
+    /// name and description it has, which is most of the cost on a large store.
+    fn own_codes(
+        &self,
+        node: &NamedNode,
+        up: &[&str],
+    ) -> Result<(HashSet<String>, Vec<NamedNode>), StoreError> {
         let mut codes = HashSet::new();
-        let mut frontier: Vec<NamedNode> = places.into_iter().collect();
-        while let Some(place) = frontier.pop() {
-            if !seen.insert(place.clone()) {
-                continue;
-            }
-            for quad in self
-                .store
-                .quads_for_pattern(Some(place.as_ref().into()), None, None, None)
-            {
-                let quad = quad?;
-                let predicate = quad.predicate.as_str();
-                match quad.object {
-                    Term::Literal(code)
-                        if [ISO_CODE, NUTS_CODE, ADDRESS_COUNTRY, ADDRESS_REGION]
-                            .contains(&predicate) =>
-                    {
+        let mut parents = Vec::new();
+        for predicate in [ISO_CODE, NUTS_CODE, ADDRESS_COUNTRY, ADDRESS_REGION]
+            .iter()
+            .chain(up)
+        {
+            for quad in self.store.quads_for_pattern(
+                Some(node.as_ref().into()),
+                Some(NamedNodeRef::new_unchecked(predicate)),
+                None,
+                None,
+            ) {
+                match quad?.object {
+                    Term::Literal(code) if !up.contains(predicate) => {
                         codes.insert(code.value().to_uppercase());
                     }
-                    Term::NamedNode(parent) if predicate == CONTAINED_IN_PLACE => {
-                        frontier.push(parent);
-                    }
+                    Term::NamedNode(parent) if up.contains(predicate) => parents.push(parent),
                     _ => {}
                 }
             }
         }
+        Ok((codes, parents))
+    }
+
+    /// The codes of `place` and of every place it is in, from `memo` or read into it.
+    fn codes_of_place(
+        &self,
+        place: &NamedNode,
+        memo: &PlaceMemo,
+    ) -> Result<Arc<HashSet<String>>, StoreError> {
+        if let Some(codes) = memo.known(place) {
+            return Ok(codes);
+        }
+        let mut seen = HashSet::new();
+        let mut codes = HashSet::new();
+        let mut frontier = vec![place.clone()];
+        while let Some(place) = frontier.pop() {
+            if !seen.insert(place.clone()) {
+                continue;
+            }
+            let (own, parents) = self.own_codes(&place, &[CONTAINED_IN_PLACE])?;
+            codes.extend(own);
+            frontier.extend(parents);
+        }
+        let codes = Arc::new(codes);
+        memo.keep(place, Arc::clone(&codes));
         Ok(codes)
     }
 

@@ -6,7 +6,7 @@
 //! blocking thread.
 
 mod entities;
-pub use entities::{EntityFilter, FacetValues, PreparedFilter, SearchableText};
+pub use entities::{EntityFilter, FacetValues, PlaceMemo, PreparedFilter, SearchableText};
 mod entity_writes;
 pub use entity_writes::{API_GRAPH, EntityChange, EntityWriteReport, Precondition, entity_tag};
 mod error;

@@ -9,7 +9,7 @@ use ponte_app::request::{
 };
 use ponte_app::{App, AppError, Collection, EntityView, MatchAnswer, vocab};
 use ponte_app::{CollectionName, names};
-use ponte_app::{EvidenceStep, FacetValue, GraphItem, NamedNode, Term};
+use ponte_app::{EvidenceStep, FacetValue, GraphItem, NamedNode, Overview, Term};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -132,6 +132,7 @@ struct CollectionCount {
 /// One source of the data on the home page.
 struct SourceCount {
     source: String,
+    graph: String,
     triples: usize,
 }
 
@@ -150,33 +151,28 @@ struct HomeTemplate<'a> {
 /// `/`: a search box, what the graph holds by collection, the missions, the sources.
 pub fn home_page(app: &App, page: &Page) -> Result<String, AppError> {
     let w = page.words();
-    let mut collections = Vec::new();
-    for name in CollectionName::ALL {
-        let collection = name.collection();
-        let answer = app.list(Some(collection), &ListRequest::default(), &page.origin)?;
-        collections.push(CollectionCount {
-            name: collection.name,
-            label: w.collection(collection.name),
-            total: answer.head.total_items,
-        });
-    }
-    let missions = app.list(
-        Some(CollectionName::Missions.collection()),
-        &ListRequest::default(),
-        &page.origin,
-    )?;
-    let missions = missions
-        .items
+    let overview = app.overview()?;
+    let collections = overview
+        .totals
         .iter()
-        .map(|item| item_link(item, page.lang))
+        .map(|(name, total)| CollectionCount {
+            name,
+            label: w.collection(name),
+            total: *total,
+        })
         .collect();
-    let sources = app
-        .graphs(&page.origin)?
-        .items
-        .into_iter()
+    let missions = overview
+        .missions
+        .iter()
+        .map(|m| Link::to(&m.iri, &m.names, page.lang))
+        .collect();
+    let sources = overview
+        .graphs
+        .iter()
         .filter_map(|g| {
-            g.source.map(|source| SourceCount {
-                source,
+            g.source.as_ref().map(|source| SourceCount {
+                source: source.clone(),
+                graph: g.id.clone(),
                 triples: g.triples,
             })
         })
@@ -184,7 +180,7 @@ pub fn home_page(app: &App, page: &Page) -> Result<String, AppError> {
     render(&HomeTemplate {
         page,
         w,
-        ecosystems: foreign_ecosystems(app)?,
+        ecosystems: foreign_ecosystems(&overview),
         title: "Ponte".into(),
         collections,
         missions,
@@ -721,8 +717,9 @@ fn profile_form(app: &App, lang: Lang, profile: &Profile) -> Result<ProfileForm,
             .unwrap_or(iri)
             .to_owned()
     };
-    let mut topics: Vec<ProfileChoice> = app
-        .facets(Some(actors), &ListRequest::default())?
+    let overview = app.overview()?;
+    let mut topics: Vec<ProfileChoice> = overview
+        .actors
         .topics
         .iter()
         .map(|t| {
@@ -735,21 +732,18 @@ fn profile_form(app: &App, lang: Lang, profile: &Profile) -> Result<ProfileForm,
         })
         .collect();
     topics.sort_by(|a, b| a.label.cmp(&b.label));
-    let mut linked = Vec::new();
-    for collection in [CollectionName::Missions, CollectionName::Programmes] {
-        let mut request = ListRequest::default();
-        request.paging.limit = Some("100".into());
-        for item in app.list(Some(collection.collection()), &request, "")?.items {
-            let link = item_link(&item, lang);
-            let iri = item.get("@id").and_then(Value::as_str).unwrap_or_default();
-            let value = slug(iri);
-            linked.push(ProfileChoice {
+    let linked = overview
+        .missions
+        .iter()
+        .map(|mission| {
+            let value = slug(&mission.iri);
+            ProfileChoice {
                 checked: profile.linked_to.contains(&value),
-                label: link.name,
+                label: Link::to(&mission.iri, &mission.names, lang).name,
                 value,
-            });
-        }
-    }
+            }
+        })
+        .collect();
     let wants = app
         .kinds(actors)?
         .into_iter()
@@ -1185,18 +1179,17 @@ struct EcosystemsTemplate<'a> {
 }
 
 /// Every country the actors are in but the home one (Italy), most actors first.
-fn foreign_ecosystems(app: &App) -> Result<Vec<EcosystemCount>, AppError> {
-    let actors = CollectionName::Actors.collection();
-    let facets = app.facets(Some(actors), &ListRequest::default())?;
-    Ok(facets
+fn foreign_ecosystems(overview: &Overview) -> Vec<EcosystemCount> {
+    overview
+        .actors
         .countries
-        .into_iter()
+        .iter()
         .filter(|c| c.value != HOME_COUNTRY)
         .map(|c| EcosystemCount {
-            code: c.value,
+            code: c.value.clone(),
             count: c.count,
         })
-        .collect())
+        .collect()
 }
 
 /// The home country: its actors are the region's, not a foreign ecosystem.
@@ -1209,6 +1202,6 @@ pub fn ecosystems_page(app: &App, page: &Page) -> Result<String, AppError> {
         page,
         w,
         title: w.ecosystems,
-        ecosystems: foreign_ecosystems(app)?,
+        ecosystems: foreign_ecosystems(&*app.overview()?),
     })
 }
