@@ -160,3 +160,28 @@ def test_open_a_mission_and_an_ecosystem_page(walk):
     expect(walk.page.get_by_role("heading", level=1)).to_have_text("Ecosystem KR")
     expect(walk.page.locator("section[aria-labelledby=brokers]")).to_be_visible()
     expect(walk.page.locator("section[aria-labelledby=gaps] table")).to_be_visible()
+
+
+def test_run_an_example_query_in_the_console_and_follow_a_result(walk):
+    walk.open("/")
+    walk.page.get_by_role("link", name="SPARQL console").click()
+    walk.page.wait_for_url(re.compile(r"/console$"))
+    walk.check()
+    walk.page.get_by_role("link", name="Who met whom on the 2024 South Korea mission").click()
+    walk.page.wait_for_url(re.compile(r"/console\?query="))
+    walk.check()
+    walk.shot("console")
+    expect(walk.page.get_by_label("SPARQL query")).to_contain_text("ponte:met")
+    answer = walk.page.locator("table.answer")
+    expect(answer).to_be_visible()
+    kaist = answer.get_by_role("link", name=re.compile("KAIST")).first
+    kaist.click()
+    walk.page.wait_for_url(re.compile(r"/id/kaist"))
+    walk.check()
+    # Edit and run again: a query of one's own, its answer in place.
+    walk.open("/console")
+    walk.page.get_by_label("SPARQL query").fill("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    walk.page.get_by_role("button", name="Run").click()
+    walk.page.wait_for_url(re.compile(r"/console\?query="))
+    walk.check()
+    expect(walk.page.locator("table.answer td").first).to_have_text(re.compile(r"^\d+$"))

@@ -14,7 +14,9 @@ use axum::response::{IntoResponse, Response};
 use ponte_store::sparql::{ProtocolDataset, QueryKind, parse_query, parse_update};
 
 /// One protocol operation, read from the parameters.
-enum Operation {
+/// What a protocol request asks for.
+pub(crate) enum Operation {
+    /// A query, over a dataset.
     Query(String, ProtocolDataset),
     Update(String, ProtocolDataset),
     Describe,
@@ -138,13 +140,13 @@ fn dataset(params: &[(String, String)], default_key: &str, named_key: &str) -> P
     }
 }
 
-fn endpoint_iri(state: &AppState, headers: &HeaderMap) -> String {
+pub(crate) fn endpoint_iri(state: &AppState, headers: &HeaderMap) -> String {
     format!("{}/sparql", origin(headers, &state.config))
 }
 
 /// Runs a query or (with the write token) an update on the evaluation pool; without either,
 /// describes the service.
-async fn run(
+pub(crate) async fn run(
     state: &AppState,
     headers: &HeaderMap,
     operation: Operation,

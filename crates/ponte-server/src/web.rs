@@ -4,6 +4,7 @@
 //! with the status and the same detail the API's problem document gives.
 
 use crate::problem::Problem;
+use crate::sparql_endpoint::Operation;
 use crate::{AppState, http_util};
 use axum::Router;
 use axum::extract::{FromRequestParts, Path};
@@ -13,7 +14,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use ponte_app::request::{ListRequest, MatchOptions, MatchRequest, Profile};
 use ponte_app::{App, AppError, Collection, FromParams, NamedNode};
-use ponte_web::{Lang, Page};
+use ponte_store::CancellationToken;
+use ponte_store::sparql::{OutputFormat, ProtocolDataset, QueryKind, parse_query};
+use ponte_web::{ConsoleOutcome, Lang, Page};
 
 /// The routes of the pages. Entity pages live at the entities' own IRIs (`/id/…`, `/topic/…`),
 /// which answer HTML only to a client that prefers it (see [`prefers_html`]).
@@ -26,6 +29,8 @@ pub fn router() -> Router<AppState> {
         .route("/match/profile", get(profile_suggestions))
         .route("/match/profile.csv", get(profile_suggestions_csv))
         .route("/source", get(source))
+        .route("/console", get(console))
+        .route("/console/download", get(console_download))
         .route("/ecosystems", get(ecosystems))
         .route("/ecosystems/{code}", get(ecosystem))
         .route("/assets/ponte.css", get(style))
@@ -127,6 +132,19 @@ impl Reader {
         self,
         page_fn: impl FnOnce(&App, &Page) -> Result<String, AppError> + Send + 'static,
     ) -> Response {
+        self.render_status(move |app, page, _| Ok((StatusCode::OK, page_fn(app, page)?)))
+            .await
+    }
+
+    /// Renders a page that decides its own status (the console shows a refused query on the
+    /// page, with the endpoint's status); the page function gets the evaluation's
+    /// cancellation token.
+    async fn render_status(
+        self,
+        page_fn: impl FnOnce(&App, &Page, CancellationToken) -> Result<(StatusCode, String), Problem>
+        + Send
+        + 'static,
+    ) -> Response {
         let Self {
             state,
             page,
@@ -136,9 +154,13 @@ impl Reader {
         } = self;
         let app = state.app.clone();
         let shown = page.clone();
-        let mut response = match state.executor.run(move |_| page_fn(&app, &shown)).await {
-            Ok(text) if csv => csv_response(text),
-            Ok(html) => html_response(StatusCode::OK, html),
+        let rendered = state
+            .executor
+            .run(move |token| page_fn(&app, &shown, token))
+            .await;
+        let mut response = match rendered {
+            Ok((_, text)) if csv => csv_response(text),
+            Ok((status, html)) => html_response(status, html),
             Err(problem) => error_response(&page, &problem),
         };
         let headers = response.headers_mut();
@@ -240,6 +262,155 @@ impl FromParams for ProfileRequest {
                 wants: params.all("wants"),
             },
             options: MatchOptions::take(params),
+        }
+    }
+}
+
+/// `GET /console?query=…`: the SPARQL console, with the answer of `query` when given. The
+/// query runs as at `/sparql` (the same guards, time limit and dataset); a refused query is
+/// shown on the page with the status the endpoint would give.
+async fn console(reader: Reader, headers: HeaderMap) -> Response {
+    let request = match ConsoleRequest::from_query(&reader.query) {
+        Ok(request) => request,
+        Err(error) => return error_response(&reader.page, &error.into()),
+    };
+    let state = reader.state.clone();
+    let base = crate::sparql_endpoint::endpoint_iri(&state, &headers);
+    reader
+        .render_status(move |app, page, token| {
+            let outcome = request
+                .query
+                .as_deref()
+                .map(|query| console_answer(&state, query, &base, token));
+            let status = match &outcome {
+                Some(ConsoleOutcome::Failed { status, .. }) => {
+                    StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST)
+                }
+                _ => StatusCode::OK,
+            };
+            let html = ponte_web::console_page(app, page, request.query.as_deref(), outcome)?;
+            Ok((status, html))
+        })
+        .await
+}
+
+/// The most a console page reads of an answer to show its first rows; a bigger answer is
+/// downloaded instead (the download has the endpoint's own limit).
+const CONSOLE_MAX_BYTES: usize = 16 << 20;
+
+/// Runs a console query: SPARQL JSON results for SELECT and ASK, N-Triples for a graph, or
+/// the problem the endpoint would answer.
+fn console_answer(
+    state: &AppState,
+    query: &str,
+    base: &str,
+    token: CancellationToken,
+) -> ConsoleOutcome {
+    let run = || -> Result<ConsoleOutcome, Problem> {
+        let parsed = parse_query(
+            query,
+            Some(base),
+            &ProtocolDataset::default(),
+            state.config.union_default_graph,
+            &state.sparql_services(),
+            token,
+        )?;
+        let max = state.config.max_result_bytes.min(CONSOLE_MAX_BYTES);
+        Ok(match parsed.kind() {
+            QueryKind::Graph => {
+                let format = OutputFormat::Rdf(ponte_store::RdfFormat::NTriples);
+                let bytes = state.store.evaluate_query(parsed, format, max)?;
+                ConsoleOutcome::Graph(String::from_utf8_lossy(&bytes).into_owned())
+            }
+            QueryKind::Solutions | QueryKind::Boolean => {
+                let format = OutputFormat::Results(ponte_store::QueryResultsFormat::Json);
+                let bytes = state.store.evaluate_query(parsed, format, max)?;
+                let results = serde_json::from_slice(&bytes).map_err(|e| Problem::internal(&e))?;
+                ConsoleOutcome::Results(results)
+            }
+        })
+    };
+    run().unwrap_or_else(|problem| ConsoleOutcome::Failed {
+        status: problem.status().as_u16(),
+        detail: problem.detail().to_owned(),
+    })
+}
+
+/// The parameters of the console.
+struct ConsoleRequest {
+    query: Option<String>,
+}
+
+impl FromParams for ConsoleRequest {
+    const WHAT: &'static str = "the console";
+
+    fn take(params: &mut ponte_app::Params) -> Self {
+        Self {
+            query: params.one("query"),
+        }
+    }
+}
+
+/// `GET /console/download?query=…&accept=…`: the whole answer of a console query, as
+/// `/sparql` gives it for that `Accept`, to save.
+async fn console_download(reader: Reader, headers: HeaderMap) -> Response {
+    let request = match DownloadRequest::from_query(&reader.query) {
+        Ok(request) => request,
+        Err(error) => return error_response(&reader.page, &error.into()),
+    };
+    let Some(query) = request.query else {
+        let problem = Problem::bad_request("a download needs query").with("parameter", "query");
+        return error_response(&reader.page, &problem);
+    };
+    let mut asked = headers.clone();
+    if let Some(accept) = request
+        .accept
+        .as_deref()
+        .and_then(|a| HeaderValue::from_str(a).ok())
+    {
+        asked.insert(header::ACCEPT, accept);
+    }
+    let operation = Operation::Query(query, ProtocolDataset::default());
+    match crate::sparql_endpoint::run(&reader.state, &asked, operation).await {
+        Ok(mut response) => {
+            let extension = match response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+            {
+                t if t.starts_with("text/csv") => "csv",
+                t if t.starts_with("text/tab-separated-values") => "tsv",
+                t if t.starts_with("application/n-triples") => "nt",
+                t if t.contains("xml") => "xml",
+                t if t.starts_with("text/turtle") => "ttl",
+                _ => "json",
+            };
+            let disposition = format!("attachment; filename=\"answer.{extension}\"");
+            if let Ok(value) = HeaderValue::from_str(&disposition) {
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_DISPOSITION, value);
+            }
+            response
+        }
+        Err(problem) => error_response(&reader.page, &problem),
+    }
+}
+
+/// The parameters of a download.
+struct DownloadRequest {
+    query: Option<String>,
+    accept: Option<String>,
+}
+
+impl FromParams for DownloadRequest {
+    const WHAT: &'static str = "a download";
+
+    fn take(params: &mut ponte_app::Params) -> Self {
+        Self {
+            query: params.one("query"),
+            accept: params.one("accept"),
         }
     }
 }

@@ -3,9 +3,11 @@
 //! an askama template, in the reader's language. Nothing here knows HTTP: the server chooses
 //! the language from the request ([`Lang::choose`]) and sends the HTML a page function returns.
 
+mod console;
 mod lang;
 mod pages;
 
+pub use console::{ConsoleOutcome, SHOWN_ROWS, console_page};
 pub use lang::Lang;
 pub use pages::{
     Page, ecosystem_page, ecosystems_page, entity_page, error_page, home_page, list_page,

@@ -26,12 +26,12 @@ pub struct Page {
 }
 
 impl Page {
-    fn words(&self) -> &'static Words {
+    pub(crate) fn words(&self) -> &'static Words {
         self.lang.words()
     }
 
     /// This page in the other language.
-    fn switch_url(&self) -> String {
+    pub(crate) fn switch_url(&self) -> String {
         let separator = if self.path.contains('?') { '&' } else { '?' };
         format!("{}{separator}lang={}", self.path, self.lang.other().code())
     }
@@ -39,13 +39,13 @@ impl Page {
 
 /// A link to an entity: where it is shown, and its name.
 #[derive(Debug, Clone)]
-struct Link {
-    href: String,
-    name: String,
+pub(crate) struct Link {
+    pub(crate) href: String,
+    pub(crate) name: String,
 }
 
 impl Link {
-    fn to(iri: &str, names: &Value, lang: Lang) -> Self {
+    pub(crate) fn to(iri: &str, names: &Value, lang: Lang) -> Self {
         Self {
             href: href(iri),
             // Without a name, Ponte's own IRIs show their slug; an outside IRI (ROR,
@@ -116,7 +116,7 @@ impl<'a> Names<'a> {
     }
 }
 
-fn render(template: &impl Template) -> Result<String, AppError> {
+pub(crate) fn render(template: &impl Template) -> Result<String, AppError> {
     template
         .render()
         .map_err(|e| AppError::internal("rendering a page", e))
@@ -518,7 +518,7 @@ fn subject_iri(term: &Term) -> String {
     }
 }
 
-fn encode(text: &str) -> String {
+pub(crate) fn encode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 

@@ -397,3 +397,62 @@ async fn the_profile_form_gives_the_api_profile_suggestions_and_the_shortlist_ex
     let (status, _, _) = page(&router, "/match/profile?colour=blue", &[]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn the_console_runs_a_query_as_the_endpoint_does_names_its_entities_and_says_what_it_cut() {
+    let router = router();
+    let (status, _, html) = page(&router, "/console", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    // Every analyst query is one click away.
+    let examples = hrefs_between(&html, "id=\"examples\"", "</section>");
+    assert_eq!(examples.len(), 20, "{examples:?}");
+    let (status, _, html) = page(&router, &examples[5].replace("&amp;", "&"), &[]).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("Who met whom on the 2024 South Korea mission"),
+        "{html}"
+    );
+    let answer = hrefs_between(&html, "id=\"answer\"", "</section>");
+    assert!(answer.iter().any(|h| h == "/id/kaist"), "{answer:?}");
+
+    // More rows than a page shows: the first 100, said so, and all of them to download.
+    let query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 250";
+    let (_, _, html) = page(&router, &format!("/console?query={}", enc(query)), &[]).await;
+    assert!(html.contains("First 100 of 250 rows"), "{html}");
+    assert_eq!(html.matches("<tr><td>").count(), 100);
+    let (status, headers, csv) = page(
+        &router,
+        &format!("/console/download?query={}&accept=text/csv", enc(query)),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    assert!(
+        header_of(&headers, "content-disposition")
+            .unwrap()
+            .contains("answer.csv")
+    );
+    assert_eq!(csv.lines().count(), 251);
+
+    let (_, _, html) = page(
+        &router,
+        &format!("/console?query={}", enc("ASK { ?s ?p ?o }")),
+        &[],
+    )
+    .await;
+    assert!(html.contains("<strong>true</strong>"), "{html}");
+    let construct = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 3";
+    let (_, _, html) = page(&router, &format!("/console?query={}", enc(construct)), &[]).await;
+    assert!(html.contains("3 lines"), "{html}");
+
+    // A refused query is shown on the page, with the endpoint's status and the query kept.
+    let broken = "SELECT ?s WHERE { ?s ?p }";
+    let (status, _, html) = page(&router, &format!("/console?query={}", enc(broken)), &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{html}");
+    assert!(html.contains("role=\"alert\""), "{html}");
+    assert!(html.contains("SELECT ?s WHERE { ?s ?p }"), "{html}");
+    // Updates are not queries: the console never writes.
+    let update = "INSERT DATA { <urn:a> <urn:b> <urn:c> }";
+    let (status, _, _) = page(&router, &format!("/console?query={}", enc(update)), &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
