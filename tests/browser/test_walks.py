@@ -15,8 +15,8 @@ from playwright.sync_api import expect
 def test_search_bologna_and_open_a_result(walk):
     walk.open("/")
     walk.shot("home")
-    walk.page.get_by_role("searchbox", name="Search").fill("bologna")
-    walk.page.get_by_role("searchbox", name="Search").press("Enter")
+    walk.page.get_by_role("combobox", name="Search").fill("bologna")
+    walk.page.get_by_role("combobox", name="Search").press("Enter")
     walk.page.wait_for_url(re.compile(r"/search\?q=bologna"))
     walk.check()
     results = walk.page.locator("ul.items a")
@@ -185,3 +185,17 @@ def test_run_an_example_query_in_the_console_and_follow_a_result(walk):
     walk.page.wait_for_url(re.compile(r"/console\?query="))
     walk.check()
     expect(walk.page.locator("table.answer td").first).to_have_text(re.compile(r"^\d+$"))
+
+
+def test_type_ahead_suggests_names_and_the_statement_is_one_click_away(walk):
+    walk.open("/")
+    box = walk.page.get_by_role("combobox", name="Search")
+    box.press_sequentially("bolo", delay=50)
+    options = walk.page.locator("#q-suggestions option")
+    expect(options.first).to_be_attached(timeout=5000)
+    values = options.evaluate_all("os => os.map(o => o.value)")
+    assert any("Bologna" in v for v in values), values
+    walk.page.get_by_role("link", name="Accessibility statement").click()
+    walk.page.wait_for_url(re.compile(r"/accessibility$"))
+    walk.check()
+    expect(walk.page.get_by_role("heading", level=1)).to_have_text("Accessibility statement")

@@ -31,9 +31,11 @@ pub fn router() -> Router<AppState> {
         .route("/source", get(source))
         .route("/console", get(console))
         .route("/console/download", get(console_download))
+        .route("/accessibility", get(accessibility))
         .route("/ecosystems", get(ecosystems))
         .route("/ecosystems/{code}", get(ecosystem))
         .route("/assets/ponte.css", get(style))
+        .route("/assets/typeahead.js", get(typeahead))
         .route("/{collection}", get(list))
 }
 
@@ -415,6 +417,13 @@ impl FromParams for DownloadRequest {
     }
 }
 
+/// `GET /accessibility`: the accessibility statement.
+async fn accessibility(reader: Reader) -> Response {
+    reader
+        .render_for(|_, page, NoParams| ponte_web::accessibility_page(page))
+        .await
+}
+
 /// `GET /ecosystems`: the foreign ecosystems the data holds.
 async fn ecosystems(reader: Reader) -> Response {
     reader
@@ -479,15 +488,26 @@ pub async fn entity(reader: Reader, iri: NamedNode) -> Response {
 
 /// `GET /assets/ponte.css`: the pages' style sheet.
 async fn style() -> Response {
-    let mut response = ponte_web::STYLE.into_response();
+    asset(ponte_web::STYLE, "text/css; charset=utf-8")
+}
+
+/// `GET /assets/typeahead.js`: the search box's type-ahead.
+async fn typeahead() -> Response {
+    asset(ponte_web::TYPEAHEAD, "text/javascript; charset=utf-8")
+}
+
+/// A file of the pages, served by the binary, cached by browsers for an hour.
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),
+    );
+    headers.insert(
+        HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
     );
     response
 }

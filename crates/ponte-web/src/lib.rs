@@ -10,9 +10,12 @@ mod pages;
 pub use console::{ConsoleOutcome, SHOWN_ROWS, console_page};
 pub use lang::Lang;
 pub use pages::{
-    Page, ecosystem_page, ecosystems_page, entity_page, error_page, home_page, list_page,
-    match_csv, match_page, profile_match_csv, profile_match_page, source_page,
+    Page, accessibility_page, ecosystem_page, ecosystems_page, entity_page, error_page, home_page,
+    list_page, match_csv, match_page, profile_match_csv, profile_match_page, source_page,
 };
 
 /// The style sheet every page links to, served by the binary.
 pub const STYLE: &str = include_str!("../assets/ponte.css");
+
+/// The search box's type-ahead (the only script; every page works without it).
+pub const TYPEAHEAD: &str = include_str!("../assets/typeahead.js");

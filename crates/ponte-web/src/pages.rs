@@ -383,6 +383,7 @@ struct EntityTemplate<'a> {
     incoming: Vec<IncomingGroup>,
     same_as: Vec<String>,
     api_url: Option<String>,
+    data_url: String,
     suggestions: Vec<Suggested>,
     match_url: String,
     timeline: Vec<Stage>,
@@ -448,6 +449,7 @@ pub fn entity_page(app: &App, page: &Page, view: &EntityView) -> Result<String, 
             .map(|n| n.into_string())
             .collect(),
         api_url,
+        data_url: href(iri),
         suggestions,
         match_url: format!("/match?actor={}", encode(slug)),
         timeline,
@@ -1203,5 +1205,23 @@ pub fn ecosystems_page(app: &App, page: &Page) -> Result<String, AppError> {
         w,
         title: w.ecosystems,
         ecosystems: foreign_ecosystems(&*app.overview()?),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "accessibility.html")]
+struct AccessibilityTemplate<'a> {
+    page: &'a Page,
+    w: &'static Words,
+    title: &'static str,
+}
+
+/// `/accessibility`: the accessibility statement, in the reader's language.
+pub fn accessibility_page(page: &Page) -> Result<String, AppError> {
+    let w = page.words();
+    render(&AccessibilityTemplate {
+        page,
+        w,
+        title: w.accessibility,
     })
 }

@@ -106,12 +106,35 @@ pub async fn dereference(
     headers: HeaderMap,
     reader: crate::web::Reader,
 ) -> Result<Response, Problem> {
-    let iri = App::dereferenced_iri(uri.path().starts_with("/topic/"), &slug)?;
+    // `/id/kaist.ttl` is the entity's data in that format, whatever `Accept` says: a link a
+    // page can offer, since a link cannot set `Accept`.
+    let forced = slug.rsplit_once('.').and_then(|(stem, extension)| {
+        DATA_EXTENSIONS
+            .iter()
+            .find(|(known, _)| *known == extension)
+            .map(|(_, media_type)| (stem.to_owned(), *media_type))
+    });
+    let topic = uri.path().starts_with("/topic/");
+    if let Some((stem, media_type)) = forced {
+        let iri = App::dereferenced_iri(topic, &stem)?;
+        let mut asked = headers.clone();
+        asked.insert(header::ACCEPT, HeaderValue::from_static(media_type));
+        return entity(&state, &asked, &if_none_match, iri, None).await;
+    }
+    let iri = App::dereferenced_iri(topic, &slug)?;
     if crate::web::prefers_html(&headers) {
         return Ok(crate::web::entity(reader, iri).await);
     }
     entity(&state, &headers, &if_none_match, iri, None).await
 }
+
+/// The file extensions an entity's IRI takes for its data in one format (`/id/kaist.ttl`).
+pub const DATA_EXTENSIONS: [(&str, &str); 4] = [
+    ("jsonld", "application/ld+json"),
+    ("ttl", "text/turtle"),
+    ("nt", "application/n-triples"),
+    ("rdf", "application/rdf+xml"),
+];
 
 async fn entity(
     state: &AppState,

@@ -456,3 +456,46 @@ async fn the_console_runs_a_query_as_the_endpoint_does_names_its_entities_and_sa
     let (status, _, _) = page(&router, &format!("/console?query={}", enc(update)), &[]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn an_entity_iri_with_an_extension_is_its_data_in_that_format_and_pages_link_to_it() {
+    let router = router();
+    for (path, expected) in [
+        ("/id/kaist.ttl", "text/turtle; charset=utf-8"),
+        ("/id/kaist.nt", "application/n-triples"),
+        ("/id/kaist.jsonld", "application/ld+json"),
+        ("/id/kaist.rdf", "application/rdf+xml"),
+        ("/topic/digital-health.ttl", "text/turtle; charset=utf-8"),
+    ] {
+        // Even a browser's Accept: the extension decides.
+        let (status, headers, body) = page(&router, path, &[]).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        assert_eq!(
+            header_of(&headers, "content-type"),
+            Some(expected),
+            "{path}"
+        );
+    }
+    let (_, _, html) = page(&router, "/id/kaist", &[]).await;
+    let data = hrefs_between(&html, "id=\"data\"", "</section>");
+    for link in [
+        "/api/actors/kaist",
+        "/id/kaist.ttl",
+        "/id/kaist.nt",
+        "/id/kaist.rdf",
+    ] {
+        assert!(data.iter().any(|h| h == link), "{link} not in {data:?}");
+    }
+    let (status, _, _) = page(&router, "/id/nobody.ttl", &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, headers, js) = page(&router, "/assets/typeahead.js", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        header_of(&headers, "content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert!(js.contains("/api/search"));
+    let (status, _, html) = page(&router, "/accessibility?lang=it", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("WCAG 2.1"), "{html}");
+}
