@@ -199,3 +199,21 @@ def test_type_ahead_suggests_names_and_the_statement_is_one_click_away(walk):
     walk.page.wait_for_url(re.compile(r"/accessibility$"))
     walk.check()
     expect(walk.page.get_by_role("heading", level=1)).to_have_text("Accessibility statement")
+
+
+def test_filter_the_map_and_read_the_same_actors_in_the_table(walk):
+    walk.open("/")
+    walk.page.get_by_role("link", name="Map", exact=True).click()
+    walk.page.wait_for_url(re.compile(r"/map$"))
+    walk.check()
+    walk.page.get_by_role("checkbox", name=re.compile(r"^US \(")).check()
+    walk.page.get_by_role("button", name="Apply").click()
+    walk.page.wait_for_url(re.compile(r"/map\?.*country=US"))
+    walk.check()
+    walk.shot("map-us")
+    points = walk.page.locator("svg circle.point")
+    rows = walk.page.locator("main table tbody tr")
+    assert points.count() >= 3
+    assert points.count() == rows.count()
+    names = points.locator("title").all_text_contents()
+    assert names == rows.locator("td:first-child").all_inner_texts()

@@ -23,6 +23,7 @@ mod matchmaking;
 pub mod names;
 mod overview;
 mod params;
+mod points;
 pub mod request;
 mod ror;
 mod search;
@@ -39,6 +40,7 @@ pub use import::{ImportInput, ImportReport, ImportedGraph, JsonLdDocument, new_g
 pub use matchmaking::{EvidenceStep, MatchAnswer, ScoreParts, SuggestionItem, graph_input};
 pub use overview::{MissionName, Overview};
 pub use params::{FromParams, Params};
+pub use points::{MapPoint, MapPoints};
 pub use ponte_store::vocab;
 /// The RDF terms the answers carry.
 pub use ponte_store::{NamedNode, Term, Triple};

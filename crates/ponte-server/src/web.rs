@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/console", get(console))
         .route("/console/download", get(console_download))
         .route("/accessibility", get(accessibility))
+        .route("/map", get(map))
         .route("/ecosystems", get(ecosystems))
         .route("/ecosystems/{code}", get(ecosystem))
         .route("/assets/ponte.css", get(style))
@@ -415,6 +416,13 @@ impl FromParams for DownloadRequest {
             accept: params.one("accept"),
         }
     }
+}
+
+/// `GET /map`: the actors the filters select, on a world map and in a table.
+async fn map(reader: Reader) -> Response {
+    reader
+        .render_for(|app, page, request: ListRequest| ponte_web::map_page(app, page, &request))
+        .await
 }
 
 /// `GET /accessibility`: the accessibility statement.

@@ -338,6 +338,46 @@ impl PonteStore {
         })
     }
 
+    /// Where `entity` is on a map: its own `schema:latitude`/`longitude` (an organisation's
+    /// point, from ROR), else those of the first place it is located in that has them (a
+    /// city); `None` when neither says.
+    pub fn coordinates(&self, entity: &NamedNode) -> Result<Option<(f64, f64)>, StoreError> {
+        if let Some(point) = self.own_point(entity)? {
+            return Ok(Some(point));
+        }
+        let mut places: Vec<NamedNode> = self.objects(entity, &[LOCATION])?.into_iter().collect();
+        places.sort();
+        for place in places {
+            if let Some(point) = self.own_point(&place)? {
+                return Ok(Some(point));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The latitude and longitude `node` states itself.
+    fn own_point(&self, node: &NamedNode) -> Result<Option<(f64, f64)>, StoreError> {
+        let number = |predicate: &str| -> Result<Option<f64>, StoreError> {
+            for quad in self.store.quads_for_pattern(
+                Some(node.as_ref().into()),
+                Some(NamedNodeRef::new_unchecked(predicate)),
+                None,
+                None,
+            ) {
+                if let Term::Literal(value) = quad?.object
+                    && let Ok(number) = value.value().parse::<f64>()
+                {
+                    return Ok(Some(number));
+                }
+            }
+            Ok(None)
+        };
+        Ok(match (number(LATITUDE)?, number(LONGITUDE)?) {
+            (Some(lat), Some(lng)) => Some((lat, lng)),
+            _ => None,
+        })
+    }
+
     /// The ISO 3166 and NUTS codes of every place `entity` is in, up the place hierarchy,
     /// upper-cased: an actor in Bologna gets `IT-45`, `ITH5`, `IT` and the like.
     pub fn place_codes(&self, entity: &NamedNode) -> Result<HashSet<String>, StoreError> {
@@ -474,6 +514,8 @@ impl PonteStore {
 const SKOS_NARROWER: &str = "http://www.w3.org/2004/02/skos/core#narrower";
 const SKOS_BROADER: &str = "http://www.w3.org/2004/02/skos/core#broader";
 const DCTERMS_SUBJECT: &str = "http://purl.org/dc/terms/subject";
+const LATITUDE: &str = "http://schema.org/latitude";
+const LONGITUDE: &str = "http://schema.org/longitude";
 const INTERESTED_IN: &str = "https://w3id.org/ponte/ontology#interestedIn";
 const HAS_COMPETENCE: &str = "https://w3id.org/ponte/ontology#hasCompetence";
 const PARTICIPATED_IN: &str = "https://w3id.org/ponte/ontology#participatedIn";

@@ -5,10 +5,12 @@
 
 mod console;
 mod lang;
+mod map;
 mod pages;
 
 pub use console::{ConsoleOutcome, SHOWN_ROWS, console_page};
 pub use lang::Lang;
+pub use map::map_page;
 pub use pages::{
     Page, accessibility_page, ecosystem_page, ecosystems_page, entity_page, error_page, home_page,
     list_page, match_csv, match_page, profile_match_csv, profile_match_page, source_page,

@@ -9,7 +9,7 @@ use ponte_app::request::{
 };
 use ponte_app::{App, AppError, Collection, EntityView, MatchAnswer, vocab};
 use ponte_app::{CollectionName, names};
-use ponte_app::{EvidenceStep, FacetValue, GraphItem, NamedNode, Overview, Term};
+use ponte_app::{EvidenceStep, FacetValue, Facets, GraphItem, NamedNode, Overview, Term};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -79,7 +79,7 @@ fn local_name(iri: &str) -> &str {
 }
 
 /// The name in `lang` from a language map, else English, Italian, untagged, any.
-fn name_in(names: &Value, lang: Lang) -> Option<String> {
+pub(crate) fn name_in(names: &Value, lang: Lang) -> Option<String> {
     let map = names.as_object()?;
     [lang.code(), "en", "it", "@none"]
         .iter()
@@ -205,18 +205,18 @@ struct ListedItem {
 }
 
 /// One value a filter can take, with how many listed entities have it.
-struct Choice {
-    value: String,
-    label: String,
-    count: usize,
-    checked: bool,
+pub(crate) struct Choice {
+    pub(crate) value: String,
+    pub(crate) label: String,
+    pub(crate) count: usize,
+    pub(crate) checked: bool,
 }
 
 /// A filter shown as checkboxes: its parameter, its legend, its values.
-struct ChoiceGroup {
-    param: &'static str,
-    legend: &'static str,
-    choices: Vec<Choice>,
+pub(crate) struct ChoiceGroup {
+    pub(crate) param: &'static str,
+    pub(crate) legend: &'static str,
+    pub(crate) choices: Vec<Choice>,
 }
 
 /// The most values a filter shows besides those chosen: the most common ones.
@@ -275,24 +275,7 @@ pub fn list_page(
         ),
         None => (w.search.to_owned(), "/search".to_owned()),
     };
-    let filters = &request.filters;
-    let group = |param, legend, values: &[FacetValue], chosen: &[String]| ChoiceGroup {
-        param,
-        legend,
-        choices: choices(values, chosen, lang),
-    };
-    let kind = request.text.kind.clone().into_iter().collect::<Vec<_>>();
-    let mut kinds = choices(&facets.kinds, &kind, lang);
-    kinds.sort_by(|a, b| a.label.cmp(&b.label));
-    let groups = [
-        group("country", w.country, &facets.countries, &filters.country),
-        group("region", w.region, &facets.regions, &filters.region),
-        group("topic", w.topic, &facets.topics, &filters.topic),
-        group("mission", w.mission, &facets.missions, &filters.mission),
-    ]
-    .into_iter()
-    .filter(|g| !g.choices.is_empty())
-    .collect();
+    let (kinds, groups) = filter_choices(page, &facets, request);
     let shown = items.len();
     render(&ListTemplate {
         page,
@@ -315,6 +298,36 @@ pub fn list_page(
             .next
             .and_then(|url| url.strip_prefix(&api_prefix).map(str::to_owned)),
     })
+}
+
+/// The filter form's choices for `request`, each value counted: the kinds (a select) and the
+/// other filters (checkboxes).
+pub(crate) fn filter_choices(
+    page: &Page,
+    facets: &Facets,
+    request: &ListRequest,
+) -> (Vec<Choice>, Vec<ChoiceGroup>) {
+    let w = page.words();
+    let lang = page.lang;
+    let filters = &request.filters;
+    let group = |param, legend, values: &[FacetValue], chosen: &[String]| ChoiceGroup {
+        param,
+        legend,
+        choices: choices(values, chosen, lang),
+    };
+    let kind = request.text.kind.clone().into_iter().collect::<Vec<_>>();
+    let mut kinds = choices(&facets.kinds, &kind, lang);
+    kinds.sort_by(|a, b| a.label.cmp(&b.label));
+    let groups = [
+        group("country", w.country, &facets.countries, &filters.country),
+        group("region", w.region, &facets.regions, &filters.region),
+        group("topic", w.topic, &facets.topics, &filters.topic),
+        group("mission", w.mission, &facets.missions, &filters.mission),
+    ]
+    .into_iter()
+    .filter(|g| !g.choices.is_empty())
+    .collect();
+    (kinds, groups)
 }
 
 /// The values of one filter: every chosen one, then the most common others.

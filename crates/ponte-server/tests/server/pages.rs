@@ -499,3 +499,27 @@ async fn an_entity_iri_with_an_extension_is_its_data_in_that_format_and_pages_li
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("WCAG 2.1"), "{html}");
 }
+
+#[tokio::test]
+async fn the_map_shows_the_filtered_actors_as_points_and_the_same_actors_in_a_table() {
+    let router = router();
+    let (status, headers, html) = page(&router, "/map?country=KR", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(header_of(&headers, "content-security-policy").is_some());
+    assert!(html.contains("<svg viewBox=\"0 0 360 170\""), "{html}");
+    let points = html.matches("<circle class=\"point\"").count();
+    let rows = hrefs_between(&html, "<tbody>", "</tbody>");
+    assert_eq!(points, rows.len(), "{html}");
+    assert!(rows.iter().any(|h| h == "/id/kaist"), "{rows:?}");
+    // Every actor of the filter is on the map or counted as without a point.
+    let api = get_json_ld(&router, "/api/actors?country=KR&limit=100").await;
+    let total = api["totalItems"].as_u64().unwrap() as usize;
+    let unplaced = total - points;
+    if unplaced > 0 {
+        assert!(html.contains(&format!(", {unplaced} without")), "{html}");
+    }
+    // KAIST is in Daejeon: its point is Daejeon's.
+    assert!(html.contains("<td>36.3214</td><td>127.4197</td>"), "{html}");
+    let (status, _, _) = page(&router, "/map?country=KOR", &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

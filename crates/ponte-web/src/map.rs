@@ -1,0 +1,212 @@
+//! The map: the actors a listing selects as points on a world map drawn on the server as SVG
+//! from bundled Natural Earth boundaries (world-atlas, vendored by `scripts/vendor`; no tile
+//! server, no script), with the same entities in a table beside it.
+
+use crate::lang::Words;
+use crate::pages::{Choice, ChoiceGroup, Link, Page, filter_choices, render};
+use askama::Template;
+use ponte_app::request::ListRequest;
+use ponte_app::{App, AppError, CollectionName};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::LazyLock;
+
+/// The countries of the world at 1:110m, as TopoJSON (world-atlas 2.0.2, ISC; Natural Earth).
+const COUNTRIES: &str = include_str!("../assets/vendor/world-atlas/countries-110m.json");
+
+/// The most table rows a map page lists; the map shows every point.
+const TABLE_ROWS: usize = 200;
+
+/// The SVG path of every country's outline, in the map's projection, computed once.
+static OUTLINES: LazyLock<String> = LazyLock::new(|| outlines(COUNTRIES).unwrap_or_default());
+
+/// A TopoJSON topology: quantized, delta-encoded arcs shared by the geometries.
+#[derive(Deserialize)]
+struct Topology {
+    transform: Transform,
+    arcs: Vec<Vec<[f64; 2]>>,
+    objects: HashMap<String, Collection>,
+}
+
+#[derive(Deserialize)]
+struct Transform {
+    scale: [f64; 2],
+    translate: [f64; 2],
+}
+
+#[derive(Deserialize)]
+struct Collection {
+    geometries: Vec<Geometry>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type")]
+enum Geometry {
+    Polygon {
+        arcs: Vec<Vec<i64>>,
+    },
+    MultiPolygon {
+        arcs: Vec<Vec<Vec<i64>>>,
+    },
+    #[serde(other)]
+    Other,
+}
+
+/// The equirectangular projection of the map: longitude and latitude to SVG units, with the
+/// viewBox `0 0 360 170` (from 85° N to 85° S).
+fn project(lng: f64, lat: f64) -> (f64, f64) {
+    (lng + 180.0, 85.0 - lat)
+}
+
+/// One SVG path of all country outlines in `topojson`.
+fn outlines(topojson: &str) -> Result<String, serde_json::Error> {
+    let topology: Topology = serde_json::from_str(topojson)?;
+    let [sx, sy] = topology.transform.scale;
+    let [tx, ty] = topology.transform.translate;
+    // Each arc decoded once: deltas summed, then scaled to degrees.
+    let arcs: Vec<Vec<(f64, f64)>> = topology
+        .arcs
+        .iter()
+        .map(|arc| {
+            let (mut x, mut y) = (0.0, 0.0);
+            arc.iter()
+                .map(|[dx, dy]| {
+                    x += dx;
+                    y += dy;
+                    project(x * sx + tx, y * sy + ty)
+                })
+                .collect()
+        })
+        .collect();
+    let mut path = String::new();
+    let mut ring = |indices: &[i64]| {
+        let mut last: Option<f64> = None;
+        for &index in indices {
+            // A negative index is the arc ~index, walked backwards.
+            let points: Box<dyn Iterator<Item = &(f64, f64)>> = if index >= 0 {
+                Box::new(arcs[index as usize].iter())
+            } else {
+                Box::new(arcs[(!index) as usize].iter().rev())
+            };
+            for &(x, y) in points {
+                // A ring that crosses the antimeridian (Russia, Fiji) would jump across the
+                // whole map: it goes on past the edge instead (the SVG viewport clips it), so
+                // the ring stays one closed shape and fills right.
+                let (command, x) = match last {
+                    None => ('M', x),
+                    Some(previous) => {
+                        let mut x = x;
+                        while x - previous > 180.0 {
+                            x -= 360.0;
+                        }
+                        while previous - x > 180.0 {
+                            x += 360.0;
+                        }
+                        ('L', x)
+                    }
+                };
+                last = Some(x);
+                let _ = write!(path, "{command}{x:.1},{y:.1}");
+            }
+        }
+        path.push('Z');
+    };
+    for collection in topology.objects.values() {
+        for geometry in &collection.geometries {
+            match geometry {
+                Geometry::Polygon { arcs } => arcs.iter().for_each(|r| ring(r)),
+                Geometry::MultiPolygon { arcs } => {
+                    arcs.iter().flatten().for_each(|r| ring(r));
+                }
+                Geometry::Other => {}
+            }
+        }
+    }
+    Ok(path)
+}
+
+/// A point on the map and a row of the table.
+struct Placed {
+    link: Link,
+    x: f64,
+    y: f64,
+    lat: f64,
+    lng: f64,
+}
+
+#[derive(Template)]
+#[template(path = "map.html")]
+struct MapTemplate<'a> {
+    page: &'a Page,
+    w: &'static Words,
+    title: &'static str,
+    action: &'static str,
+    q: String,
+    kinds: Vec<Choice>,
+    groups: Vec<ChoiceGroup>,
+    outlines: &'static str,
+    points: Vec<Placed>,
+    rows: usize,
+    unplaced: usize,
+    list_url: String,
+}
+
+/// `/map`: the actors the filters select, on a world map and in a table with the same
+/// entities.
+pub fn map_page(app: &App, page: &Page, request: &ListRequest) -> Result<String, AppError> {
+    let w = page.words();
+    let actors = CollectionName::Actors.collection();
+    let facets = app.facets(Some(actors), request)?;
+    let (kinds, groups) = filter_choices(page, &facets, request);
+    let found = app.points(Some(actors), request)?;
+    let points: Vec<Placed> = found
+        .placed
+        .iter()
+        .map(|p| {
+            let (x, y) = project(p.lng, p.lat);
+            Placed {
+                link: Link::to(&p.iri, &p.names, page.lang),
+                x,
+                y,
+                lat: p.lat,
+                lng: p.lng,
+            }
+        })
+        .collect();
+    let query = page.path.split_once('?').map_or("", |(_, q)| q);
+    render(&MapTemplate {
+        page,
+        w,
+        title: w.map,
+        action: "/map",
+        q: request.text.q.clone().unwrap_or_default(),
+        kinds,
+        groups,
+        outlines: OUTLINES.as_str(),
+        rows: points.len().min(TABLE_ROWS),
+        points,
+        unplaced: found.unplaced,
+        list_url: format!("/actors?{query}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bundled_boundaries_draw_every_country_inside_the_map() {
+        let path = outlines(COUNTRIES).unwrap();
+        assert!(
+            path.matches('Z').count() > 250,
+            "one ring per island and country"
+        );
+        for number in path.split(['M', 'L', 'Z', ',']).filter(|n| !n.is_empty()) {
+            let n: f64 = number.parse().unwrap();
+            // Rings crossing the antimeridian go on past the edge, by less than half the map.
+            assert!((-180.0..=540.0).contains(&n), "{n}");
+        }
+        assert_eq!(project(11.34, 44.49), (191.34, 85.0 - 44.49));
+    }
+}
