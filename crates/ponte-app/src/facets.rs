@@ -6,6 +6,7 @@ use crate::error::AppError;
 use crate::request::ListRequest;
 use crate::{App, names};
 use ponte_store::{NamedNode, Term};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -30,7 +31,7 @@ pub struct Facets {
 pub struct FacetValue {
     /// The parameter's value (`University`, `IT`, a topic's IRI).
     pub value: String,
-    /// Its names as a language map (null for codes and kinds).
+    /// Its names as a language map (null when it has none).
     pub names: serde_json::Value,
     /// How many listed entities have it.
     pub count: usize,
@@ -66,7 +67,7 @@ impl App {
         let (entries, _) = self.matched(collection, request)?;
         let mission_classes = self.classes(CollectionName::Missions.collection())?;
         let missions = self.store.instances(&mission_classes)?;
-        let mut kinds = HashMap::<String, usize>::new();
+        let mut kinds = HashMap::<NamedNode, usize>::new();
         let mut countries = HashMap::<String, usize>::new();
         let mut regions = HashMap::<String, usize>::new();
         let mut topics = HashMap::<NamedNode, usize>::new();
@@ -75,7 +76,7 @@ impl App {
         for (_, iri, _) in &entries {
             for triple in self.store.types(iri.as_ref())? {
                 if let Term::NamedNode(class) = triple.object {
-                    *kinds.entry(compact_class(class.as_str())).or_default() += 1;
+                    *kinds.entry(class).or_default() += 1;
                 }
             }
             let values = self.store.facet_values(iri, &memo)?;
@@ -108,28 +109,41 @@ impl App {
             }
             Ok(ordered(values))
         };
+        // Kinds go by the name the API's `kind` takes, with the class's names; places by
+        // their code, with the names of the place the code stands for.
+        let mut kind_values = Vec::new();
+        for (class, count) in kinds {
+            kind_values.push(FacetValue {
+                names: names::names_of(&self.store, class.as_str())?,
+                value: compact_class(class.as_str()),
+                count,
+            });
+        }
         Ok(Facets {
-            kinds: coded(kinds),
-            countries: coded(countries),
-            regions: coded(regions),
+            kinds: ordered(kind_values),
+            countries: self.coded(countries)?,
+            regions: self.coded(regions)?,
             topics: named(topics)?,
             missions: named(took_part)?,
         })
     }
-}
 
-/// Values without names (codes, kinds), ordered.
-fn coded(counts: HashMap<String, usize>) -> Vec<FacetValue> {
-    ordered(
-        counts
-            .into_iter()
-            .map(|(value, count)| FacetValue {
-                value,
-                names: serde_json::Value::Null,
+    /// Place codes with the names of the places they stand for (`KR`: South Korea), ordered.
+    fn coded(&self, counts: HashMap<String, usize>) -> Result<Vec<FacetValue>, AppError> {
+        let mut values = Vec::new();
+        for (code, count) in counts {
+            let names = match self.store.place_with_code(&code)? {
+                Some(place) => names::names_of(&self.store, place.as_str())?,
+                None => Value::Null,
+            };
+            values.push(FacetValue {
+                value: code,
+                names,
                 count,
-            })
-            .collect(),
-    )
+            });
+        }
+        Ok(ordered(values))
+    }
 }
 
 /// Most common first, then by value, so the order is the same on every request.

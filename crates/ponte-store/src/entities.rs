@@ -338,6 +338,22 @@ impl PonteStore {
         })
     }
 
+    /// The place whose ISO 3166 code is `code` (`KR`, `US-MA`), if the store has one.
+    pub fn place_with_code(&self, code: &str) -> Result<Option<NamedNode>, StoreError> {
+        let literal = oxigraph::model::Literal::new_simple_literal(code);
+        for quad in self.store.quads_for_pattern(
+            None,
+            Some(NamedNodeRef::new_unchecked(ISO_CODE)),
+            Some(literal.as_ref().into()),
+            None,
+        ) {
+            if let NamedOrBlankNode::NamedNode(place) = quad?.subject {
+                return Ok(Some(place));
+            }
+        }
+        Ok(None)
+    }
+
     /// Where `entity` is on a map: its own `schema:latitude`/`longitude` (an organisation's
     /// point, from ROR), else those of the first place it is located in that has them (a
     /// city); `None` when neither says.

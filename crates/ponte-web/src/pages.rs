@@ -146,6 +146,7 @@ struct HomeTemplate<'a> {
     missions: Vec<Link>,
     sources: Vec<SourceCount>,
     ecosystems: Vec<EcosystemCount>,
+    kinds: Vec<KindCount>,
 }
 
 /// `/`: a search box, what the graph holds by collection, the missions, the sources.
@@ -177,10 +178,21 @@ pub fn home_page(app: &App, page: &Page) -> Result<String, AppError> {
             })
         })
         .collect();
+    let kinds = overview
+        .actors
+        .kinds
+        .iter()
+        .map(|k| KindCount {
+            label: facet_label(k, page.lang, false),
+            count: k.count,
+            href: format!("/actors?kind={}", encode(&k.value)),
+        })
+        .collect();
     render(&HomeTemplate {
         page,
         w,
-        ecosystems: foreign_ecosystems(&overview),
+        kinds,
+        ecosystems: foreign_ecosystems(&overview, page.lang),
         title: "Ponte".into(),
         collections,
         missions,
@@ -313,10 +325,11 @@ pub(crate) fn filter_choices(
     let group = |param, legend, values: &[FacetValue], chosen: &[String]| ChoiceGroup {
         param,
         legend,
-        choices: choices(values, chosen, lang),
+        // A place code shows with its place's name; a topic or mission by its name only.
+        choices: choices(values, chosen, lang, matches!(param, "country" | "region")),
     };
     let kind = request.text.kind.clone().into_iter().collect::<Vec<_>>();
-    let mut kinds = choices(&facets.kinds, &kind, lang);
+    let mut kinds = choices(&facets.kinds, &kind, lang, false);
     kinds.sort_by(|a, b| a.label.cmp(&b.label));
     let groups = [
         group("country", w.country, &facets.countries, &filters.country),
@@ -330,8 +343,26 @@ pub(crate) fn filter_choices(
     (kinds, groups)
 }
 
+/// How a filter value is shown: its name in `lang` (with the code, for places), else the
+/// value itself (`University`, `KR`).
+fn facet_label(value: &FacetValue, lang: Lang, with_code: bool) -> String {
+    match name_in(&value.names, lang) {
+        Some(name) if with_code => format!("{name} ({})", value.value),
+        Some(name) => capitalised(&name),
+        None => value.value.clone(),
+    }
+}
+
+/// `name` with its first letter upper-case (the ontology names classes in lower case).
+fn capitalised(name: &str) -> String {
+    let mut chars = name.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
 /// The values of one filter: every chosen one, then the most common others.
-fn choices(values: &[FacetValue], chosen: &[String], lang: Lang) -> Vec<Choice> {
+fn choices(values: &[FacetValue], chosen: &[String], lang: Lang, with_code: bool) -> Vec<Choice> {
     let mut choices = Vec::new();
     let mut others = 0;
     for value in values {
@@ -343,7 +374,7 @@ fn choices(values: &[FacetValue], chosen: &[String], lang: Lang) -> Vec<Choice> 
             others += 1;
         }
         choices.push(Choice {
-            label: name_in(&value.names, lang).unwrap_or_else(|| value.value.clone()),
+            label: facet_label(value, lang, with_code),
             value: value.value.clone(),
             count: value.count,
             checked,
@@ -1124,7 +1155,7 @@ pub fn ecosystem_page(app: &App, page: &Page, code: &str) -> Result<String, AppE
         .kinds
         .iter()
         .map(|k| KindCount {
-            label: k.value.clone(),
+            label: facet_label(k, lang, false),
             count: k.count,
             href: format!(
                 "/actors?{filter_param}={}&kind={}",
@@ -1165,7 +1196,7 @@ pub fn ecosystem_page(app: &App, page: &Page, code: &str) -> Result<String, AppE
     render(&EcosystemTemplate {
         page,
         w,
-        title: format!("{} {code}", w.ecosystem),
+        title: format!("{}: {}", w.ecosystem, ecosystem_name(app, &code, lang)?),
         kinds,
         actors: answer
             .items
@@ -1181,6 +1212,7 @@ pub fn ecosystem_page(app: &App, page: &Page, code: &str) -> Result<String, AppE
 /// A foreign ecosystem on the index: its code and how many actors it holds.
 struct EcosystemCount {
     code: String,
+    label: String,
     count: usize,
 }
 
@@ -1194,7 +1226,7 @@ struct EcosystemsTemplate<'a> {
 }
 
 /// Every country the actors are in but the home one (Italy), most actors first.
-fn foreign_ecosystems(overview: &Overview) -> Vec<EcosystemCount> {
+fn foreign_ecosystems(overview: &Overview, lang: Lang) -> Vec<EcosystemCount> {
     overview
         .actors
         .countries
@@ -1202,6 +1234,7 @@ fn foreign_ecosystems(overview: &Overview) -> Vec<EcosystemCount> {
         .filter(|c| c.value != HOME_COUNTRY)
         .map(|c| EcosystemCount {
             code: c.value.clone(),
+            label: facet_label(c, lang, true),
             count: c.count,
         })
         .collect()
@@ -1217,7 +1250,7 @@ pub fn ecosystems_page(app: &App, page: &Page) -> Result<String, AppError> {
         page,
         w,
         title: w.ecosystems,
-        ecosystems: foreign_ecosystems(&*app.overview()?),
+        ecosystems: foreign_ecosystems(&*app.overview()?, page.lang),
     })
 }
 
@@ -1237,4 +1270,16 @@ pub fn accessibility_page(page: &Page) -> Result<String, AppError> {
         w,
         title: w.accessibility,
     })
+}
+
+/// An ecosystem's name: its place's name with the code (`South Korea (KR)`), else the code.
+fn ecosystem_name(app: &App, code: &str, lang: Lang) -> Result<String, AppError> {
+    let overview = app.overview()?;
+    let known = overview
+        .actors
+        .countries
+        .iter()
+        .chain(&overview.actors.regions)
+        .find(|c| c.value == code);
+    Ok(known.map_or_else(|| code.to_owned(), |c| facet_label(c, lang, true)))
 }

@@ -290,7 +290,10 @@ async fn lists_count_each_filter_value_over_the_whole_selection() {
     let (_, _, html) = page(&router, "/actors?limit=5", &[]).await;
     assert!(html.contains("Showing 1–5 of"), "{html}");
     // The count shown beside a country is the API's total for that filter.
-    for (country, label) in [("KR", "KR"), ("US", "US")] {
+    for (country, label) in [
+        ("KR", "South Korea (KR)"),
+        ("US", "United States of America (US)"),
+    ] {
         let api = get_json_ld(&router, &format!("/api/actors?country={country}")).await;
         let total = api["totalItems"].as_u64().unwrap();
         assert!(total > 0);
