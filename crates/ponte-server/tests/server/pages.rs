@@ -59,6 +59,25 @@ fn hrefs_between(html: &str, start: &str, end: &str) -> Vec<String> {
         .collect()
 }
 
+/// The page paths of an API answer's items (`https://w3id.org/ponte/id/kaist` → `/id/kaist`),
+/// in order.
+fn item_paths(answer: &Value) -> Vec<String> {
+    answer["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["@id"].as_str().unwrap().replace(ID, "/id/"))
+        .collect()
+}
+
+/// The suggestions a match view shows, in order, as page paths.
+fn shown_suggestions(html: &str) -> Vec<String> {
+    html.split("<h3 class=\"suggestion\"><a href=\"")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].to_owned())
+        .collect()
+}
+
 #[tokio::test]
 async fn an_entity_iri_answers_html_to_a_browser_and_data_to_rdf_clients() {
     let router = router();
@@ -161,25 +180,11 @@ async fn the_match_view_shows_the_api_suggestions_in_the_same_order() {
         "actor=art-er&kind=Company",
     ] {
         let api = get_json_ld(&router, &format!("/api/match?{query}")).await;
-        let expected: Vec<String> = api["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| {
-                i["@id"]
-                    .as_str()
-                    .unwrap()
-                    .replace("https://w3id.org/ponte/id/", "/id/")
-            })
-            .collect();
+        let expected = item_paths(&api);
         assert!(!expected.is_empty(), "{query}: {api}");
         let (status, _, html) = page(&router, &format!("/match?{query}"), &[]).await;
         assert_eq!(status, StatusCode::OK, "{html}");
-        let shown: Vec<String> = html
-            .split("<h3 class=\"suggestion\"><a href=\"")
-            .skip(1)
-            .map(|s| s[..s.find('"').unwrap()].to_owned())
-            .collect();
+        let shown = shown_suggestions(&html);
         assert_eq!(shown, expected, "{query}");
         // Every score part is a bar that carries its number.
         assert!(html.contains("<meter"), "{html}");
@@ -188,17 +193,7 @@ async fn the_match_view_shows_the_api_suggestions_in_the_same_order() {
     let api = get_json_ld(&router, "/api/match?actor=kaist&limit=5").await;
     let (_, _, html) = page(&router, "/id/kaist", &[]).await;
     let partners = hrefs_between(&html, "id=\"partners\"", "</ol>");
-    let expected: Vec<String> = api["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| {
-            i["@id"]
-                .as_str()
-                .unwrap()
-                .replace("https://w3id.org/ponte/id/", "/id/")
-        })
-        .collect();
+    let expected = item_paths(&api);
     assert_eq!(partners, expected);
 }
 
@@ -369,17 +364,8 @@ async fn the_profile_form_gives_the_api_profile_suggestions_and_the_shortlist_ex
         .unwrap();
     let (status, _, body) = send(&router, request).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let expected: Vec<String> = json(&body)["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["@id"].as_str().unwrap().replace(ID, "/id/"))
-        .collect();
-    let shown: Vec<String> = html
-        .split("<h3 class=\"suggestion\"><a href=\"")
-        .skip(1)
-        .map(|s| s[..s.find('"').unwrap()].to_owned())
-        .collect();
+    let expected = item_paths(&json(&body));
+    let shown = shown_suggestions(&html);
     assert_eq!(shown, expected);
     assert!(html.contains("value=\"gene-therapy\" selected"), "{html}");
 
