@@ -186,8 +186,13 @@ async fn the_match_view_shows_the_api_suggestions_in_the_same_order() {
         assert_eq!(status, StatusCode::OK, "{html}");
         let shown = shown_suggestions(&html);
         assert_eq!(shown, expected, "{query}");
-        // Every score part is a bar that carries its number.
+        // Every score part is a bar that carries its number; the evidence is also a graph.
         assert!(html.contains("<meter"), "{html}");
+        assert_eq!(
+            html.matches("<svg class=\"evidence-graph\"").count(),
+            expected.len(),
+            "{html}"
+        );
     }
     // The actor's page shows the first five of the same list.
     let api = get_json_ld(&router, "/api/match?actor=kaist&limit=5").await;

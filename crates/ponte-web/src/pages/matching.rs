@@ -18,6 +18,7 @@ pub(crate) struct MatchRow {
     pub(crate) score: f64,
     pub(crate) bars: Vec<Bar>,
     pub(crate) evidence: Vec<Vec<Statement>>,
+    pub(crate) graph: Option<super::graph::EvidenceGraph>,
 }
 
 /// A value a profile field can take.
@@ -134,8 +135,12 @@ pub(crate) fn render_match(
             kinds: item.kinds.join(", "),
             score: item.score,
             bars,
+            graph: None,
             evidence: statements(&mut names, &item.evidence)?,
         });
+        if let Some(row) = rows.last_mut() {
+            row.graph = super::graph::evidence_graph(&item.id, &row.evidence);
+        }
     }
     let (path, query) = page.path.split_once('?').unwrap_or((&page.path, ""));
     let csv_url = format!("{path}.csv?{query}");

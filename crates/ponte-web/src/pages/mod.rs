@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 
 mod ecosystem;
 mod entity;
+mod graph;
 mod home;
 mod lists;
 mod matching;
