@@ -4,10 +4,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use ponte_store::{QueryResultsFormat, RdfFormat};
 use std::path::PathBuf;
 
-/// Ponte: the knowledge graph of an innovation ecosystem. `ponte serve` answers SPARQL 1.1
-/// (/sparql), the Graph Store Protocol (/store), and a REST API in JSON-LD (/api/: collections,
-/// entities, search, writes, imports, partner suggestions, brokers, gaps; described at
-/// /api/openapi.json); the other commands work on the store directly.
+/// Ponte: the knowledge graph of an innovation ecosystem. `ponte serve` answers web pages for
+/// a browser (/), SPARQL 1.1 (/sparql), the Graph Store Protocol (/store), and a REST API in
+/// JSON-LD (/api/: collections, entities, search, writes, imports, partner suggestions, brokers,
+/// gaps; described at /api/openapi.json); the other commands work on the store directly.
 #[derive(Parser)]
 #[command(version, about, long_about)]
 pub struct Cli {
@@ -27,8 +27,9 @@ pub enum LogFormat {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Serves SPARQL at /sparql, the Graph Store Protocol at /store and the REST API at /api/
-    /// (OpenAPI at /api/openapi.json), with /health; seeds a new store.
+    /// Serves the web pages at / (for a browser, in Italian or English), SPARQL at /sparql, the
+    /// Graph Store Protocol at /store and the REST API at /api/ (OpenAPI at /api/openapi.json),
+    /// with /health; seeds a new store.
     Serve(ServeArgs),
     /// Bulk-loads RDF files; all of them or nothing.
     Load(LoadArgs),

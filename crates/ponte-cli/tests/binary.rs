@@ -641,7 +641,13 @@ fn the_help_describes_every_face_and_text_logs_carry_no_colour_in_a_pipe() {
         );
     }
     let serve = ponte_ok(&["serve", "--help"]);
-    for flag in ["--write-token", "--query-timeout", "--public-url", "/api/"] {
+    for flag in [
+        "--write-token",
+        "--query-timeout",
+        "--public-url",
+        "/api/",
+        "web pages",
+    ] {
         assert!(
             serve.contains(flag),
             "{flag} missing from ponte serve --help:\n{serve}"

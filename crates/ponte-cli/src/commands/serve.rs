@@ -66,6 +66,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             None => format!("http://{address}"),
         };
         for (path, what) in [
+            ("/", "web pages (open in a browser)"),
             ("/sparql", "SPARQL 1.1 endpoint"),
             ("/store", "Graph Store Protocol"),
             ("/api/actors", "REST API (JSON-LD)"),
