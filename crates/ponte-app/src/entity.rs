@@ -5,7 +5,7 @@ use crate::collections::Collection;
 use crate::error::AppError;
 use crate::{App, jsonld, vocab};
 use oxigraph::model::vocab::rdf;
-use ponte_store::{GraphName, NamedNode, Term, Triple};
+use ponte_store::{GraphName, NamedNode, Quad, Term, Triple};
 use serde_json::{Map, Value};
 
 /// The most incoming relations an entity lists.
@@ -26,8 +26,9 @@ pub struct EntityView {
     /// Its version: what a write's `If-Match` compares with. `None` only for an entity with
     /// no triple, which is never shown.
     pub tag: Option<String>,
-    /// Each of its own facts with where it is stated (a fact stated twice is here twice).
-    pub sources: Vec<(Triple, FactSource)>,
+    /// Each of its own facts in the graph that states it (a fact stated twice is here twice);
+    /// [`App::fact_sources`] names where each graph came from.
+    pub stated: Vec<Quad>,
 }
 
 /// Where a fact is stated: its graph and, when the store recorded one, the file or import the
@@ -70,7 +71,9 @@ impl App {
     ) -> Result<EntityView, AppError> {
         let store = &self.store;
         let iri = self.canonical(collection, iri)?;
-        let triples = store.description(iri.as_ref())?;
+        // One read of the entity's quads gives both its description and where each fact is.
+        let stated = store.sourced_quads(iri.as_ref())?;
+        let triples = ponte_store::distinct_triples(&stated);
         if !self.is_member(collection, &triples)? {
             return Err(AppError::not_found(match collection {
                 Some(collection) => format!("no entity <{iri}> in /api/{}", collection.name),
@@ -93,29 +96,13 @@ impl App {
             }
         }
         let tag = ponte_store::entity_tag(&triples);
-        let mut graph_sources = std::collections::HashMap::new();
-        let mut sources = Vec::new();
-        for quad in store.sourced_quads(iri.as_ref())? {
-            let GraphName::NamedNode(graph) = &quad.graph_name else {
-                continue;
-            };
-            if !graph_sources.contains_key(graph) {
-                let source = store.graph_source(graph.as_ref())?;
-                graph_sources.insert(graph.clone(), source);
-            }
-            let source = FactSource {
-                graph: graph.clone(),
-                source: graph_sources[graph].clone(),
-            };
-            sources.push((Triple::from(quad), source));
-        }
         Ok(EntityView {
             iri,
             triples,
             incoming,
             labels,
             tag,
-            sources,
+            stated,
         })
     }
 
@@ -142,6 +129,28 @@ impl App {
             }
         }
         Ok(iri.clone())
+    }
+
+    /// Each fact of `view` with the graph that states it and the file or import that graph
+    /// came from (read once per graph). Only pages show this, so an API read does not pay it.
+    pub fn fact_sources(&self, view: &EntityView) -> Result<Vec<(Triple, FactSource)>, AppError> {
+        let mut graph_sources = std::collections::HashMap::new();
+        let mut sources = Vec::new();
+        for quad in &view.stated {
+            let GraphName::NamedNode(graph) = &quad.graph_name else {
+                continue;
+            };
+            if !graph_sources.contains_key(graph) {
+                let source = self.store.graph_source(graph.as_ref())?;
+                graph_sources.insert(graph.clone(), source);
+            }
+            let source = FactSource {
+                graph: graph.clone(),
+                source: graph_sources[graph].clone(),
+            };
+            sources.push((Triple::from(quad.clone()), source));
+        }
+        Ok(sources)
     }
 
     /// The collection the entity of `view` belongs to (the first that holds it), if any.

@@ -85,15 +85,7 @@ impl PonteStore {
     /// Every triple with `entity` as subject, from all its sources, each once, in a stable
     /// order; empty when the store knows nothing about it.
     pub fn description(&self, entity: NamedNodeRef<'_>) -> Result<Vec<Triple>, StoreError> {
-        let mut triples: Vec<Triple> = self
-            .sourced_quads(entity)?
-            .into_iter()
-            .map(Triple::from)
-            .collect();
-        // The same fact from several sources is one triple; N-Triples order is stable.
-        triples.sort_by_cached_key(ToString::to_string);
-        triples.dedup();
-        Ok(triples)
+        Ok(distinct_triples(&self.sourced_quads(entity)?))
     }
 
     /// Every quad with `entity` as subject in the graphs of data (not the store's own
@@ -200,6 +192,15 @@ pub struct EntityFilter {
     pub missions: Vec<NamedNode>,
     /// Programmes the entity took part in (directly, or in a mission they include).
     pub programmes: Vec<NamedNode>,
+}
+
+/// The triples of `quads`, each once, in a stable order: a description from its sourced quads.
+pub fn distinct_triples(quads: &[Quad]) -> Vec<Triple> {
+    let mut triples: Vec<Triple> = quads.iter().cloned().map(Triple::from).collect();
+    // The same fact from several sources is one triple; N-Triples order is stable.
+    triples.sort_by_cached_key(ToString::to_string);
+    triples.dedup();
+    triples
 }
 
 /// The values an entity has for the list filters (see [`PonteStore::facet_values`]).

@@ -6,7 +6,9 @@
 //! blocking thread.
 
 mod entities;
-pub use entities::{EntityFilter, FacetValues, PlaceMemo, PreparedFilter, SearchableText};
+pub use entities::{
+    EntityFilter, FacetValues, PlaceMemo, PreparedFilter, SearchableText, distinct_triples,
+};
 mod entity_writes;
 pub use entity_writes::{API_GRAPH, EntityChange, EntityWriteReport, Precondition, entity_tag};
 mod error;

@@ -69,7 +69,7 @@ pub fn entity_page(app: &App, page: &Page, view: &EntityView) -> Result<String, 
         .into_iter()
         .map(|(property, links)| IncomingGroup { property, links })
         .collect();
-    let title = title_of(app, iri, lang)?;
+    let title = names.of(iri)?;
     let collection = app.collection_of(view)?;
     let api_url = collection.map(|c| format!("/api/{}/{}", c.name, c.id_of(&view.iri)));
     let slug = iri.strip_prefix(vocab::ID_NAMESPACE).unwrap_or(iri);
@@ -123,7 +123,7 @@ pub(crate) fn fact_rows(
     };
     let mut kinds = Vec::new();
     let mut facts = Vec::new();
-    for (triple, source) in &view.sources {
+    for (triple, source) in &names.app.fact_sources(view)? {
         if triple.predicate.as_str() == RDF_TYPE {
             if let Term::NamedNode(class) = &triple.object {
                 let kind = names.of(class.as_str())?;

@@ -192,11 +192,6 @@ pub fn error_page(page: &Page, status: u16, detail: &str) -> String {
         .unwrap_or_else(|e| format!("{status} {detail} ({e})"))
 }
 
-/// The name of `iri` in `lang`, else its last segment.
-pub(crate) fn title_of(app: &App, iri: &str, lang: Lang) -> Result<String, AppError> {
-    Ok(name_in(&app.names_of(iri)?, lang).unwrap_or_else(|| local_name(iri).to_owned()))
-}
-
 /// Evidence paths as statements a person reads, names in the reader's language.
 pub(crate) fn statements(
     names: &mut Names<'_>,

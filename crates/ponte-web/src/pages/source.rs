@@ -48,7 +48,7 @@ pub fn source_page(app: &App, page: &Page, graph: &str) -> Result<String, AppErr
             Err(error) => Err(error),
         }
     };
-    let mut title = title_of(app, &item.id, lang)?;
+    let mut title = names.of(&item.id)?;
     let mut facts = Vec::new();
     let mut derived_from = Vec::new();
     if let Some(view) = described(&item.id)? {
