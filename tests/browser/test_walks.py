@@ -171,20 +171,61 @@ def test_run_an_example_query_in_the_console_and_follow_a_result(walk):
     walk.page.wait_for_url(re.compile(r"/console\?query="))
     walk.check()
     walk.shot("console")
-    expect(walk.page.get_by_label("SPARQL query")).to_contain_text("ponte:met")
+    editor = walk.page.locator(".yasqe .CodeMirror")
+    expect(editor).to_contain_text("ponte:met")
     answer = walk.page.locator("table.answer")
     expect(answer).to_be_visible()
     kaist = answer.get_by_role("link", name=re.compile("KAIST")).first
     kaist.click()
     walk.page.wait_for_url(re.compile(r"/id/kaist"))
     walk.check()
-    # Edit and run again: a query of one's own, its answer in place.
+
+
+def test_write_a_query_with_completion_of_ponte_terms_and_run_it_from_the_keyboard(walk):
     walk.open("/console")
-    walk.page.get_by_label("SPARQL query").fill("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-    walk.page.get_by_role("button", name="Run").click()
+    editor = walk.page.locator(".yasqe .CodeMirror")
+    expect(editor).to_be_visible()
+    # The editor highlights the query as SPARQL.
+    expect(editor.locator(".cm-keyword").first).to_be_visible()
+    editor.click()
+    keys = walk.page.keyboard
+    keys.press("Control+A")
+    keys.press("Delete")
+    # A prefix is completed from Ponte's context, not from an outside list.
+    keys.type("PREFIX pon")
+    hints = walk.page.locator(".CodeMirror-hints")
+    expect(hints).to_contain_text("ponte: <https://w3id.org/ponte/ontology#>")
+    keys.press("Enter")
+    expect(hints).to_have_count(0)
+    expect(editor).to_contain_text("PREFIX ponte: <https://w3id.org/ponte/ontology#>")
+    keys.press("End")
+    keys.press("Enter")
+    # A class, from the store's own vocabulary (Ctrl+Space asks, as the page says).
+    keys.type("SELECT ?h WHERE { ?h a ponte:IRC")
+    keys.press("Control+Space")
+    expect(hints).to_contain_text("ponte:IRCCS")
+    walk.shot("console-completion")
+    walk.check()
+    keys.press("Enter")
+    # A property, likewise.
+    keys.type(" ; ponte:hasComp")
+    keys.press("Control+Space")
+    expect(hints).to_contain_text("ponte:hasCompetence")
+    keys.press("Enter")
+    keys.type(" ?t }")
+    keys.press("Control+Enter")
     walk.page.wait_for_url(re.compile(r"/console\?query="))
     walk.check()
-    expect(walk.page.locator("table.answer td").first).to_have_text(re.compile(r"^\d+$"))
+    expect(editor).to_contain_text("ponte:IRCCS")
+    rows = walk.page.locator("table.answer tbody tr")
+    expect(rows.first).to_be_visible()
+    expect(walk.page.locator("table.answer").get_by_role("link").first).to_have_attribute(
+        "href", re.compile(r"^/(id|topic)/")
+    )
+    # Tab leaves the editor for the next control (no keyboard trap).
+    editor.click()
+    keys.press("Tab")
+    expect(walk.page.get_by_role("button", name="Run")).to_be_focused()
 
 
 def test_type_ahead_suggests_names_and_the_statement_is_one_click_away(walk):

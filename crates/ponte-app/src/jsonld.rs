@@ -108,6 +108,23 @@ fn context() -> &'static Context {
     })
 }
 
+/// The prefixes of Ponte's context (`ponte`, `schema`…) and the IRIs they stand for, by name.
+pub fn context_prefixes() -> Vec<(String, String)> {
+    let mut prefixes = context().prefixes.clone();
+    prefixes.sort();
+    prefixes
+}
+
+/// Every IRI a term of Ponte's context stands for (properties, classes, a few individuals).
+pub fn context_iris() -> impl Iterator<Item = &'static str> {
+    let context = context();
+    context
+        .terms
+        .keys()
+        .chain(context.names.keys())
+        .map(String::as_str)
+}
+
 impl Context {
     /// `iri` as `prefix:local` when a prefix covers it and the local part is plain, else whole.
     fn compact_iri(&self, iri: &str) -> String {

@@ -27,6 +27,7 @@ mod points;
 pub mod request;
 mod ror;
 mod search;
+mod vocabulary;
 mod write;
 
 pub use cache::{AnswerCache, GenerationCache};
@@ -45,6 +46,7 @@ pub use ponte_store::vocab;
 /// The RDF terms the answers carry.
 pub use ponte_store::{NamedNode, Term, Triple};
 pub use ror::{ROR_GRAPH, RorDump, RorImport, import_ror, read_ror};
+pub use vocabulary::Vocabulary;
 pub use write::{EntityInput, WriteReport, WriteRequest};
 
 use ponte_match::Projection;
@@ -76,6 +78,8 @@ struct Views {
     facets: AnswerCache<Facets>,
     /// What the graph holds in all (the home page, the profile form).
     overview: GenerationCache<Overview>,
+    /// The prefixes, classes and properties the console completes.
+    vocabulary: GenerationCache<Vocabulary>,
 }
 
 impl Default for Views {
@@ -88,6 +92,7 @@ impl Default for Views {
             suggestions: AnswerCache::new(MAX_KEPT_SUGGESTIONS),
             facets: AnswerCache::new(MAX_KEPT_FACETS),
             overview: GenerationCache::default(),
+            vocabulary: GenerationCache::default(),
         }
     }
 }

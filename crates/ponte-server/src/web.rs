@@ -37,6 +37,9 @@ pub fn router() -> Router<AppState> {
         .route("/ecosystems/{code}", get(ecosystem))
         .route("/assets/ponte.css", get(style))
         .route("/assets/typeahead.js", get(typeahead))
+        .route("/assets/console.js", get(console_script))
+        .route("/assets/vendor/yasqe.min.js", get(yasqe_script))
+        .route("/assets/vendor/yasqe.min.css", get(yasqe_style))
         .route("/{collection}", get(list))
 }
 
@@ -502,6 +505,21 @@ async fn style() -> Response {
 /// `GET /assets/typeahead.js`: the search box's type-ahead.
 async fn typeahead() -> Response {
     asset(ponte_web::TYPEAHEAD, "text/javascript; charset=utf-8")
+}
+
+/// `GET /assets/console.js`: the console's editor set-up.
+async fn console_script() -> Response {
+    asset(ponte_web::CONSOLE_SCRIPT, "text/javascript; charset=utf-8")
+}
+
+/// `GET /assets/vendor/yasqe.min.js`: the SPARQL editor.
+async fn yasqe_script() -> Response {
+    asset(ponte_web::YASQE_SCRIPT, "text/javascript; charset=utf-8")
+}
+
+/// `GET /assets/vendor/yasqe.min.css`: the SPARQL editor's styles.
+async fn yasqe_style() -> Response {
+    asset(ponte_web::YASQE_STYLE, "text/css; charset=utf-8")
 }
 
 /// A file of the pages, served by the binary, cached by browsers for an hour.

@@ -68,6 +68,26 @@ impl PonteStore {
         Ok(instances)
     }
 
+    /// Whether some statement of the store has `property` as its predicate (one index seek).
+    pub fn is_used_property(&self, property: NamedNodeRef<'_>) -> Result<bool, StoreError> {
+        Ok(self
+            .store
+            .quads_for_pattern(None, Some(property), None, None)
+            .next()
+            .transpose()?
+            .is_some())
+    }
+
+    /// Whether something of the store is typed with `class` (one index seek).
+    pub fn is_used_class(&self, class: NamedNodeRef<'_>) -> Result<bool, StoreError> {
+        Ok(self
+            .store
+            .quads_for_pattern(None, Some(rdf::TYPE), Some(class.into()), None)
+            .next()
+            .transpose()?
+            .is_some())
+    }
+
     /// The `rdf:type` triples of `entity`, each once: what a listing shows of its kind.
     pub fn types(&self, entity: NamedNodeRef<'_>) -> Result<Vec<Triple>, StoreError> {
         let mut triples = Vec::new();

@@ -3,11 +3,15 @@
 //! to their pages, an explicit "first N of M" when the answer is longer than a page, and the
 //! whole answer to download. The server runs the query (with the endpoint's guards and limits);
 //! this module only shows what it gave.
+//!
+//! With scripts on, the query box becomes a SPARQL editor (YASQE, vendored: highlighting,
+//! syntax checks, completion) whose completion offers the store's own vocabulary
+//! ([`App::vocabulary`]), handed to the page in a data attribute; the form stays the way a
+//! query is run, so the page works the same without scripts.
 
 use crate::lang::Words;
 use crate::pages::{Link, Page, encode, render};
 use askama::Template;
-use ponte_app::jsonld::CONTEXT;
 use ponte_app::{App, AppError};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -64,6 +68,12 @@ struct Prefix {
     iri: String,
 }
 
+/// A class or property of the vocabulary list: its IRI, and how a query may write it.
+struct Term {
+    iri: String,
+    short: String,
+}
+
 #[derive(Template)]
 #[template(path = "console.html")]
 struct ConsoleTemplate<'a> {
@@ -73,6 +83,10 @@ struct ConsoleTemplate<'a> {
     query: String,
     examples: Vec<Example>,
     prefixes: Vec<Prefix>,
+    classes: Vec<Term>,
+    properties: Vec<Term>,
+    /// The same vocabulary as JSON, for the editor's completion.
+    vocabulary_json: String,
     error: Option<(u16, String)>,
     vars: Vec<String>,
     rows: Vec<Vec<Cell>>,
@@ -101,13 +115,42 @@ pub fn console_page(
             href: format!("/console?query={}", encode(text)),
         })
         .collect();
+    let vocabulary = app.vocabulary()?;
+    let short = |iri: &String| Term {
+        short: vocabulary
+            .prefixes
+            .iter()
+            .filter_map(|(name, base)| Some(format!("{name}:{}", iri.strip_prefix(base.as_str())?)))
+            .min_by_key(String::len)
+            .unwrap_or_else(|| format!("<{iri}>")),
+        iri: iri.clone(),
+    };
     let mut template = ConsoleTemplate {
         page,
         w,
         title: w.sparql,
         query: query.unwrap_or(FIRST_QUERY).to_owned(),
         examples,
-        prefixes: prefixes(),
+        prefixes: vocabulary
+            .prefixes
+            .iter()
+            .map(|(name, iri)| Prefix {
+                name: name.clone(),
+                iri: iri.clone(),
+            })
+            .collect(),
+        classes: vocabulary.classes.iter().map(short).collect(),
+        properties: vocabulary.properties.iter().map(short).collect(),
+        vocabulary_json: serde_json::json!({
+            "prefixes": vocabulary
+                .prefixes
+                .iter()
+                .map(|(name, iri)| (name.clone(), Value::from(iri.as_str())))
+                .collect::<serde_json::Map<String, Value>>(),
+            "classes": vocabulary.classes,
+            "properties": vocabulary.properties,
+        })
+        .to_string(),
         error: None,
         vars: Vec::new(),
         rows: Vec::new(),
@@ -201,27 +244,6 @@ fn table(
         template.rows.push(row);
     }
     Ok(())
-}
-
-/// The prefixes of Ponte's JSON-LD context (the terms that name a namespace).
-fn prefixes() -> Vec<Prefix> {
-    let Ok(context) = serde_json::from_str::<Value>(CONTEXT) else {
-        return Vec::new();
-    };
-    let mut prefixes: Vec<Prefix> = context["@context"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter_map(|(name, value)| {
-            let iri = value.as_str()?;
-            (iri.ends_with('/') || iri.ends_with('#')).then(|| Prefix {
-                name: name.clone(),
-                iri: iri.to_owned(),
-            })
-        })
-        .collect();
-    prefixes.sort_by(|a, b| a.name.cmp(&b.name));
-    prefixes
 }
 
 #[cfg(test)]

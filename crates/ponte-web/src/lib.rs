@@ -19,5 +19,14 @@ pub use pages::{
 /// The style sheet every page links to, served by the binary.
 pub const STYLE: &str = include_str!("../assets/ponte.css");
 
-/// The search box's type-ahead (the only script; every page works without it).
+/// The search box's type-ahead (every page works without it).
 pub const TYPEAHEAD: &str = include_str!("../assets/typeahead.js");
+
+/// The console's editor set-up: YASQE over the query box, completing Ponte's vocabulary.
+pub const CONSOLE_SCRIPT: &str = include_str!("../assets/console.js");
+
+/// YASQE, the SPARQL editor (vendored by `scripts/vendor`; licences in `vendor/yasqe/LICENSE`).
+pub const YASQE_SCRIPT: &str = include_str!("../assets/vendor/yasqe/yasqe.min.js");
+
+/// YASQE's style sheet.
+pub const YASQE_STYLE: &str = include_str!("../assets/vendor/yasqe/yasqe.min.css");

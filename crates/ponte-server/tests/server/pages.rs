@@ -452,6 +452,53 @@ async fn the_console_runs_a_query_as_the_endpoint_does_names_its_entities_and_sa
 }
 
 #[tokio::test]
+async fn the_console_editor_is_served_by_the_binary_and_completes_the_stores_own_vocabulary() {
+    let router = router();
+    let (_, _, html) = page(&router, "/console", &[]).await;
+    for asset in [
+        "/assets/vendor/yasqe.min.js",
+        "/assets/vendor/yasqe.min.css",
+        "/assets/console.js",
+    ] {
+        assert!(html.contains(&format!("\"{asset}\"")), "{asset} not linked");
+        let (status, headers, body) = page(&router, asset, &[]).await;
+        assert_eq!(status, StatusCode::OK, "{asset}");
+        assert!(body.len() > 1_000, "{asset}");
+        assert!(header_of(&headers, "cache-control").is_some(), "{asset}");
+    }
+    // The completion list is the store's: Ponte's classes, the properties its data uses, the
+    // context's prefixes; and it is listed on the page too, for a reader without scripts.
+    let start = html.find("data-vocabulary=\"").unwrap() + "data-vocabulary=\"".len();
+    let end = start + html[start..].find('"').unwrap();
+    let json = html[start..end]
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"");
+    let json = json.replace("&#38;", "&").replace("&amp;", "&");
+    let vocabulary: serde_json::Value = serde_json::from_str(&json).expect(&json);
+    let listed =
+        |key: &str, iri: &str| vocabulary[key].as_array().unwrap().iter().any(|v| v == iri);
+    assert!(listed("classes", "https://w3id.org/ponte/ontology#IRCCS"));
+    assert!(listed(
+        "properties",
+        "https://w3id.org/ponte/ontology#hasCompetence"
+    ));
+    assert!(listed(
+        "properties",
+        "http://www.w3.org/2000/01/rdf-schema#label"
+    ));
+    assert_eq!(
+        vocabulary["prefixes"]["ponte"],
+        "https://w3id.org/ponte/ontology#"
+    );
+    assert!(
+        html.contains("<code title=\"https://w3id.org/ponte/ontology#IRCCS\">ponte:IRCCS</code>")
+    );
+    // Nothing of the editor's stock set-up reaches outside the server.
+    let (_, _, script) = page(&router, "/assets/console.js", &[]).await;
+    assert!(!script.contains("http"), "console.js names no other host");
+}
+
+#[tokio::test]
 async fn an_entity_iri_with_an_extension_is_its_data_in_that_format_and_pages_link_to_it() {
     let router = router();
     for (path, expected) in [
