@@ -152,6 +152,8 @@ def test_open_a_mission_and_an_ecosystem_page(walk):
     timeline = walk.page.locator("section[aria-labelledby=timeline]")
     expect(timeline).to_contain_text("Embassy of Italy in Seoul")
     expect(timeline.locator("time").first).to_have_attribute("datetime", "2024-03-23")
+    led_to = walk.page.locator("section[aria-labelledby=follow-ups]")
+    expect(led_to).to_contain_text("KAIST – Emilia-Romagna: academic exchanges")
     walk.open("/")
     walk.page.get_by_role("link", name="South Korea (KR)", exact=True).click()
     walk.page.wait_for_url(re.compile(r"/ecosystems/KR"))

@@ -87,7 +87,8 @@ struct ConsoleTemplate<'a> {
     properties: Vec<Term>,
     /// The same vocabulary as JSON, for the editor's completion.
     vocabulary_json: String,
-    error: Option<(u16, String)>,
+    /// A refused or failed query: its status, what that means in the reader's words, detail.
+    error: Option<(u16, &'static str, String)>,
     vars: Vec<String>,
     rows: Vec<Vec<Cell>>,
     boolean: Option<bool>,
@@ -180,7 +181,9 @@ pub fn console_page(
     }
     match outcome {
         None => {}
-        Some(ConsoleOutcome::Failed { status, detail }) => template.error = Some((status, detail)),
+        Some(ConsoleOutcome::Failed { status, detail }) => {
+            template.error = Some((status, w.status(status), detail));
+        }
         Some(ConsoleOutcome::Graph(text)) => {
             let lines: Vec<&str> = text.lines().collect();
             template.total = lines.len();

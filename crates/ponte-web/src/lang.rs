@@ -148,6 +148,7 @@ pub(crate) struct Words {
     pub(crate) ecosystem: &'static str,
     pub(crate) ecosystems: &'static str,
     pub(crate) timeline: &'static str,
+    pub(crate) follow_ups: &'static str,
     pub(crate) places: &'static str,
     pub(crate) hosted_by: &'static str,
     pub(crate) met: &'static str,
@@ -174,6 +175,10 @@ pub(crate) struct Words {
     pub(crate) back_home: &'static str,
     pub(crate) collections: [(&'static str, &'static str); 8],
     pub(crate) parts: [&'static str; 7],
+    /// What a failure's status means, by status; the last entry is for any other status.
+    pub(crate) statuses: [(u16, &'static str); 10],
+    /// Labels the operation's own detail, which is English (the API's problem text).
+    pub(crate) technical_detail: &'static str,
 }
 
 impl Words {
@@ -183,6 +188,15 @@ impl Words {
             .iter()
             .find(|(n, _)| *n == name)
             .map_or("", |(_, label)| label)
+    }
+
+    /// What a failure with `status` means, in the reader's language.
+    pub(crate) fn status(&self, status: u16) -> &'static str {
+        self.statuses
+            .iter()
+            .find(|(s, _)| *s == status)
+            .unwrap_or(&self.statuses[self.statuses.len() - 1])
+            .1
     }
 }
 
@@ -261,6 +275,7 @@ const IT: Words = Words {
     ecosystem: "Ecosistema",
     ecosystems: "Ecosistemi esteri",
     timeline: "Cronologia",
+    follow_ups: "Cosa ne è seguito",
     places: "Luoghi",
     hosted_by: "Ospitato da",
     met: "Incontrati",
@@ -285,6 +300,37 @@ const IT: Words = Words {
     derived_from: "Tratto da",
     about_graph: "Il grafo",
     back_home: "Torna all'inizio",
+    statuses: [
+        (
+            400,
+            "La richiesta non è valida: un parametro o un valore non va bene.",
+        ),
+        (
+            404,
+            "Qui non c'è niente: l'indirizzo non corrisponde a nessuna pagina né a nessuna entità.",
+        ),
+        (
+            405,
+            "Questo indirizzo non accetta questo tipo di richiesta.",
+        ),
+        (406, "Il formato chiesto non è tra quelli disponibili."),
+        (413, "La richiesta è troppo grande."),
+        (414, "L'indirizzo è troppo lungo."),
+        (
+            422,
+            "La richiesta è ben formata ma i dati non rispettano le regole del grafo.",
+        ),
+        (429, "Troppe richieste: riprovare tra poco."),
+        (
+            503,
+            "Il servizio è occupato o la richiesta ha superato il tempo massimo: riprovare tra poco.",
+        ),
+        (
+            0,
+            "Qualcosa non ha funzionato dalla nostra parte: la richiesta non ha cambiato nulla.",
+        ),
+    ],
+    technical_detail: "Dettaglio tecnico (in inglese)",
     collections: [
         ("actors", "Attori"),
         ("missions", "Missioni"),
@@ -381,6 +427,7 @@ const EN: Words = Words {
     ecosystem: "Ecosystem",
     ecosystems: "Foreign ecosystems",
     timeline: "Timeline",
+    follow_ups: "What it led to",
     places: "Places",
     hosted_by: "Hosted by",
     met: "Met",
@@ -405,6 +452,34 @@ const EN: Words = Words {
     derived_from: "Derived from",
     about_graph: "The graph",
     back_home: "Back to the home page",
+    statuses: [
+        (
+            400,
+            "The request is not valid: a parameter or a value is wrong.",
+        ),
+        (
+            404,
+            "There is nothing here: the address matches no page and no entity.",
+        ),
+        (405, "This address does not take this kind of request."),
+        (406, "The format asked for is not one of those offered."),
+        (413, "The request is too large."),
+        (414, "The address is too long."),
+        (
+            422,
+            "The request is well formed but its data breaks the graph's rules.",
+        ),
+        (429, "Too many requests: try again shortly."),
+        (
+            503,
+            "The service is busy or the request ran out of time: try again shortly.",
+        ),
+        (
+            0,
+            "Something went wrong on our side: the request changed nothing.",
+        ),
+    ],
+    technical_detail: "Technical detail",
     collections: [
         ("actors", "Actors"),
         ("missions", "Missions"),

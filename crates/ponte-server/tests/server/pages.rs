@@ -282,6 +282,20 @@ async fn lists_filter_as_the_api_does_and_bad_input_is_an_error_page() {
         );
         assert!(html.contains(named), "{uri}: {html}");
     }
+    // In Italian, the page says what went wrong in Italian; the operation's own detail (the
+    // API's English text) follows, marked as English for screen readers.
+    let (status, _, html) = page(&router, "/actors?country=ITA&lang=it", &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("La richiesta non è valida"), "{html}");
+    assert!(
+        html.contains("Dettaglio tecnico (in inglese): <span lang=\"en\">"),
+        "{html}"
+    );
+    let (_, _, html) = page(&router, "/id/nobody-at-all?lang=it", &[]).await;
+    assert!(
+        html.contains("Qui non c&#39;è niente") || html.contains("Qui non c'è niente"),
+        "{html}"
+    );
 }
 
 #[tokio::test]
@@ -331,6 +345,36 @@ async fn a_mission_page_has_its_timeline_and_an_ecosystem_page_its_actors_broker
         );
     }
     assert!(html.contains("<time datetime=\"2024-03-23\">"), "{html}");
+    // What the mission led to: the collaboration discussed at its KAIST visit.
+    let follow_ups = hrefs_between(&html, "id=\"follow-ups\"", "</section>");
+    assert!(
+        follow_ups
+            .iter()
+            .any(|h| h == "/id/collaboration-kaist-emilia-romagna-academic-exchange"),
+        "{follow_ups:?}"
+    );
+    assert!(
+        follow_ups
+            .iter()
+            .any(|h| h == "/id/mission-korea-2024-visit-kaist")
+    );
+    // The 2022 US mission's timeline reaches the visits of its Boston leg, and what it led to
+    // includes the programme launched at MassChallenge.
+    let (_, _, html) = page(&router, "/id/mission-usa-2022", &[]).await;
+    let timeline = hrefs_between(&html, "id=\"timeline\"", "</section>");
+    assert!(
+        timeline
+            .iter()
+            .any(|h| h == "/id/mission-usa-2022-visit-masschallenge"),
+        "{timeline:?}"
+    );
+    let follow_ups = hrefs_between(&html, "id=\"follow-ups\"", "</section>");
+    assert!(
+        follow_ups
+            .iter()
+            .any(|h| h == "/id/bip-digital-health-boston-2022"),
+        "{follow_ups:?}"
+    );
 
     let (status, _, html) = page(&router, "/ecosystems", &[]).await;
     assert_eq!(status, StatusCode::OK, "{html}");

@@ -3,6 +3,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use std::collections::HashSet;
 
 /// One fact of an entity page.
 pub(crate) struct FactRow {
@@ -41,6 +42,7 @@ pub(crate) struct EntityTemplate<'a> {
     pub(crate) suggestions: Vec<Suggested>,
     pub(crate) match_url: String,
     pub(crate) timeline: Vec<Stage>,
+    pub(crate) follow_ups: Vec<FollowUp>,
 }
 
 /// `/id/{slug}` in a browser: the entity's facts with their sources, every incoming
@@ -73,9 +75,9 @@ pub fn entity_page(app: &App, page: &Page, view: &EntityView) -> Result<String, 
     let collection = app.collection_of(view)?;
     let api_url = collection.map(|c| format!("/api/{}/{}", c.name, c.id_of(&view.iri)));
     let slug = iri.strip_prefix(vocab::ID_NAMESPACE).unwrap_or(iri);
-    let timeline = match collection {
-        Some(c) if c.name == "missions" => mission_timeline(app, view, lang)?,
-        _ => Vec::new(),
+    let (timeline, follow_ups) = match collection {
+        Some(c) if c.name == "missions" => mission_timeline(app, &mut names, view)?,
+        _ => (Vec::new(), Vec::new()),
     };
     let mut suggestions = Vec::new();
     if collection.is_some_and(|c| c.name == "actors") {
@@ -107,6 +109,7 @@ pub fn entity_page(app: &App, page: &Page, view: &EntityView) -> Result<String, 
         suggestions,
         match_url: format!("/match?actor={}", encode(slug)),
         timeline,
+        follow_ups,
     })
 }
 
@@ -200,13 +203,30 @@ pub(crate) struct Stage {
     pub(crate) met: Vec<Link>,
 }
 
-/// The timeline of a mission (its stages by date) and the people and bodies it met.
+/// What a mission led to, as a statement a person reads: a collaboration discussed at one of
+/// its visits, an activity that builds on it, an agreement signed there, a programme launched.
+pub(crate) struct FollowUp {
+    pub(crate) subject: Link,
+    pub(crate) relation: String,
+    pub(crate) object: Link,
+}
+
+/// Relations whose subject follows up the mission (or a stage) they point at.
+const FOLLOWING_UP: &[&str] = &[BUILDS_ON, DISCUSSED_AT, SIGNED_AT];
+
+/// Relations whose object the mission (or a stage) led to.
+const LEADING_TO: &[&str] = &[LAUNCHES];
+
+/// The timeline of a mission (its stages by date) and the people and bodies it met, and what
+/// the mission and its stages led to.
 pub(crate) fn mission_timeline(
     app: &App,
+    names: &mut Names<'_>,
     view: &EntityView,
-    lang: Lang,
-) -> Result<Vec<Stage>, AppError> {
+) -> Result<(Vec<Stage>, Vec<FollowUp>), AppError> {
+    let lang = names.lang;
     let mut stages = Vec::new();
+    let mut follow_ups = Vec::new();
     let stage_of = |view: &EntityView, link: Link| -> Stage {
         let links = |predicate: &str| -> Vec<Link> {
             objects(view, predicate)
@@ -221,24 +241,62 @@ pub(crate) fn mission_timeline(
             link,
         }
     };
+    let mut follow_ups_of = |view: &EntityView, link: &Link| -> Result<(), AppError> {
+        for triple in &view.incoming {
+            let predicate = triple.predicate.as_str();
+            if FOLLOWING_UP.contains(&predicate) {
+                let subject = Term::from(triple.subject.clone());
+                let iri = subject_iri(&subject);
+                follow_ups.push(FollowUp {
+                    subject: Link::to(&iri, &view_name(view, &iri), lang),
+                    relation: names.of(predicate)?,
+                    object: link.clone(),
+                });
+            }
+        }
+        for predicate in LEADING_TO {
+            for iri in objects(view, predicate) {
+                follow_ups.push(FollowUp {
+                    subject: link.clone(),
+                    relation: names.of(predicate)?,
+                    object: Link::to(iri, &view_name(view, iri), lang),
+                });
+            }
+        }
+        Ok(())
+    };
     let own = Link::to(view.iri.as_str(), &app.names_of(view.iri.as_str())?, lang);
+    follow_ups_of(view, &own)?;
     stages.push(stage_of(view, own));
-    for triple in &view.incoming {
-        if triple.predicate.as_str() != SCHEMA_SUPER_EVENT {
+    // Stages have stages of their own (the 2022 US mission's Boston leg has its visits): walk
+    // schema:superEvent down, each stage once.
+    let parts = |view: &EntityView| -> Vec<NamedNode> {
+        view.incoming
+            .iter()
+            .filter(|t| t.predicate.as_str() == SCHEMA_SUPER_EVENT)
+            .filter_map(|t| match Term::from(t.subject.clone()) {
+                Term::NamedNode(stage) => Some(stage),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut seen: HashSet<NamedNode> = HashSet::from([view.iri.clone()]);
+    let mut pending = parts(view);
+    while let Some(stage) = pending.pop() {
+        if !seen.insert(stage.clone()) {
             continue;
         }
-        let Term::NamedNode(stage) = Term::from(triple.subject.clone()) else {
-            continue;
-        };
         let stage_view = app.entity(None, &stage)?;
         let link = Link::to(stage.as_str(), &app.names_of(stage.as_str())?, lang);
+        follow_ups_of(&stage_view, &link)?;
+        pending.extend(parts(&stage_view));
         stages.push(stage_of(&stage_view, link));
     }
     // The mission first, then its stages by date (undated ones last, by name).
     stages[1..].sort_by(|a, b| {
         (a.date.is_empty(), &a.date, &a.link.name).cmp(&(b.date.is_empty(), &b.date, &b.link.name))
     });
-    Ok(stages)
+    Ok((stages, follow_ups))
 }
 
 pub(crate) const SCHEMA_START_DATE: &str = "http://schema.org/startDate";
@@ -248,6 +306,14 @@ pub(crate) const SCHEMA_LOCATION: &str = "http://schema.org/location";
 pub(crate) const SCHEMA_SUPER_EVENT: &str = "http://schema.org/superEvent";
 
 pub(crate) const HOSTED_BY: &str = "https://w3id.org/ponte/ontology#hostedBy";
+
+const BUILDS_ON: &str = "https://w3id.org/ponte/ontology#buildsOn";
+
+const DISCUSSED_AT: &str = "https://w3id.org/ponte/ontology#discussedAt";
+
+const SIGNED_AT: &str = "https://w3id.org/ponte/ontology#signedAt";
+
+const LAUNCHES: &str = "https://w3id.org/ponte/ontology#launches";
 pub(crate) const MET: &str = "https://w3id.org/ponte/ontology#met";
 
 /// The IRIs `view`'s entity links to by `predicate`.

@@ -171,6 +171,8 @@ pub(crate) struct ErrorTemplate<'a> {
     pub(crate) w: &'static Words,
     pub(crate) title: &'static str,
     pub(crate) status: u16,
+    /// What the status means, in the reader's words.
+    pub(crate) meaning: &'static str,
     pub(crate) detail: &'a str,
 }
 
@@ -183,6 +185,7 @@ pub fn error_page(page: &Page, status: u16, detail: &str) -> String {
         w,
         title: w.error,
         status,
+        meaning: w.status(status),
         detail,
     };
     // Rendering writes into a string and the fields are plain text: it cannot fail, but a
