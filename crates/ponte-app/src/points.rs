@@ -28,6 +28,8 @@ pub struct MapPoint {
     pub lat: f64,
     /// Longitude, in degrees.
     pub lng: f64,
+    /// Whether the point is its region's centre rather than its own place's.
+    pub approximate: bool,
 }
 
 impl App {
@@ -41,7 +43,7 @@ impl App {
         let (entries, _) = self.matched(collection, request)?;
         let mut points = MapPoints::default();
         for (_, iri, found) in entries {
-            let Some((lat, lng)) = self.store.coordinates(&iri)? else {
+            let Some(point) = self.store.coordinates(&iri)? else {
                 points.unplaced += 1;
                 continue;
             };
@@ -52,8 +54,9 @@ impl App {
             points.placed.push(MapPoint {
                 names: found.map_or(Value::Null, |(_, found)| names::language_map(&found)),
                 iri: iri.into_string(),
-                lat,
-                lng,
+                lat: point.lat,
+                lng: point.lng,
+                approximate: point.approximate,
             });
         }
         Ok(points)

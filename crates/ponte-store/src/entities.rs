@@ -30,6 +30,28 @@ const TEXT_PROPERTIES: [&str; 3] = [
     "http://www.w3.org/2004/02/skos/core#definition",
 ];
 
+/// A point on a map, in degrees.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lng: f64,
+    /// Whether it stands for a region (the centre of its known places), not the entity's own
+    /// place.
+    pub approximate: bool,
+}
+
+impl Point {
+    fn exact(lat: f64, lng: f64) -> Self {
+        Self {
+            lat,
+            lng,
+            approximate: false,
+        }
+    }
+}
+
 /// What the search index holds of one entity.
 #[derive(Debug, Clone, Default)]
 pub struct SearchableText {
@@ -377,19 +399,72 @@ impl PonteStore {
 
     /// Where `entity` is on a map: its own `schema:latitude`/`longitude` (an organisation's
     /// point, from ROR), else those of the first place it is located in that has them (a
-    /// city); `None` when neither says.
-    pub fn coordinates(&self, entity: &NamedNode) -> Result<Option<(f64, f64)>, StoreError> {
-        if let Some(point) = self.own_point(entity)? {
-            return Ok(Some(point));
+    /// city), else, for a region or area without a point of its own, the centre of the places
+    /// the store has in it (marked approximate); `None` when none of these says.
+    pub fn coordinates(&self, entity: &NamedNode) -> Result<Option<Point>, StoreError> {
+        if let Some((lat, lng)) = self.own_point(entity)? {
+            return Ok(Some(Point::exact(lat, lng)));
         }
         let mut places: Vec<NamedNode> = self.objects(entity, &[LOCATION])?.into_iter().collect();
         places.sort();
-        for place in places {
-            if let Some(point) = self.own_point(&place)? {
+        for place in &places {
+            if let Some((lat, lng)) = self.own_point(place)? {
+                return Ok(Some(Point::exact(lat, lng)));
+            }
+        }
+        for place in &places {
+            if let Some(point) = self.centre_of_parts(place)? {
                 return Ok(Some(point));
             }
         }
         Ok(None)
+    }
+
+    /// The mean point of the places in `place` (`schema:containedInPlace` it) that have one;
+    /// `None` for a country (its parts may be an ocean apart: the map draws countries as
+    /// shapes) or a place with no part that has a point.
+    fn centre_of_parts(&self, place: &NamedNode) -> Result<Option<Point>, StoreError> {
+        let country = self
+            .store
+            .quads_for_pattern(
+                Some(place.as_ref().into()),
+                Some(rdf::TYPE),
+                Some(NamedNodeRef::new_unchecked(COUNTRY).into()),
+                None,
+            )
+            .next()
+            .is_some();
+        if country {
+            return Ok(None);
+        }
+        let mut parts = BTreeSet::new();
+        for quad in self.store.quads_for_pattern(
+            None,
+            Some(NamedNodeRef::new_unchecked(CONTAINED_IN_PLACE)),
+            Some(place.as_ref().into()),
+            None,
+        ) {
+            if let NamedOrBlankNode::NamedNode(part) = quad?.subject {
+                parts.insert(part);
+            }
+        }
+        let mut points = Vec::new();
+        for part in &parts {
+            if let Some(point) = self.own_point(part)? {
+                points.push(point);
+            }
+        }
+        if points.is_empty() {
+            return Ok(None);
+        }
+        let n = points.len() as f64;
+        let lat = points.iter().map(|p| p.0).sum::<f64>() / n;
+        let lng = points.iter().map(|p| p.1).sum::<f64>() / n;
+        Ok(Some(Point {
+            lat,
+            lng,
+            approximate: true,
+        }))
     }
 
     /// The latitude and longitude `node` states itself.
@@ -561,6 +636,7 @@ const HAS_PHASE: &str = "https://w3id.org/ponte/ontology#hasPhase";
 const SUPER_EVENT: &str = "http://schema.org/superEvent";
 const LOCATION: &str = "http://schema.org/location";
 const CONTAINED_IN_PLACE: &str = "http://schema.org/containedInPlace";
+const COUNTRY: &str = "https://w3id.org/ponte/ontology#Country";
 const ADDRESS_COUNTRY: &str = "http://schema.org/addressCountry";
 const ADDRESS_REGION: &str = "http://schema.org/addressRegion";
 const ISO_CODE: &str = "https://w3id.org/ponte/ontology#iso3166Code";

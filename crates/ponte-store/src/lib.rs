@@ -7,7 +7,7 @@
 
 mod entities;
 pub use entities::{
-    EntityFilter, FacetValues, PlaceMemo, PreparedFilter, SearchableText, distinct_triples,
+    EntityFilter, FacetValues, PlaceMemo, Point, PreparedFilter, SearchableText, distinct_triples,
 };
 mod entity_writes;
 pub use entity_writes::{API_GRAPH, EntityChange, EntityWriteReport, Precondition, entity_tag};

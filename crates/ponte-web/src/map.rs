@@ -133,6 +133,8 @@ struct Placed {
     y: f64,
     lat: f64,
     lng: f64,
+    /// The region's centre, not the actor's own place.
+    approximate: bool,
 }
 
 #[derive(Template)]
@@ -149,6 +151,8 @@ struct MapTemplate<'a> {
     points: Vec<Placed>,
     rows: usize,
     unplaced: usize,
+    /// Whether some point is a region's centre (then a note says what ≈ means).
+    any_approximate: bool,
     list_url: String,
 }
 
@@ -171,6 +175,7 @@ pub fn map_page(app: &App, page: &Page, request: &ListRequest) -> Result<String,
                 y,
                 lat: p.lat,
                 lng: p.lng,
+                approximate: p.approximate,
             }
         })
         .collect();
@@ -187,6 +192,7 @@ pub fn map_page(app: &App, page: &Page, request: &ListRequest) -> Result<String,
         rows: points.len().min(TABLE_ROWS),
         points,
         unplaced: found.unplaced,
+        any_approximate: found.placed.iter().any(|p| p.approximate),
         list_url: format!("/actors?{query}"),
     })
 }

@@ -592,7 +592,7 @@ async fn the_map_shows_the_filtered_actors_as_points_and_the_same_actors_in_a_ta
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(header_of(&headers, "content-security-policy").is_some());
     assert!(html.contains("<svg viewBox=\"0 0 360 170\""), "{html}");
-    let points = html.matches("<circle class=\"point\"").count();
+    let points = html.matches("<circle class=\"point").count();
     let rows = hrefs_between(&html, "<tbody>", "</tbody>");
     assert_eq!(points, rows.len(), "{html}");
     assert!(rows.iter().any(|h| h == "/id/kaist"), "{rows:?}");
@@ -607,4 +607,16 @@ async fn the_map_shows_the_filtered_actors_as_points_and_the_same_actors_in_a_ta
     assert!(html.contains("<td>36.3214</td><td>127.4197</td>"), "{html}");
     let (status, _, _) = page(&router, "/map?country=KOR", &[]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // MIT is known to be in the Boston area only: its point is the centre of the area's known
+    // places (Boston, Cambridge…), drawn and listed as approximate.
+    let (_, _, html) = page(&router, "/map?country=US", &[]).await;
+    let rows = hrefs_between(&html, "<tbody>", "</tbody>");
+    assert!(rows.iter().any(|h| h == "/id/mit"), "{rows:?}");
+    assert!(
+        html.contains("<circle class=\"point approximate\""),
+        "{html}"
+    );
+    assert!(html.contains("<td>≈ 42."), "{html}");
+    assert!(html.contains("the centre of the region"), "{html}");
 }
