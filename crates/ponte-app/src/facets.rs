@@ -1,5 +1,6 @@
 //! Facet counts of a listing: for the entities a request selects, how many have each kind,
-//! country, region, topic and mission, so a person sees where a filter leads before choosing it.
+//! country, region, topic, mission and programme, so a person sees where a filter leads before
+//! choosing it.
 
 use crate::collections::{Collection, CollectionName, compact_class};
 use crate::error::AppError;
@@ -23,6 +24,8 @@ pub struct Facets {
     pub topics: Vec<FacetValue>,
     /// Missions the entities took part in, directly or in a stage (by IRI).
     pub missions: Vec<FacetValue>,
+    /// Programmes the entities took part in, directly or in one of their missions (by IRI).
+    pub programmes: Vec<FacetValue>,
 }
 
 /// One value of a facet: what a filter parameter takes, its names, and how many entities of
@@ -67,6 +70,15 @@ impl App {
         let (entries, _) = self.matched(collection, request)?;
         let mission_classes = self.classes(CollectionName::Missions.collection())?;
         let missions = self.store.instances(&mission_classes)?;
+        // Each programme with what taking part in it means (its phases, missions, stages),
+        // expanded once per count, as the `programme` filter expands it.
+        let programme_classes = self.classes(CollectionName::Programmes.collection())?;
+        let mut programmes = Vec::new();
+        for programme in self.store.instances(&programme_classes)? {
+            let parts = self.store.programme_activities(&programme)?;
+            programmes.push((programme, parts));
+        }
+        let mut in_programme = HashMap::<NamedNode, usize>::new();
         let mut kinds = HashMap::<NamedNode, usize>::new();
         let mut countries = HashMap::<String, usize>::new();
         let mut regions = HashMap::<String, usize>::new();
@@ -91,6 +103,11 @@ impl App {
             }
             for topic in values.topics {
                 *topics.entry(topic).or_default() += 1;
+            }
+            for (programme, parts) in &programmes {
+                if !values.activities.is_disjoint(parts) {
+                    *in_programme.entry(programme.clone()).or_default() += 1;
+                }
             }
             for activity in values.activities {
                 if missions.contains(&activity) {
@@ -125,6 +142,7 @@ impl App {
             regions: self.coded(regions)?,
             topics: named(topics)?,
             missions: named(took_part)?,
+            programmes: named(in_programme)?,
         })
     }
 

@@ -44,7 +44,7 @@ pub use params::{FromParams, Params};
 pub use points::{MapPoint, MapPoints};
 pub use ponte_store::vocab;
 /// The RDF terms the answers carry.
-pub use ponte_store::{NamedNode, Term, Triple};
+pub use ponte_store::{NamedNode, Point, Term, Triple};
 pub use ror::{ROR_GRAPH, RorDump, RorImport, import_ror, read_ror};
 pub use vocabulary::Vocabulary;
 pub use write::{EntityInput, WriteReport, WriteRequest};

@@ -5,7 +5,7 @@ use crate::collections::Collection;
 use crate::error::AppError;
 use crate::request::ListRequest;
 use crate::{App, names};
-use ponte_store::Term;
+use ponte_store::{NamedNode, Point, Term};
 use serde_json::Value;
 
 /// The points of a listing.
@@ -33,6 +33,11 @@ pub struct MapPoint {
 }
 
 impl App {
+    /// Where `entity` is on a map (its own point, its city's, or its region's centre).
+    pub fn point_of(&self, entity: &NamedNode) -> Result<Option<Point>, AppError> {
+        Ok(self.store.coordinates(entity)?)
+    }
+
     /// The entities `request` selects from `collection` (all of them, not one page), with
     /// their points.
     pub fn points(

@@ -306,9 +306,7 @@ impl PonteStore {
         if !filter.programmes.is_empty() {
             let mut all = HashSet::new();
             for programme in &filter.programmes {
-                for part in self.closure(programme, &[INCLUDES_MISSION, HAS_PHASE], &[])? {
-                    all.extend(self.closure(&part, &[], &[SUPER_EVENT])?);
-                }
+                all.extend(self.programme_activities(programme)?);
             }
             activities.push(all);
         }
@@ -319,6 +317,19 @@ impl PonteStore {
             topics,
             activities: (!activities.is_empty()).then_some(activities),
         })
+    }
+
+    /// `programme` and everything taking part in it means taking part in the programme: its
+    /// phases, its missions, their stages and events.
+    pub fn programme_activities(
+        &self,
+        programme: &NamedNode,
+    ) -> Result<HashSet<NamedNode>, StoreError> {
+        let mut all = HashSet::new();
+        for part in self.closure(programme, &[INCLUDES_MISSION, HAS_PHASE], &[])? {
+            all.extend(self.closure(&part, &[], &[SUPER_EVENT])?);
+        }
+        Ok(all)
     }
 
     /// Whether `entity` passes `filter`.

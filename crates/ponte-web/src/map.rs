@@ -21,6 +21,52 @@ const TABLE_ROWS: usize = 200;
 /// The SVG path of every country's outline, in the map's projection, computed once.
 static OUTLINES: LazyLock<String> = LazyLock::new(|| outlines(COUNTRIES).unwrap_or_default());
 
+/// Every country's outlines, ring by ring, for maps of a part of the world.
+static RINGS: LazyLock<Vec<Ring>> = LazyLock::new(|| rings(COUNTRIES).unwrap_or_default());
+
+/// How much of the world an entity page's small map shows, in degrees of longitude; it is
+/// half as tall.
+const SMALL_MAP_WIDTH: f64 = 40.0;
+
+/// The small map of an entity page: the part of the world around its point, with only the
+/// outlines that reach into it (a few kilobytes, not the world's hundred).
+pub(crate) struct SmallMap {
+    /// The SVG viewBox: the window around the point.
+    pub(crate) view_box: String,
+    /// The outlines within the window.
+    pub(crate) outlines: String,
+    pub(crate) x: f64,
+    pub(crate) y: f64,
+    pub(crate) lat: f64,
+    pub(crate) lng: f64,
+    /// The region's centre, not the entity's own place.
+    pub(crate) approximate: bool,
+}
+
+/// The small map around `point`.
+pub(crate) fn small_map(point: &ponte_app::Point) -> SmallMap {
+    let (x, y) = project(point.lng, point.lat);
+    let (width, height) = (SMALL_MAP_WIDTH, SMALL_MAP_WIDTH / 2.0);
+    let left = (x - width / 2.0).clamp(0.0, 360.0 - width);
+    let top = (y - height / 2.0).clamp(0.0, 170.0 - height);
+    let outlines = RINGS
+        .iter()
+        .filter(|r| {
+            r.max.0 >= left && r.min.0 <= left + width && r.max.1 >= top && r.min.1 <= top + height
+        })
+        .map(|r| r.path.as_str())
+        .collect();
+    SmallMap {
+        view_box: format!("{left:.1} {top:.1} {width:.1} {height:.1}"),
+        outlines,
+        x,
+        y,
+        lat: point.lat,
+        lng: point.lng,
+        approximate: point.approximate,
+    }
+}
+
 /// A TopoJSON topology: quantized, delta-encoded arcs shared by the geometries.
 #[derive(Deserialize)]
 struct Topology {
@@ -59,8 +105,21 @@ fn project(lng: f64, lat: f64) -> (f64, f64) {
     (lng + 180.0, 85.0 - lat)
 }
 
+/// One closed outline (a country's polygon or one of its islands): its SVG path and the box
+/// it spans, in the map's units.
+struct Ring {
+    path: String,
+    min: (f64, f64),
+    max: (f64, f64),
+}
+
 /// One SVG path of all country outlines in `topojson`.
 fn outlines(topojson: &str) -> Result<String, serde_json::Error> {
+    Ok(rings(topojson)?.into_iter().map(|r| r.path).collect())
+}
+
+/// The outlines of the countries in `topojson`, one ring each.
+fn rings(topojson: &str) -> Result<Vec<Ring>, serde_json::Error> {
     let topology: Topology = serde_json::from_str(topojson)?;
     let [sx, sy] = topology.transform.scale;
     let [tx, ty] = topology.transform.translate;
@@ -79,8 +138,11 @@ fn outlines(topojson: &str) -> Result<String, serde_json::Error> {
                 .collect()
         })
         .collect();
-    let mut path = String::new();
+    let mut rings = Vec::new();
     let mut ring = |indices: &[i64]| {
+        let mut path = String::new();
+        let mut min = (f64::MAX, f64::MAX);
+        let mut max = (f64::MIN, f64::MIN);
         let mut last: Option<f64> = None;
         for &index in indices {
             // A negative index is the arc ~index, walked backwards.
@@ -107,10 +169,13 @@ fn outlines(topojson: &str) -> Result<String, serde_json::Error> {
                     }
                 };
                 last = Some(x);
+                min = (min.0.min(x), min.1.min(y));
+                max = (max.0.max(x), max.1.max(y));
                 let _ = write!(path, "{command}{x:.1},{y:.1}");
             }
         }
         path.push('Z');
+        rings.push(Ring { path, min, max });
     };
     for collection in topology.objects.values() {
         for geometry in &collection.geometries {
@@ -123,7 +188,7 @@ fn outlines(topojson: &str) -> Result<String, serde_json::Error> {
             }
         }
     }
-    Ok(path)
+    Ok(rings)
 }
 
 /// A point on the map and a row of the table.

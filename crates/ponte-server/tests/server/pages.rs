@@ -314,6 +314,19 @@ async fn lists_count_each_filter_value_over_the_whole_selection() {
         let needle = format!("{label} <span class=\"count\">({total})</span>");
         assert!(html.contains(&needle), "{needle} not in the page");
     }
+    // Programmes too: taking part in one of its missions or stages counts, as the filter has it.
+    let api = get_json_ld(
+        &router,
+        "/api/actors?programme=bip-digital-health-boston-2021&limit=100",
+    )
+    .await;
+    let total = api["totalItems"].as_u64().unwrap();
+    assert!(total > 0);
+    let needle = format!(
+        "Bridging Innovation Program – Digital Health – Boston 2021 <span class=\"count\">({total})</span>"
+    );
+    assert!(html.contains("name=\"programme\""), "no programme filter");
+    assert!(html.contains(&needle), "{needle} not in the page");
     // Choosing a value keeps it checked and narrows the counts.
     let (_, _, html) = page(&router, "/actors?country=KR&limit=100", &[]).await;
     assert!(html.contains("value=\"KR\" checked"), "{html}");
@@ -619,4 +632,16 @@ async fn the_map_shows_the_filtered_actors_as_points_and_the_same_actors_in_a_ta
     );
     assert!(html.contains("<td>≈ 42."), "{html}");
     assert!(html.contains("the centre of the region"), "{html}");
+
+    // An entity page with a place has a small map of the part of the world around it, the
+    // coordinates written beside it, and only the outlines near it (the page stays small).
+    let (_, _, html) = page(&router, "/id/kaist", &[]).await;
+    assert!(html.contains("<figure class=\"map small-map\">"), "{html}");
+    assert!(
+        html.contains("Latitude 36.3214, Longitude 127.4197"),
+        "{html}"
+    );
+    assert!(html.len() < 40_000, "entity page of {} bytes", html.len());
+    let (_, _, html) = page(&router, "/id/mit", &[]).await;
+    assert!(html.contains("Latitude ≈ 42."), "{html}");
 }

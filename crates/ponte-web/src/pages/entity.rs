@@ -43,6 +43,7 @@ pub(crate) struct EntityTemplate<'a> {
     pub(crate) match_url: String,
     pub(crate) timeline: Vec<Stage>,
     pub(crate) follow_ups: Vec<FollowUp>,
+    pub(crate) map: Option<crate::map::SmallMap>,
 }
 
 /// `/id/{slug}` in a browser: the entity's facts with their sources, every incoming
@@ -110,6 +111,7 @@ pub fn entity_page(app: &App, page: &Page, view: &EntityView) -> Result<String, 
         match_url: format!("/match?actor={}", encode(slug)),
         timeline,
         follow_ups,
+        map: app.point_of(&view.iri)?.as_ref().map(crate::map::small_map),
     })
 }
 

@@ -129,6 +129,12 @@ pub(crate) fn filter_choices(
         group("region", w.region, &facets.regions, &filters.region),
         group("topic", w.topic, &facets.topics, &filters.topic),
         group("mission", w.mission, &facets.missions, &filters.mission),
+        group(
+            "programme",
+            w.programme,
+            &facets.programmes,
+            &filters.programme,
+        ),
     ]
     .into_iter()
     .filter(|g| !g.choices.is_empty())
