@@ -181,6 +181,10 @@ pub struct ServeArgs {
     /// Largest answer, in bytes; a bigger one is refused rather than cut off.
     #[arg(long, env = "PONTE_MAX_RESULT_BYTES", default_value_t = 256 << 20)]
     pub max_result_bytes: usize,
+    /// Bytes of query answers kept between writes, so a repeated query costs a lookup; any
+    /// write empties it. 0 switches it off.
+    #[arg(long, env = "PONTE_RESULT_CACHE_BYTES", default_value_t = ponte_server::DEFAULT_RESULT_CACHE_BYTES)]
+    pub result_cache_bytes: usize,
     /// Whether a query's default graph is the union of all graphs.
     #[arg(long, env = "PONTE_UNION_DEFAULT_GRAPH", default_value_t = true, action = clap::ArgAction::Set)]
     pub union_default_graph: bool,

@@ -13,6 +13,7 @@ mod graph_store;
 mod http_util;
 mod negotiate;
 mod problem;
+mod result_cache;
 mod service_description;
 mod sparql_endpoint;
 mod web;
@@ -59,6 +60,8 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// Remote endpoints `SERVICE` may call; `None` refuses every `SERVICE`.
     pub federation: Option<ponte_store::sparql::Federation>,
+    /// Bytes of query answers kept between writes (0: none kept).
+    pub result_cache_bytes: usize,
 }
 
 impl Default for ServerConfig {
@@ -73,9 +76,13 @@ impl Default for ServerConfig {
             public_host: "127.0.0.1:7878".into(),
             public_url: None,
             federation: None,
+            result_cache_bytes: DEFAULT_RESULT_CACHE_BYTES,
         }
     }
 }
+
+/// The result cache's default budget: 64 MiB, room for thousands of dashboard answers.
+pub const DEFAULT_RESULT_CACHE_BYTES: usize = 64 << 20;
 
 /// Two evaluations per core, at least four: enough to keep the cores busy while one waits on
 /// disk, few enough that a burst of heavy queries cannot starve the machine.
@@ -94,6 +101,8 @@ pub struct AppState {
     pub executor: Executor,
     /// Limits and policies.
     pub config: Arc<ServerConfig>,
+    /// Query answers kept between writes.
+    pub results: Arc<result_cache::ResultCache>,
 }
 
 impl AppState {
@@ -103,6 +112,7 @@ impl AppState {
             app: App::new(store.clone()),
             store,
             executor: Executor::new(config.max_concurrent_queries, config.query_timeout),
+            results: Arc::new(result_cache::ResultCache::new(config.result_cache_bytes)),
             config: Arc::new(config),
         }
     }
@@ -195,6 +205,7 @@ async fn health(
     axum::Json(serde_json::json!({
         "status": "ok",
         "evaluations_running": state.executor.running(),
+        "result_cache": state.results.stats(),
     }))
 }
 

@@ -132,7 +132,8 @@ pub fn prefers_page(headers: &HeaderMap) -> bool {
 }
 
 /// The `Accept` header's ranges (every `Accept` line), each with its `q` only.
-fn accepted(headers: &HeaderMap) -> String {
+/// Every `Accept` value of the request, joined: all that content negotiation reads.
+pub(crate) fn accepted(headers: &HeaderMap) -> String {
     headers
         .get_all(header::ACCEPT)
         .iter()

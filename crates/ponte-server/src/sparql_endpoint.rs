@@ -4,10 +4,11 @@
 use crate::AppState;
 use crate::auth::authorize_write;
 use crate::http_util::{content_type, origin, parse_params, read_body, utf8};
-use crate::negotiate::{Kind, negotiate};
+use crate::negotiate::{Kind, accepted, negotiate};
 use crate::problem::Problem;
+use crate::result_cache::{CacheKey, CachedAnswer};
 use crate::service_description::service_description;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -156,6 +157,25 @@ pub(crate) async fn run(
     let services = state.sparql_services();
     match operation {
         Operation::Query(query, dataset) => {
+            // A repeated query between writes is answered from the result cache. The generation
+            // is read before evaluating, so an answer kept with it predates no write.
+            let generation = store.generation();
+            let key = if state.results.enabled() {
+                CacheKey::for_query(
+                    &query,
+                    &dataset.default_graphs,
+                    &dataset.named_graphs,
+                    &base,
+                    &accepted(headers),
+                )
+            } else {
+                None
+            };
+            if let Some(key) = &key
+                && let Some(hit) = state.results.get(key, generation)
+            {
+                return Ok(ok(hit.body, hit.media_type));
+            }
             let union = state.config.union_default_graph;
             let max_bytes = state.config.max_result_bytes;
             let request_headers = headers.clone();
@@ -173,6 +193,14 @@ pub(crate) async fn run(
                     Ok::<_, Problem>((store.evaluate_query(parsed, format, max_bytes)?, media_type))
                 })
                 .await?;
+            let body = Bytes::from(body);
+            if let Some(key) = key {
+                let answer = CachedAnswer {
+                    body: body.clone(),
+                    media_type,
+                };
+                state.results.put(key, generation, answer);
+            }
             Ok(ok(body, media_type))
         }
         Operation::Update(update, dataset) => {
@@ -208,8 +236,8 @@ fn describe(state: &AppState, headers: &HeaderMap) -> Result<Response, Problem> 
 }
 
 /// A 200 with `body` as `media_type`.
-pub fn ok(body: Vec<u8>, media_type: &'static str) -> Response {
-    let mut response = body.into_response();
+pub fn ok(body: impl Into<Bytes>, media_type: &'static str) -> Response {
+    let mut response = body.into().into_response();
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));

@@ -45,6 +45,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_body_bytes: args.max_body_bytes,
         max_result_bytes: args.max_result_bytes,
         union_default_graph: args.union_default_graph,
+        result_cache_bytes: args.result_cache_bytes,
         public_host: args.bind.clone(),
         public_url: args.public_url,
         federation,

@@ -7,3 +7,4 @@ mod common;
 mod http;
 mod matchmaking;
 mod pages;
+mod result_cache;
