@@ -115,6 +115,12 @@ pub fn context_prefixes() -> Vec<(String, String)> {
     prefixes
 }
 
+/// `iri` as `prefix:local` with the context's prefixes when one covers it, else `None`.
+pub fn prefixed_name(iri: &str) -> Option<String> {
+    let compact = context().compact_iri(iri);
+    (compact != iri).then_some(compact)
+}
+
 /// Every IRI a term of Ponte's context stands for (properties, classes, a few individuals).
 pub fn context_iris() -> impl Iterator<Item = &'static str> {
     let context = context();

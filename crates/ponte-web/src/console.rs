@@ -118,12 +118,7 @@ pub fn console_page(
         .collect();
     let vocabulary = app.vocabulary()?;
     let short = |iri: &String| Term {
-        short: vocabulary
-            .prefixes
-            .iter()
-            .filter_map(|(name, base)| Some(format!("{name}:{}", iri.strip_prefix(base.as_str())?)))
-            .min_by_key(String::len)
-            .unwrap_or_else(|| format!("<{iri}>")),
+        short: ponte_app::jsonld::prefixed_name(iri).unwrap_or_else(|| format!("<{iri}>")),
         iri: iri.clone(),
     };
     let mut template = ConsoleTemplate {
