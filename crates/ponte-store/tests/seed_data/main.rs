@@ -2,4 +2,5 @@
 //! and the analysts' questions (`docs/queries/`) get their expected answers.
 
 mod analyst_queries;
+mod default_graph;
 mod seed_entities;
