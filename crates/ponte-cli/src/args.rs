@@ -179,8 +179,15 @@ pub struct ServeArgs {
     #[arg(long, env = "PONTE_MAX_BODY_BYTES", default_value_t = 64 << 20)]
     pub max_body_bytes: usize,
     /// Largest answer, in bytes; a bigger one is refused rather than cut off.
-    #[arg(long, env = "PONTE_MAX_RESULT_BYTES", default_value_t = 256 << 20)]
+    #[arg(long, env = "PONTE_MAX_RESULT_BYTES", default_value_t = ponte_server::DEFAULT_MAX_RESULT_BYTES)]
     pub max_result_bytes: usize,
+    /// Bytes of one SPARQL answer kept in memory; a larger one is written to a temporary file
+    /// (still complete before its first byte is sent), so memory stays bounded.
+    #[arg(long, env = "PONTE_RESULT_MEMORY_BYTES", default_value_t = ponte_server::DEFAULT_RESULT_MEMORY_BYTES)]
+    pub result_memory_bytes: usize,
+    /// Directory of those temporary files (default: the system's temporary directory).
+    #[arg(long, env = "PONTE_SPILL_DIR")]
+    pub spill_dir: Option<std::path::PathBuf>,
     /// Bytes of query answers kept between writes, so a repeated query costs a lookup; any
     /// write empties it. 0 switches it off.
     #[arg(long, env = "PONTE_RESULT_CACHE_BYTES", default_value_t = ponte_server::DEFAULT_RESULT_CACHE_BYTES)]

@@ -51,6 +51,10 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// Largest serialized answer, in bytes.
     pub max_result_bytes: usize,
+    /// Bytes of one answer kept in memory; a larger answer continues in a temporary file.
+    pub result_memory_bytes: usize,
+    /// Directory of those temporary files; `None`: the system's temporary directory.
+    pub spill_dir: Option<std::path::PathBuf>,
     /// Whether a query's default graph is the union of all graphs.
     pub union_default_graph: bool,
     /// Host (and port) used in minted IRIs when a request's `Host` header is unusable.
@@ -71,7 +75,9 @@ impl Default for ServerConfig {
             query_timeout: Duration::from_secs(30),
             max_concurrent_queries: default_concurrency(),
             max_body_bytes: 64 << 20,
-            max_result_bytes: 256 << 20,
+            max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
+            result_memory_bytes: DEFAULT_RESULT_MEMORY_BYTES,
+            spill_dir: None,
             union_default_graph: true,
             public_host: "127.0.0.1:7878".into(),
             public_url: None,
@@ -80,6 +86,13 @@ impl Default for ServerConfig {
         }
     }
 }
+
+/// The default cap on one answer: 2 GiB, which only a temporary file holds (a full export of a
+/// few million rows).
+pub const DEFAULT_MAX_RESULT_BYTES: usize = 2 << 30;
+
+/// The default part of one answer kept in memory: 16 MiB, far above a page or dashboard answer.
+pub const DEFAULT_RESULT_MEMORY_BYTES: usize = 16 << 20;
 
 /// The result cache's default budget: 64 MiB, room for thousands of dashboard answers.
 pub const DEFAULT_RESULT_CACHE_BYTES: usize = 64 << 20;
@@ -119,6 +132,15 @@ impl AppState {
 
     /// The `SERVICE`s SPARQL requests may call: the allowed remote endpoints and the search
     /// index (`SERVICE <https://w3id.org/ponte/search>`).
+    /// Where a SPARQL answer is kept until it is sent: memory, then a temporary file.
+    fn spill_policy(&self) -> ponte_store::sparql::SpillPolicy {
+        ponte_store::sparql::SpillPolicy {
+            memory_bytes: self.config.result_memory_bytes,
+            max_bytes: self.config.max_result_bytes,
+            directory: self.config.spill_dir.clone(),
+        }
+    }
+
     fn sparql_services(&self) -> ponte_store::sparql::Services {
         ponte_store::sparql::Services {
             remote: self.config.federation.clone(),

@@ -12,7 +12,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use ponte_store::sparql::{ProtocolDataset, QueryKind, parse_query, parse_update};
+use ponte_store::sparql::{Answer, ProtocolDataset, QueryKind, parse_query, parse_update};
 
 /// One protocol operation, read from the parameters.
 /// What a protocol request asks for.
@@ -177,9 +177,9 @@ pub(crate) async fn run(
                 return Ok(ok(hit.body, hit.media_type));
             }
             let union = state.config.union_default_graph;
-            let max_bytes = state.config.max_result_bytes;
+            let policy = state.spill_policy();
             let request_headers = headers.clone();
-            let (body, media_type) = state
+            let (answer, media_type) = state
                 .executor
                 .run(move |token| {
                     let parsed =
@@ -190,10 +190,15 @@ pub(crate) async fn run(
                         QueryKind::Graph => Kind::Graph,
                     };
                     let (format, media_type) = negotiate(&request_headers, kind)?;
-                    Ok::<_, Problem>((store.evaluate_query(parsed, format, max_bytes)?, media_type))
+                    let answer = store.evaluate_query_to(parsed, format, policy)?;
+                    Ok::<_, Problem>((answer, media_type))
                 })
                 .await?;
-            let body = Bytes::from(body);
+            let body = match answer {
+                Answer::Memory(bytes) => Bytes::from(bytes),
+                // Too large to keep in memory, so not for the result cache either.
+                Answer::File { file, len } => return Ok(streamed(file, len, media_type)),
+            };
             if let Some(key) = key {
                 let answer = CachedAnswer {
                     body: body.clone(),
@@ -233,6 +238,18 @@ fn describe(state: &AppState, headers: &HeaderMap) -> Result<Response, Problem> 
         format,
     )?;
     Ok(ok(body, media_type))
+}
+
+/// A 200 streaming a complete answer from its temporary file (removed once the file is closed,
+/// when the body is dropped, sent or not).
+fn streamed(file: std::fs::File, len: u64, media_type: &'static str) -> Response {
+    let stream =
+        tokio_util::io::ReaderStream::with_capacity(tokio::fs::File::from_std(file), 1 << 16);
+    let mut response = Body::from_stream(stream).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    response
 }
 
 /// A 200 with `body` as `media_type`.

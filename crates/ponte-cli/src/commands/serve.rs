@@ -8,6 +8,10 @@ use ponte_store::PonteStore;
 use std::time::Duration;
 use tracing::info;
 
+/// What a remote `SERVICE` answer may take in memory at least (its former cap, unchanged when
+/// answers learnt to spill to disk).
+const MIN_REMOTE_ANSWER_BYTES: usize = 256 << 20;
+
 /// Serves the store until a signal asks to stop.
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let store = if args.memory {
@@ -32,7 +36,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         Some(http_federation(
             &args.federation_allow,
             Duration::from_secs_f64(args.query_timeout),
-            args.max_result_bytes,
+            // A remote answer is read into memory: the in-memory share of an answer bounds it.
+            args.result_memory_bytes
+                .max(MIN_REMOTE_ANSWER_BYTES)
+                .min(args.max_result_bytes),
         )?)
     };
     let public_url = args.public_url.clone();
@@ -44,6 +51,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             .unwrap_or_else(default_concurrency),
         max_body_bytes: args.max_body_bytes,
         max_result_bytes: args.max_result_bytes,
+        result_memory_bytes: args.result_memory_bytes,
+        spill_dir: args.spill_dir,
         union_default_graph: args.union_default_graph,
         result_cache_bytes: args.result_cache_bytes,
         public_host: args.bind.clone(),

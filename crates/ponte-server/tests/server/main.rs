@@ -8,3 +8,4 @@ mod http;
 mod matchmaking;
 mod pages;
 mod result_cache;
+mod spill;

@@ -14,10 +14,13 @@ use oxigraph::sparql::{
 use spargebra::{GraphUpdateOperation, SparqlParser};
 use std::io::{self, Write};
 
+mod answer;
 mod cartesian;
 mod federation;
 mod text_search;
 
+pub use answer::{Answer, SpillPolicy};
+use answer::{CapReached, SpillWriter};
 pub use federation::{Federation, Fetch};
 pub use text_search::{SEARCH_SERVICE, SearchPatternError, TextSearch};
 
@@ -256,12 +259,28 @@ impl PonteStore {
         format: OutputFormat,
         max_bytes: usize,
     ) -> Result<Vec<u8>, StoreError> {
+        self.evaluate_query_to(query, format, SpillPolicy::in_memory(max_bytes))?
+            .into_bytes()
+            .map_err(|e| StoreError::Internal(format!("reading a spilled answer back: {e}")))
+    }
+
+    /// Evaluates `query` and serializes its whole answer in `format`, in memory up to
+    /// `policy.memory_bytes` and in a temporary file beyond, failing with
+    /// [`StoreError::ResultTooLarge`] past `policy.max_bytes` and [`StoreError::Cancelled`] once
+    /// the query's token is cancelled.
+    pub fn evaluate_query_to(
+        &self,
+        query: ParsedQuery,
+        format: OutputFormat,
+        policy: SpillPolicy,
+    ) -> Result<Answer, StoreError> {
         let ParsedQuery {
             prepared, token, ..
         } = query;
+        let max_bytes = policy.max_bytes;
         let map = |e: QueryEvaluationError| query_error(e, &token);
         let io = |e: io::Error| io_error(e, max_bytes, &token);
-        let writer = CappedWriter::new(max_bytes);
+        let writer = SpillWriter::new(policy);
         let writer = match (
             prepared.on_store(&self.store).execute().map_err(map)?,
             format,
@@ -297,7 +316,7 @@ impl PonteStore {
                 ));
             }
         };
-        Ok(writer.into_inner())
+        writer.finish().map_err(io)
     }
 
     /// Executes `update` in one transaction: on any error, including cancellation, nothing
@@ -385,11 +404,6 @@ pub(crate) struct CappedWriter {
     buffer: Vec<u8>,
     max_bytes: usize,
 }
-
-/// Marks the io error a [`CappedWriter`] raises, to tell it from a real one.
-#[derive(Debug, thiserror::Error)]
-#[error("result size cap reached")]
-struct CapReached;
 
 impl CappedWriter {
     pub(crate) fn new(max_bytes: usize) -> Self {
