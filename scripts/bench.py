@@ -283,6 +283,10 @@ def query_form(text: str) -> str:
 # --------------------------------------------------------------------------- servers
 
 
+# The named graph the BSBM data is loaded into when the default graph is the union of all graphs.
+BSBM_GRAPH = "http://www4.wiwiss.fu-berlin.de/bizer/bsbm/v01/graph"
+
+
 def start_server(side: Side, workdir: Path, timeout_s: float) -> None:
     side.port = free_port()
     bind = f"127.0.0.1:{side.port}"
@@ -633,6 +637,60 @@ def phase_serve(sides: list[Side], args, workdir: Path, lookup: Query, mix: list
     return results
 
 
+LARGE_ROWS = 1_000_000
+
+
+def large_query(default_graph: str) -> Query:
+    """A SELECT of exactly LARGE_ROWS rows: each BSBM triple three times, cut at the limit."""
+    triples = "?s ?p ?o" if default_graph == "plain" else f"GRAPH <{BSBM_GRAPH}> {{ ?s ?p ?o }}"
+    return Query("large", f"SELECT ?s ?p ?o ?copy WHERE {{ {triples} VALUES ?copy {{ 1 2 3 }} }} "
+                          f"LIMIT {LARGE_ROWS}", "SELECT")
+
+
+def vm_kib(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def phase_large(sides: list[Side], query: Query, reps: int) -> dict:
+    """Downloads a LARGE_ROWS-row SELECT as CSV and as JSON, alternating the servers: time to
+    last byte, and the server's peak memory growth during the download (its peak RSS is reset
+    through /proc/PID/clear_refs before each request)."""
+    out: dict = {}
+    for fmt, accept in (("CSV", "text/csv"), ("JSON", "application/sparql-results+json")):
+        runs = {s.key: [] for s in sides}
+        for rep in range(reps):
+            for side in (sides if rep % 2 == 0 else list(reversed(sides))):
+                pid = side.proc.pid
+                try:
+                    Path(f"/proc/{pid}/clear_refs").write_text("5")
+                    peak_reset = True
+                except OSError:
+                    peak_reset = False
+                before = vm_kib(pid, "VmRSS")
+                conn = http.client.HTTPConnection("127.0.0.1", side.port, timeout=600)
+                t0 = time.perf_counter()
+                conn.request("GET", query.path(side.endpoint), headers={"Accept": accept})
+                resp = conn.getresponse()
+                size = 0
+                while chunk := resp.read(1 << 20):
+                    size += len(chunk)
+                secs = time.perf_counter() - t0
+                conn.close()
+                if resp.status != 200:
+                    die(f"{side.label}: the large {fmt} answer failed with HTTP {resp.status}")
+                growth = (vm_kib(pid, "VmHWM") - before) / 1024 if peak_reset else float("nan")
+                runs[side.key].append({"seconds": secs, "bytes": size, "growth_mib": growth})
+                log(f"large {fmt} {side.label}: {size:,} bytes in {secs:.2f} s, "
+                    f"peak memory growth {growth:.0f} MiB")
+        out[fmt] = {k: {"seconds": statistics.median(r["seconds"] for r in v),
+                        "bytes": v[-1]["bytes"],
+                        "growth_mib": max(r["growth_mib"] for r in v)} for k, v in runs.items()}
+    return out
+
+
 def phase_per_query(sides: list[Side], distinct: list[Query], reps: int) -> dict:
     """Sequential latency per query, one keep-alive connection per server, interleaved."""
     conns = {s.key: http.client.HTTPConnection("127.0.0.1", s.port, timeout=120) for s in sides}
@@ -762,6 +820,12 @@ def render(run: dict) -> str:
     if run.get("serve"):
         L.append("### Query serving")
         L.append("")
+        L.append({"union": "Default graph: the union of all graphs on both sides (Ponte's default; "
+                           "`oxigraph serve --union-default-graph`).",
+                  "plain": "Default graph: the store's own default graph on both sides (Ponte "
+                           "`--union-default-graph false`; bare `oxigraph serve`)."}
+                 .get(run.get("default_graph", ""), ""))
+        L.append("")
         L.append(f"`lookup`: `{run['lookup_query']}`. `mix`: the 25 BSBM explore queries in "
                  "`querymix.txt` order, rotating (SELECT as `application/sparql-results+json`, "
                  "CONSTRUCT/DESCRIBE as `application/n-triples`). Medians over the rounds; "
@@ -834,6 +898,26 @@ def render(run: dict) -> str:
                 row += (f" {ratio(pq[A][q['name']]['p50_ms'], pq[B][q['name']]['p50_ms'])} |"
                         f" {ratio(pq[A][q['name']]['p90_ms'], pq[B][q['name']]['p90_ms'])} |")
             L.append(row)
+        L.append("")
+
+    if run.get("large"):
+        L.append(f"### Large answers ({LARGE_ROWS:,} rows)")
+        L.append("")
+        L.append(f"`{run['large_query']}`, downloaded whole with one client; median time to last "
+                 "byte, and the largest growth of the server's peak RSS during a download (reset "
+                 "through `/proc/PID/clear_refs` before each).")
+        L.append("")
+        hdr = "| format | server | bytes | time to last byte s | peak memory growth MiB |"
+        L.append(hdr + (" time ratio |" if two else ""))
+        L.append("|---|---|---:|---:|---:|" + ("---:|" if two else ""))
+        for fmt, per in run["large"].items():
+            for k in keys:
+                e = per[k]
+                row = (f"| {fmt} | {sides[k]['label']} | {e['bytes']:,} | {e['seconds']:.2f} | "
+                       f"{e['growth_mib']:.0f} |")
+                if two:
+                    row += f" {ratio(per[A]['seconds'], per[B]['seconds']) if k == A else ''} |"
+                L.append(row)
         L.append("")
 
     if run.get("checks"):
@@ -930,6 +1014,12 @@ def parse_args(argv: list[str]):
     ap.add_argument("--per-query-reps", type=int, default=50, help="sequential repetitions per query (0: skip)")
     ap.add_argument("--client", choices=["wrk", "python"], default=None,
                     help="load generator (default: wrk if installed, else the Python fallback)")
+    ap.add_argument("--large-reps", type=int, default=3,
+                    help=f"downloads of the {LARGE_ROWS:,}-row answer per server and format (0: skip)")
+    ap.add_argument("--default-graph", choices=["union", "plain"], default="union",
+                    help="union: Ponte as configured by default against oxigraph serve "
+                         "--union-default-graph; plain: Ponte --union-default-graph false against "
+                         "bare oxigraph serve")
     ap.add_argument("--skip-load", action="store_true",
                     help="load each store once without reporting load figures")
     ap.add_argument("--skip-serve", action="store_true", help="only the load phase")
@@ -964,8 +1054,15 @@ def main(argv: list[str]) -> int:
     oxi_bin = shutil.which(args.oxigraph_bin) or args.oxigraph_bin
     if not os.access(oxi_bin, os.X_OK):
         die(f"oxigraph binary not found: {args.oxigraph_bin} (run through scripts/bench)")
-    oxi_load = "{bin} load --location {location} --file {file}"
-    oxi_serve = os.environ.get("OXIGRAPH_SERVE_CMD", "{bin} serve --location {location} --bind {bind}")
+    # With the union default graph, the data goes into a named graph on both sides, as Ponte
+    # keeps every fact (the default graph proper stays empty); plain: into the default graph.
+    into = "" if args.default_graph == "plain" else f" --graph {BSBM_GRAPH}"
+    oxi_load = "{bin} load --location {location} --file {file}" + into
+    # Same query semantics on both sides: Ponte's default graph is the union of all graphs, so
+    # oxigraph is served with --union-default-graph; --default-graph plain turns it off on both.
+    union = args.default_graph == "union"
+    oxi_serve = os.environ.get("OXIGRAPH_SERVE_CMD", "{bin} serve --location {location} --bind {bind}"
+                               + (" --union-default-graph" if union else ""))
     oxigraph = Side("oxigraph", "oxigraph", oxi_bin, oxi_load, oxi_serve, "/query", None,
                     tool_version([oxi_bin, "--version"]))
     sides = [oxigraph]
@@ -986,11 +1083,13 @@ def main(argv: list[str]) -> int:
             die(f"PONTE_BIN is not executable: {pbin}")
         health = os.environ.get("PONTE_HEALTH", "/health") or None
         sides = [Side("ponte", "ponte", str(Path(pbin).resolve()),
-                      os.environ.get("PONTE_LOAD_CMD", "{bin} load --location {location} --skip-validation {file}"),
+                      os.environ.get("PONTE_LOAD_CMD", "{bin} load --location {location} --skip-validation"
+                                     + into + " {file}"),
                       # Like for like by default: the result cache off, so every request is
                       # evaluated as oxigraph evaluates it; --result-cache measures it on.
                       os.environ.get("PONTE_SERVE_CMD", "{bin} serve --location {location} --bind {bind}"
-                                     + ("" if args.result_cache else " --result-cache-bytes 0")),
+                                     + ("" if args.result_cache else " --result-cache-bytes 0")
+                                     + ("" if union else " --union-default-graph false")),
                       os.environ.get("PONTE_ENDPOINT", "/sparql"), health,
                       tool_version([pbin, "--version"])),
                  oxigraph]
@@ -1048,6 +1147,7 @@ def main(argv: list[str]) -> int:
                                                  "limit_triples")},
         "sides": {s.key: {"label": s.label, "version": s.version, "bin": s.bin, "endpoint": s.endpoint}
                   for s in sides},
+        "default_graph": args.default_graph,
         "lookup_query": lookup.text,
         "queries": [{"name": q.name, "form": q.form} for q in distinct],
         "checks": [],
@@ -1093,6 +1193,10 @@ def main(argv: list[str]) -> int:
         if args.per_query_reps > 0:
             log(f"per-query latency, {args.per_query_reps} repetitions")
             run["per_query"] = phase_per_query(sides, distinct, args.per_query_reps)
+        if args.large_reps > 0:
+            large = large_query(args.default_graph)
+            run["large_query"] = large.text
+            run["large"] = phase_large(sides, large, args.large_reps)
         run["memory"] = {s.key: proc_mem_mib(s.proc.pid) for s in sides}
         tot = {s.key: sum(r["non200"] + r["socket_errors"] for w in run["serve"].values() for r in w[s.key])
                for s in sides}
