@@ -29,8 +29,9 @@ pub struct LoadReport {
 }
 
 impl PonteStore {
-    /// Loads `files` with oxigraph's bulk loader, after checking what they add against the SHACL
-    /// shapes unless `validation` says to skip it. Nothing is visible until every file parsed and
+    /// Loads `files` with oxigraph's bulk loader, checking what they add against the SHACL
+    /// shapes (at the same time, committing only if they conform) unless `validation` says to
+    /// skip it. Nothing is visible until every file parsed and
     /// the loader committed all its SST files in one RocksDB ingestion: a parse error or a kill
     /// midway leaves the store as it was. With `graph`, triples go to that named graph, which is
     /// described in the meta graph (source files, load time) within the same ingestion.
@@ -48,9 +49,39 @@ impl PonteStore {
                     .map_err(|e| StoreError::BadRequest(format!("invalid graph IRI <{iri}>: {e}")))
             })
             .transpose()?;
-        if validation == Validation::Shapes {
-            self.validate_files(files, format, graph.as_ref())?;
-        }
+        // The shapes are checked on a second thread while the loader parses and sorts: its
+        // SST files become visible only at `commit`, so a violation found meanwhile drops them
+        // and the store is left as it was. Both read the files; neither waits for the other.
+        std::thread::scope(|scope| {
+            let validating = (validation == Validation::Shapes)
+                .then(|| scope.spawn(|| self.validate_files(files, format, graph.as_ref())));
+            let loaded = self.load_files(files, format, graph.as_ref());
+            if let Some(validating) = validating {
+                validating.join().map_err(|_| {
+                    StoreError::Internal("the validation of the files panicked".into())
+                })??;
+            }
+            let (loader, bytes) = loaded?;
+            loader.commit()?;
+            Ok::<_, StoreError>(bytes)
+        })
+        .map(|bytes| {
+            self.wrote();
+            LoadReport {
+                files: files.len(),
+                bytes,
+            }
+        })
+    }
+
+    /// Parses `files` into oxigraph's bulk loader (with `graph`'s description in the meta
+    /// graph), without committing: nothing is visible yet.
+    fn load_files(
+        &self,
+        files: &[PathBuf],
+        format: Option<RdfFormat>,
+        graph: Option<&NamedNode>,
+    ) -> Result<(oxigraph::store::BulkLoader<'_>, u64), StoreError> {
         let mut loader = self.store.bulk_loader();
         let mut bytes = 0;
         for path in files {
@@ -59,7 +90,7 @@ impl PonteStore {
                 None => format_of(path)?,
             };
             let mut parser = RdfParser::from_format(format);
-            if let Some(graph) = &graph {
+            if let Some(graph) = graph {
                 if format.supports_datasets() {
                     return Err(StoreError::BadRequest(format!(
                         "{}: --graph applies to triple formats only; {} files name their own graphs",
@@ -80,7 +111,7 @@ impl PonteStore {
             };
             result.map_err(|e| StoreError::from(e).in_file(&path.display().to_string()))?;
         }
-        if let Some(graph) = &graph {
+        if let Some(graph) = graph {
             let source = files
                 .iter()
                 .map(|p| p.display().to_string())
@@ -90,12 +121,7 @@ impl PonteStore {
             // Bulk loads are not hashed or counted: that would read the files twice.
             loader.load_quads(description(graph, &source, &now))?;
         }
-        loader.commit()?;
-        self.wrote();
-        Ok(LoadReport {
-            files: files.len(),
-            bytes,
-        })
+        Ok((loader, bytes))
     }
 }
 
@@ -196,6 +222,35 @@ mod tests {
             .unwrap();
         // 1000 triples and the graph's description.
         assert_eq!(store.len().unwrap(), 1003);
+    }
+
+    #[test]
+    fn a_violation_found_while_the_loader_runs_lands_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("companies.nt");
+        let mut f = File::create(&file).unwrap();
+        for i in 0..5000 {
+            writeln!(f, "<urn:s{i}> <urn:p> \"{i}\" .").unwrap();
+        }
+        // A company without a name breaks the shapes.
+        writeln!(
+            f,
+            "<https://w3id.org/ponte/id/acme> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/ponte/ontology#Company> ."
+        )
+        .unwrap();
+        drop(f);
+        let store = PonteStore::open(&dir.path().join("store")).unwrap();
+        store.seed(crate::SEED_FILES).unwrap();
+        let before = store.len().unwrap();
+        let error = store
+            .bulk_load(&[file.clone()], None, None, Validation::Shapes)
+            .unwrap_err();
+        assert!(matches!(error, StoreError::Invalid(_)), "{error}");
+        assert_eq!(store.len().unwrap(), before);
+        store
+            .bulk_load(&[file], None, None, Validation::Skip)
+            .unwrap();
+        assert_eq!(store.len().unwrap(), before + 5001);
     }
 
     #[test]
