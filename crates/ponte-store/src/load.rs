@@ -243,7 +243,7 @@ mod tests {
         store.seed(crate::SEED_FILES).unwrap();
         let before = store.len().unwrap();
         let error = store
-            .bulk_load(&[file.clone()], None, None, Validation::Shapes)
+            .bulk_load(std::slice::from_ref(&file), None, None, Validation::Shapes)
             .unwrap_err();
         assert!(matches!(error, StoreError::Invalid(_)), "{error}");
         assert_eq!(store.len().unwrap(), before);
