@@ -33,9 +33,9 @@ fn count(store: &PonteStore, pattern: &str) -> String {
     answer.lines().nth(1).unwrap_or_default().to_owned()
 }
 
-fn with_triple_in_three_graphs(store: &PonteStore) {
+fn update(store: &PonteStore, text: &str) {
     let update = parse_update(
-        THREE_GRAPHS,
+        text,
         None,
         &ProtocolDataset::default(),
         &Services::default(),
@@ -46,7 +46,7 @@ fn with_triple_in_three_graphs(store: &PonteStore) {
 }
 
 fn check(store: &PonteStore) {
-    with_triple_in_three_graphs(store);
+    update(store, THREE_GRAPHS);
     // SELECT: once in the default graph, three times across the named graphs.
     assert_eq!(count(store, "ex:a ex:knows ex:b"), "1");
     assert_eq!(count(store, "ex:a ex:knows ?o"), "1");
@@ -74,15 +74,10 @@ fn check(store: &PonteStore) {
     assert_eq!(lines.lines().count(), 3, "{lines}");
     // A copy in the default graph proper (written through the Graph Store's `?default`) is
     // still one triple.
-    let update = parse_update(
+    update(
+        store,
         "INSERT DATA { <http://example.org/a> <http://example.org/knows> <http://example.org/b> }",
-        None,
-        &ProtocolDataset::default(),
-        &Services::default(),
-        CancellationToken::new(),
-    )
-    .unwrap();
-    store.execute_update(update).unwrap();
+    );
     assert_eq!(count(store, "ex:a ex:knows ex:b"), "1");
     assert_eq!(count(store, "?s ?p ?o"), "3");
     assert_eq!(count(store, "GRAPH ?g { ex:a ex:knows ex:b }"), "3");
