@@ -280,7 +280,9 @@ impl PonteStore {
         let max_bytes = policy.max_bytes;
         let map = |e: QueryEvaluationError| query_error(e, &token);
         let io = |e: io::Error| io_error(e, max_bytes, &token);
-        let writer = SpillWriter::new(policy);
+        // The serializers write token by token; the spill writer sees whole chunks.
+        let writer =
+            io::BufWriter::with_capacity(SERIALIZER_BUFFER_BYTES, SpillWriter::new(policy));
         let writer = match (
             prepared.on_store(&self.store).execute().map_err(map)?,
             format,
@@ -316,7 +318,12 @@ impl PonteStore {
                 ));
             }
         };
-        writer.finish().map_err(io)
+        writer
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)
+            .map_err(io)?
+            .finish()
+            .map_err(io)
     }
 
     /// Executes `update` in one transaction: on any error, including cancellation, nothing
@@ -445,6 +452,9 @@ impl Write for CappedWriter {
         Ok(())
     }
 }
+
+/// Bytes the serializers' small writes are gathered into before they reach the answer.
+const SERIALIZER_BUFFER_BYTES: usize = 16 << 10;
 
 /// Most structural tokens (groups, `UNION`, `OPTIONAL`, `MINUS`, operators) accepted in one
 /// request: even a flat chain of them becomes a deep tree that oxigraph walks recursively.
