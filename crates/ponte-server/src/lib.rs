@@ -130,8 +130,6 @@ impl AppState {
         }
     }
 
-    /// The `SERVICE`s SPARQL requests may call: the allowed remote endpoints and the search
-    /// index (`SERVICE <https://w3id.org/ponte/search>`).
     /// Where a SPARQL answer is kept until it is sent: memory, then a temporary file.
     fn spill_policy(&self) -> ponte_store::sparql::SpillPolicy {
         ponte_store::sparql::SpillPolicy {
@@ -141,6 +139,8 @@ impl AppState {
         }
     }
 
+    /// The `SERVICE`s SPARQL requests may call: the allowed remote endpoints and the search
+    /// index (`SERVICE <https://w3id.org/ponte/search>`).
     fn sparql_services(&self) -> ponte_store::sparql::Services {
         ponte_store::sparql::Services {
             remote: self.config.federation.clone(),
