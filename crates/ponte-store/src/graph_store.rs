@@ -1,6 +1,6 @@
 //! The operations behind the SPARQL 1.1 Graph Store HTTP Protocol, each atomic.
 
-use crate::sparql::{CappedWriter, ensure_alive};
+use crate::sparql::{SpillPolicy, SpillWriter, ensure_alive, write_error};
 use crate::validation::Scope;
 use crate::{PonteStore, RdfFormat, StoreError};
 use oxigraph::io::{RdfParser, RdfSerializer};
@@ -46,8 +46,8 @@ impl PonteStore {
         if !self.graph_exists(target)? {
             return Ok(None);
         }
-        let mut serializer =
-            RdfSerializer::from_format(format).for_writer(CappedWriter::new(max_bytes));
+        let mut serializer = RdfSerializer::from_format(format)
+            .for_writer(SpillWriter::new(SpillPolicy::in_memory(max_bytes)));
         for quad in self
             .store
             .quads_for_pattern(None, None, None, Some(target.as_ref()))
@@ -56,12 +56,14 @@ impl PonteStore {
             let quad = quad?;
             serializer
                 .serialize_triple(quad.as_ref())
-                .map_err(|e| CappedWriter::error(e, max_bytes))?;
+                .map_err(|e| write_error(e, max_bytes))?;
         }
-        let writer = serializer
-            .finish()
-            .map_err(|e| CappedWriter::error(e, max_bytes))?;
-        Ok(Some(writer.into_inner()))
+        let writer = serializer.finish().map_err(|e| write_error(e, max_bytes))?;
+        Ok(Some(
+            writer
+                .finish_in_memory()
+                .map_err(|e| write_error(e, max_bytes))?,
+        ))
     }
 
     /// Serializes the whole dataset in a dataset `format` (TriG, N-Quads, JSON-LD).
@@ -71,18 +73,18 @@ impl PonteStore {
         max_bytes: usize,
         token: &CancellationToken,
     ) -> Result<Vec<u8>, StoreError> {
-        let mut serializer =
-            RdfSerializer::from_format(format).for_writer(CappedWriter::new(max_bytes));
+        let mut serializer = RdfSerializer::from_format(format)
+            .for_writer(SpillWriter::new(SpillPolicy::in_memory(max_bytes)));
         for quad in self.store.iter() {
             ensure_alive(token)?;
             serializer
                 .serialize_quad(&quad?)
-                .map_err(|e| CappedWriter::error(e, max_bytes))?;
+                .map_err(|e| write_error(e, max_bytes))?;
         }
-        let writer = serializer
-            .finish()
-            .map_err(|e| CappedWriter::error(e, max_bytes))?;
-        Ok(writer.into_inner())
+        let writer = serializer.finish().map_err(|e| write_error(e, max_bytes))?;
+        writer
+            .finish_in_memory()
+            .map_err(|e| write_error(e, max_bytes))
     }
 
     /// Parses each of `parts` (format and bytes) and, in one transaction, replaces the graph's

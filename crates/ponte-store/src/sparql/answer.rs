@@ -3,6 +3,7 @@
 //! its first byte goes out (so its status is known), but a full export of a large result no
 //! longer needs its whole size in memory.
 
+use crate::StoreError;
 use std::fs::File;
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::PathBuf;
@@ -76,6 +77,20 @@ impl Answer {
 #[error("result size cap reached")]
 pub(crate) struct CapReached;
 
+/// Converts a serializer's io error, recognising the cap and data the chosen format cannot
+/// express (RDF/XML has no way to write some predicates).
+pub(crate) fn write_error(error: io::Error, max_bytes: usize) -> StoreError {
+    if error.get_ref().is_some_and(|e| e.is::<CapReached>()) {
+        StoreError::ResultTooLarge(max_bytes)
+    } else if error.kind() == io::ErrorKind::InvalidInput {
+        StoreError::BadRequest(format!(
+            "the answer cannot be written in the requested format ({error}); ask for Turtle or N-Triples"
+        ))
+    } else {
+        StoreError::Internal(error.to_string())
+    }
+}
+
 /// Writes into memory up to the policy's threshold, then into a temporary file, refusing to go
 /// past the cap.
 pub(crate) struct SpillWriter {
@@ -93,6 +108,11 @@ impl SpillWriter {
             file: None,
             written: 0,
         }
+    }
+
+    /// The finished answer, read back into memory if it spilled.
+    pub(crate) fn finish_in_memory(self) -> io::Result<Vec<u8>> {
+        self.finish()?.into_bytes()
     }
 
     /// The finished answer.

@@ -12,7 +12,7 @@ use oxigraph::sparql::{
     QueryEvaluationError, QueryResults, SparqlEvaluator, UpdateEvaluationError,
 };
 use spargebra::{GraphUpdateOperation, SparqlParser};
-use std::io::{self, Write};
+use std::io;
 
 mod answer;
 mod cartesian;
@@ -20,7 +20,7 @@ mod federation;
 mod text_search;
 
 pub use answer::{Answer, SpillPolicy};
-use answer::{CapReached, SpillWriter};
+pub(crate) use answer::{SpillWriter, write_error};
 pub use federation::{Federation, Fetch};
 pub use text_search::{SEARCH_SERVICE, SearchPatternError, TextSearch};
 
@@ -403,54 +403,7 @@ fn io_error(error: io::Error, max_bytes: usize, token: &CancellationToken) -> St
     if token.is_cancelled() {
         return StoreError::Cancelled;
     }
-    CappedWriter::error(error, max_bytes)
-}
-
-/// An in-memory writer that refuses to grow past a cap.
-pub(crate) struct CappedWriter {
-    buffer: Vec<u8>,
-    max_bytes: usize,
-}
-
-impl CappedWriter {
-    pub(crate) fn new(max_bytes: usize) -> Self {
-        Self {
-            buffer: Vec::new(),
-            max_bytes,
-        }
-    }
-
-    pub(crate) fn into_inner(self) -> Vec<u8> {
-        self.buffer
-    }
-
-    /// Converts a serializer's io error, recognising the cap and data the chosen format cannot
-    /// express (RDF/XML has no way to write some predicates).
-    pub(crate) fn error(error: io::Error, max_bytes: usize) -> StoreError {
-        if error.get_ref().is_some_and(|e| e.is::<CapReached>()) {
-            StoreError::ResultTooLarge(max_bytes)
-        } else if error.kind() == io::ErrorKind::InvalidInput {
-            StoreError::BadRequest(format!(
-                "the answer cannot be written in the requested format ({error}); ask for Turtle or N-Triples"
-            ))
-        } else {
-            StoreError::Internal(error.to_string())
-        }
-    }
-}
-
-impl Write for CappedWriter {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        if self.buffer.len() + data.len() > self.max_bytes {
-            return Err(io::Error::other(CapReached));
-        }
-        self.buffer.extend_from_slice(data);
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
+    write_error(error, max_bytes)
 }
 
 /// Bytes the serializers' small writes are gathered into before they reach the answer.
