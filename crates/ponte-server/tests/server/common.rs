@@ -29,19 +29,24 @@ pub fn router() -> Router {
 }
 
 pub async fn send(router: &Router, request: Request<Body>) -> (StatusCode, String, String) {
-    let response: Response<Body> = router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let content_type = response
-        .headers()
+    let (status, headers, body) = send_with_headers(router, request).await;
+    let content_type = headers
         .get(header::CONTENT_TYPE)
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
+    (status, content_type, body)
+}
+
+/// Status, every response header, and the body.
+pub async fn send_with_headers(
+    router: &Router,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, String) {
+    let response: Response<Body> = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
     let body = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        content_type,
-        String::from_utf8_lossy(&body).into_owned(),
-    )
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
 }
 
 pub fn get(uri: &str) -> Request<Body> {
