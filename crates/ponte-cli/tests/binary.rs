@@ -618,8 +618,14 @@ fn every_request_is_logged_at_info_with_its_request_id() {
     };
     let line: serde_json::Value = serde_json::from_str(lines.first().expect("a log line")).unwrap();
     assert_eq!(line["level"], "INFO", "{line}");
-    assert_eq!(line["span"]["request_id"], "req-7f3a9", "{line}");
+    assert_eq!(line["fields"]["request_id"], "req-7f3a9", "{line}");
     assert_eq!(line["fields"]["status"], 400, "{line}");
+    assert_eq!(line["fields"]["method"], "GET", "{line}");
+    assert_eq!(line["fields"]["path"], "/api/actors", "{line}");
+    assert!(
+        line["fields"]["latency_ms"].as_f64().unwrap() >= 0.0,
+        "{line}"
+    );
     // The server said where each entry point is.
     assert!(!server.log_lines_with("/api/openapi.json").is_empty());
 }

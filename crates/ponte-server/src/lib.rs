@@ -4,6 +4,7 @@
 //! authorization, timeouts that stop evaluation, body and result limits, request ids,
 //! compression, CORS and problem+json errors. HTTP only: the operations are `ponte-app`'s.
 
+mod access_log;
 mod api;
 mod auth;
 mod executor;
@@ -35,8 +36,6 @@ use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
 
 /// The server's limits and policies.
 #[derive(Debug, Clone)]
@@ -189,29 +188,11 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
         // Outermost last: every answer, even one made below Ponte's handlers (a 405, a path
         // that does not decode), is a problem; then compressed; then logged with its id.
-        .layer(axum::middleware::map_response(problem::as_problem))
+        .layer(problem::ProblemLayer)
         .layer(CompressionLayer::new())
         .layer(cors)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|request: &axum::http::Request<_>| {
-                    let id = request
-                        .headers()
-                        .get(&REQUEST_ID)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("");
-                    tracing::info_span!(
-                        "request",
-                        request_id = %id,
-                        method = %request.method(),
-                        path = %request.uri().path(),
-                    )
-                })
-                .on_request(())
-                .on_response(DefaultOnResponse::new().level(Level::INFO))
-                .on_failure(()),
-        )
+        .layer(access_log::AccessLogLayer::new(REQUEST_ID.clone()))
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
 }
 

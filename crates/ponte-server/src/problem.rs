@@ -2,11 +2,16 @@
 //! what is wrong and where. The status and headers come from the error's kind ([`AppError`]'s
 //! or [`StoreError`]'s variant), never from its text.
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use pin_project_lite::pin_project;
 use ponte_app::{AppError, Location};
 use ponte_store::{StoreError, Term, Violation};
 use serde_json::{Map, Value, json};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use tower::{Layer, Service};
 
 /// An HTTP error with its problem details.
 #[derive(Debug)]
@@ -56,7 +61,8 @@ impl Problem {
 
     /// 500: something broke inside; `error` is logged, never sent.
     pub fn internal(error: &dyn std::error::Error) -> Self {
-        tracing::error!(error = %error, "internal error");
+        let request_id = crate::access_log::current_request_id().unwrap_or_default();
+        tracing::error!(request_id, error = %error, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Internal error",
@@ -353,19 +359,10 @@ impl IntoResponse for Problem {
 /// a 405): answers made below Ponte's handlers, such as a method the router does not route, a
 /// path segment that does not decode, or a body an extractor refused.
 pub async fn as_problem(response: Response) -> Response {
-    let status = response.status();
-    // A problem document, or an error page made for a browser by the web pages, is already
-    // what the client should see.
-    let is_explained = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| {
-            v.as_bytes().starts_with(b"application/problem+json")
-                || v.as_bytes().starts_with(b"text/html")
-        });
-    if is_explained || !(status.is_client_error() || status.is_server_error()) {
+    if !needs_problem(&response) {
         return response;
     }
+    let status = response.status();
     let (parts, body) = response.into_parts();
     let text = axum::body::to_bytes(body, 64 << 10)
         .await
@@ -393,4 +390,93 @@ pub async fn as_problem(response: Response) -> Response {
         }
     }
     response
+}
+
+/// Whether `response` is an error answer that is not explained yet. A problem document, or an
+/// error page made for a browser by the web pages, is already what the client should see.
+fn needs_problem(response: &Response) -> bool {
+    let status = response.status();
+    let is_explained = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| {
+            v.as_bytes().starts_with(b"application/problem+json")
+                || v.as_bytes().starts_with(b"text/html")
+        });
+    !is_explained && (status.is_client_error() || status.is_server_error())
+}
+
+/// Applies [`as_problem`] to every answer of the service it wraps. Answers that need no change
+/// (nearly all) pass through without a boxed future or a copy of the service.
+#[derive(Clone, Copy, Default)]
+pub struct ProblemLayer;
+
+impl<S> Layer<S> for ProblemLayer {
+    type Service = AsProblem<S>;
+
+    fn layer(&self, inner: S) -> AsProblem<S> {
+        AsProblem { inner }
+    }
+}
+
+/// The service [`ProblemLayer`] wraps around the application.
+#[derive(Clone)]
+pub struct AsProblem<S> {
+    inner: S,
+}
+
+impl<S, B> Service<Request<B>> for AsProblem<S>
+where
+    S: Service<Request<B>, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = ProblemFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        ProblemFuture::Inner {
+            future: self.inner.call(request),
+        }
+    }
+}
+
+pin_project! {
+    /// The answer of [`AsProblem`]: the inner answer, made a problem first if it needs it.
+    #[project = ProblemFutureProjection]
+    pub enum ProblemFuture<F> {
+        /// Waiting for the inner answer.
+        Inner { #[pin] future: F },
+        /// Reading an unexplained error answer's text to make it a problem.
+        Converting { future: Pin<Box<dyn Future<Output = Response> + Send>> },
+    }
+}
+
+impl<F, E> Future for ProblemFuture<F>
+where
+    F: Future<Output = Result<Response, E>>,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        loop {
+            match self.as_mut().project() {
+                ProblemFutureProjection::Inner { future } => {
+                    let response = ready!(future.poll(cx))?;
+                    if !needs_problem(&response) {
+                        return Poll::Ready(Ok(response));
+                    }
+                    self.set(ProblemFuture::Converting {
+                        future: Box::pin(as_problem(response)),
+                    });
+                }
+                ProblemFutureProjection::Converting { future } => {
+                    return future.as_mut().poll(cx).map(Ok);
+                }
+            }
+        }
+    }
 }
