@@ -220,10 +220,12 @@ def test_sparqlwrapper_update_without_valid_token_is_401(ponte, unique_iri, toke
 
 def test_sparqlwrapper_update_that_breaks_the_shapes_is_422_and_writes_nothing(ponte, unique_iri):
     company = "https://w3id.org/ponte/ontology#Company"
+    # A place (every organisation needs one), so the name is the only thing missing.
+    location = "<http://schema.org/location> <https://w3id.org/ponte/id/bologna>"
     with pytest.raises(urllib.error.HTTPError) as excinfo:
         run_update(
             ponte,
-            f"INSERT DATA {{ <{unique_iri}> a <{company}> }}",  # no rdfs:label
+            f"INSERT DATA {{ <{unique_iri}> a <{company}> ; {location} }}",  # no rdfs:label
             token=ponte.token,
             request_method=POSTDIRECTLY,
         )

@@ -95,6 +95,16 @@ BAD = {
         """,
         [(ID + "atlantis", None, None, "without a country")],
     ),
+    "organisation without a place": (
+        """
+        id:placeless-lab a ponte:ResearchLab ; rdfs:label "Placeless lab"@en .
+        id:placeless-agency a ponte:Agency ; rdfs:label "Placeless agency"@en .
+        """,
+        [
+            (ID + "placeless-lab", SCHEMA + "location", None, "Missing place"),
+            (ID + "placeless-agency", SCHEMA + "location", None, "Missing place"),
+        ],
+    ),
 }
 
 
@@ -107,6 +117,22 @@ def places() -> Graph:
 
 def test_places_alone_conform(places: Graph, shapes: Graph) -> None:
     conforms, results = check.validate(places, shapes)
+    assert conforms, "\n".join(map(str, results))
+
+
+def test_people_and_groups_need_no_place(places: Graph, shapes: Graph) -> None:
+    data = Graph()
+    data += places
+    data.parse(
+        data=PREFIXES
+        + """
+        id:jane-doe a ponte:Person ; rdfs:label "Jane Doe" .
+        id:some-group a ponte:ActorGroup ; rdfs:label "Some group"@en .
+        id:placed-company a ponte:Company ; rdfs:label "Placed company"@en ; schema:location id:bologna .
+        """,
+        format="turtle",
+    )
+    conforms, results = check.validate(data, shapes)
     assert conforms, "\n".join(map(str, results))
 
 

@@ -419,7 +419,8 @@ fn cli_query_dump_and_check_work_on_a_loaded_store() {
     ]);
     assert!(ok, "{err}");
     let (ok, out, err) = run(&["check", "--location", loc]);
-    assert!(!ok && err.contains("1 SHACL violation"), "{out}{err}");
+    // The name and the place are both missing.
+    assert!(!ok && err.contains("2 SHACL violation"), "{out}{err}");
     assert!(
         out.contains("violation: <https://w3id.org/ponte/id/acme>"),
         "{out}"
@@ -439,10 +440,17 @@ fn ror_import_is_atomic_idempotent_and_names_bad_lines() {
     let loc = location.to_str().unwrap();
     let good = [
         r#"{"id":"https://ror.org/05apxxy63","names":[{"value":"KAIST","lang":null,"types":["acronym"]},{"value":"Korea Advanced Institute of Science and Technology","lang":"en","types":["ror_display","label"]}],"types":["education"],"status":"active","established":1971,"locations":[{"geonames_id":1835235,"geonames_details":{"name":"Daejeon","country_code":"KR"}}],"relationships":[{"id":"https://ror.org/047dqcg40","type":"related"}],"external_ids":[],"links":[]}"#,
-        r#"{"id":"https://ror.org/047dqcg40","names":[{"value":"Korea University","lang":"en","types":["ror_display","label"]}],"types":["education"],"status":"active","locations":[],"relationships":[],"external_ids":[],"links":[]}"#,
+        r#"{"id":"https://ror.org/047dqcg40","names":[{"value":"Korea University","lang":"en","types":["ror_display","label"]}],"types":["education"],"status":"active","locations":[{"geonames_id":1835848,"geonames_details":{"name":"Seoul","country_code":"KR"}}],"relationships":[],"external_ids":[],"links":[]}"#,
     ];
+    // Line 4 has no location: ROR v2 requires one, and so does Ponte (every organisation
+    // has a place), so it is a bad line like line 3.
+    let placeless = r#"{"id":"https://ror.org/00aaaaa00","names":[{"value":"Nowhere Institute","lang":"en","types":["ror_display","label"]}],"types":["education"],"status":"active","locations":[],"relationships":[],"external_ids":[],"links":[]}"#;
     let file = dir.path().join("ror.jsonl");
-    std::fs::write(&file, format!("{}\n{}\n{{\"id\": 3\n", good[0], good[1])).unwrap();
+    std::fs::write(
+        &file,
+        format!("{}\n{}\n{{\"id\": 3\n{placeless}\n", good[0], good[1]),
+    )
+    .unwrap();
     let file = file.to_str().unwrap();
     let import = |extra: &[&str]| {
         let args = ["import", "ror", "--location", loc, "--log-format", "json"];
@@ -465,6 +473,11 @@ fn ror_import_is_atomic_idempotent_and_names_bad_lines() {
     };
     let first = import(&["--on-error", "skip"]);
     assert!(first.ok, "{}", first.err);
+    assert!(
+        first.err.contains("ror.jsonl:4:") && first.err.contains("no location"),
+        "{}",
+        first.err
+    );
     let after_first = count();
     assert!(!after_first.contains("\n0"), "{after_first}");
     let second = import(&["--on-error", "skip"]);

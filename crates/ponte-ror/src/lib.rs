@@ -23,6 +23,10 @@ pub enum RorError {
     /// The record's `id` is not a ROR IRI.
     #[error("invalid ROR id {0:?}")]
     InvalidId(String),
+    /// The record has no location with a GeoNames id: ROR v2 requires one, and Ponte needs a
+    /// place for every organisation (country filters, brokers, gaps).
+    #[error("ROR record {0} has no location with a geonames_id")]
+    NoLocation(String),
 }
 
 #[derive(Deserialize)]
@@ -177,6 +181,9 @@ pub fn record_to_triples(json: &str) -> Result<Vec<Triple>, RorError> {
             iri("http://www.w3.org/2002/07/owl#deprecated"),
             Literal::from(true).into(),
         );
+    }
+    if !record.locations.iter().any(|l| l.geonames_id.is_some()) {
+        return Err(RorError::NoLocation(record.id));
     }
     for location in &record.locations {
         let Some(geonames) = location.geonames_id else {

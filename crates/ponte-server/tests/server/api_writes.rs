@@ -500,7 +500,8 @@ async fn rdf_imports_are_atomic_and_name_the_bad_line() {
 
     // N-Quads name their graphs; JSON-LD may use Ponte's context; both are validated.
     let nquads = "<https://w3id.org/ponte/id/nq-one> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/ponte/ontology#Company> <urn:nq> .\n\
-        <https://w3id.org/ponte/id/nq-one> <http://www.w3.org/2000/01/rdf-schema#label> \"NQ\"@en <urn:nq> .\n";
+        <https://w3id.org/ponte/id/nq-one> <http://www.w3.org/2000/01/rdf-schema#label> \"NQ\"@en <urn:nq> .\n\
+        <https://w3id.org/ponte/id/nq-one> <http://schema.org/location> <https://w3id.org/ponte/id/bologna> <urn:nq> .\n";
     let (status, _, answer) = send(
         &router,
         post("/api/import", "application/n-quads", nquads, Some(TOKEN)),
@@ -509,8 +510,8 @@ async fn rdf_imports_are_atomic_and_name_the_bad_line() {
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(json(&answer)["graphs"][0]["@id"], "urn:nq");
     let jsonld = serde_json::json!({"@context": OURS, "@graph": [
-        {"@id": "id:jl-one", "type": "Company", "label": {"en": "JL one"}},
-        {"@id": "id:jl-two", "type": "University", "label": {"en": "JL two"}, "memberOf": "id:jl-one"},
+        {"@id": "id:jl-one", "type": "Company", "label": {"en": "JL one"}, "location": "id:bologna"},
+        {"@id": "id:jl-two", "type": "University", "label": {"en": "JL two"}, "memberOf": "id:jl-one", "location": "id:modena"},
     ]});
     let request = Request::post("/api/import?graph=urn:jl")
         .header(header::HOST, "127.0.0.1:7878")
@@ -520,7 +521,7 @@ async fn rdf_imports_are_atomic_and_name_the_bad_line() {
         .unwrap();
     let (status, _, answer) = send(&router, request).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
-    assert_eq!(json(&answer)["graphs"][0]["triples"], 5, "{answer}");
+    assert_eq!(json(&answer)["graphs"][0]["triples"], 7, "{answer}");
     // A shape violation anywhere in the file refuses all of it.
     let broken = "<https://w3id.org/ponte/id/nq-two> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/ponte/ontology#Company> <urn:nq2> .\n";
     let before = quads(&router).await;
