@@ -6,7 +6,7 @@
 use crate::error::AppError;
 use crate::jsonld::CollectionHead;
 use crate::matchmaking::{EvidenceStep, NameCache};
-use crate::request::{EcosystemScope, is_place_code, limit};
+use crate::request::{EcosystemScope, is_place_code, limit, reference};
 use crate::{App, vocab};
 use ponte_match::{NodeId, NodeKind, Projection, Step};
 use ponte_store::NamedNode;
@@ -18,6 +18,23 @@ use utoipa::ToSchema;
 
 /// The home region when the request names none: Emilia-Romagna, Ponte's first users.
 const DEFAULT_HOME: &str = "IT-45";
+/// Links from an actor to where it is, and from a place to the places it is in.
+const PLACE_LINKS: [&str; 2] = [
+    "http://schema.org/location",
+    "http://schema.org/containedInPlace",
+];
+/// The class of countries: an activity aimed at a whole country is not aimed at each city.
+const COUNTRY: &str = "https://w3id.org/ponte/ontology#Country";
+/// Links from an activity to the place it aims at.
+const AIMS_AT: [&str; 1] = ["https://w3id.org/ponte/ontology#targetPlace"];
+/// Links from an activity to an actor who organised, led or ran it.
+const ORGANISED_BY: [&str; 5] = [
+    "http://schema.org/organizer",
+    "https://w3id.org/ponte/ontology#ledBy",
+    "https://w3id.org/ponte/ontology#promotedBy",
+    "https://w3id.org/ponte/ontology#operatedBy",
+    "https://w3id.org/ponte/ontology#issuedBy",
+];
 /// Links from an actor to what it works on.
 const TOPIC_LINKS: [&str; 3] = [
     vocab::HAS_COMPETENCE,
@@ -28,35 +45,45 @@ const TOPIC_LINKS: [&str; 3] = [
 /// A scope, checked: the home region, the ecosystems asked about, how many per answer.
 struct Scope {
     home: String,
+    /// Each `to` as given: a country or region code (upper case), or a place's slug.
     to: Vec<String>,
     limit: usize,
 }
 
 impl Scope {
     fn parse(scope: &EcosystemScope, default_limit: usize) -> Result<Self, AppError> {
-        let code = |key: &str, value: &str| -> Result<String, AppError> {
-            if is_place_code(value) {
-                Ok(value.to_ascii_uppercase())
-            } else {
-                Err(AppError::parameter(
-                    key,
-                    format!("{key} is an ISO 3166 or NUTS code (IT-45, US, KR), not {value:?}"),
-                ))
+        let home = match &scope.from {
+            Some(from) if is_place_code(from) => from.to_ascii_uppercase(),
+            Some(from) => {
+                return Err(AppError::parameter(
+                    "from",
+                    format!("from is an ISO 3166 or NUTS code (IT-45, IT), not {from:?}"),
+                ));
             }
+            None => DEFAULT_HOME.into(),
         };
+        let mut to = Vec::new();
+        for value in &scope.to {
+            if is_place_code(value) {
+                to.push(value.clone());
+            } else {
+                // A place's slug (new-york-city) or compact IRI; checked against the places.
+                reference("to", value, vocab::ID_NAMESPACE)?;
+                to.push(value.clone());
+            }
+        }
         Ok(Self {
-            home: match &scope.from {
-                Some(from) => code("from", from)?,
-                None => DEFAULT_HOME.into(),
-            },
-            to: scope
-                .to
-                .iter()
-                .map(|to| code("to", to))
-                .collect::<Result<_, _>>()?,
+            home,
+            to,
             limit: limit(scope.limit.as_deref(), default_limit)?,
         })
     }
+}
+
+/// A foreign ecosystem asked about, resolved: a code, or a place of the graph.
+enum Ecosystem {
+    Code(String),
+    Place(NodeId),
 }
 
 /// Where every actor is: its place codes by IRI (so a projection of any generation can look
@@ -67,50 +94,79 @@ pub(crate) struct ActorPlaces {
     codes: BTreeSet<String>,
 }
 
-/// Which actors are home, and the foreign ones by country.
+/// Which actors are home, and the foreign ones by ecosystem.
 struct Geography {
     home: HashSet<NodeId>,
-    /// Foreign actors by country (ISO 3166-1 alpha-2).
+    /// Foreign actors by ecosystem: by country (ISO 3166-1 alpha-2) when the request names
+    /// none, else by each `to` as given.
     foreign: BTreeMap<String, HashSet<NodeId>>,
+    /// The places of each ecosystem (those it contains, itself included).
+    places: BTreeMap<String, HashSet<NodeId>>,
+}
+
+/// The places `node` is in: through `schema:location`, then `schema:containedInPlace`, all
+/// the way up (itself included when it is a place).
+fn containing_places(projection: &Projection, node: NodeId) -> HashSet<NodeId> {
+    let mut found = HashSet::new();
+    if projection.node(node).kind == NodeKind::Place {
+        found.insert(node);
+    }
+    let mut frontier = vec![node];
+    while let Some(current) = frontier.pop() {
+        for (next, label) in projection
+            .neighbours(current)
+            .zip(projection.labels(current))
+        {
+            if label.forward
+                && projection.node(next).kind == NodeKind::Place
+                && PLACE_LINKS.contains(&projection.predicate(label.predicate))
+                && found.insert(next)
+            {
+                frontier.push(next);
+            }
+        }
+    }
+    found
+}
+
+/// The places containing `place` below its country: walking `schema:containedInPlace` up,
+/// stopping at a country.
+fn areas_around(projection: &Projection, place: NodeId) -> HashSet<NodeId> {
+    let is_country = |node: NodeId| {
+        projection
+            .node(node)
+            .class
+            .and_then(|class| projection.class_iri(class))
+            == Some(COUNTRY)
+    };
+    let mut found = HashSet::new();
+    let mut frontier = vec![place];
+    while let Some(current) = frontier.pop() {
+        for (next, label) in projection
+            .neighbours(current)
+            .zip(projection.labels(current))
+        {
+            if label.forward
+                && projection.node(next).kind == NodeKind::Place
+                && PLACE_LINKS.contains(&projection.predicate(label.predicate))
+                && !is_country(next)
+                && found.insert(next)
+            {
+                frontier.push(next);
+            }
+        }
+    }
+    found
 }
 
 impl App {
     /// Every actor's place, split into home and the foreign ecosystems asked about. A `to`
-    /// that is the code of no actor's place is refused, naming the ecosystems there are.
+    /// that is the code of no actor's place, or names no place, is refused, naming the
+    /// ecosystems there are.
     fn geography(&self, projection: &Projection, scope: &Scope) -> Result<Geography, AppError> {
         let home_country: String = scope.home.chars().take(2).collect();
-        let mut geography = Geography {
-            home: HashSet::new(),
-            foreign: BTreeMap::new(),
-        };
         let places = self.actor_places()?;
         let known = &places.codes;
-        let mut countries = BTreeSet::new();
-        let no_place = HashSet::new();
-        for node in projection.nodes() {
-            if projection.node(node).kind != NodeKind::Actor {
-                continue;
-            }
-            let codes = places
-                .by_actor
-                .get(projection.iri(node))
-                .unwrap_or(&no_place);
-            if codes.contains(&scope.home) {
-                geography.home.insert(node);
-                continue;
-            }
-            for country in codes.iter().filter(|c| c.len() == 2 && **c != home_country) {
-                countries.insert(country.clone());
-                if scope.to.is_empty() || scope.to.iter().any(|t| t == country || codes.contains(t))
-                {
-                    geography
-                        .foreign
-                        .entry(country.clone())
-                        .or_default()
-                        .insert(node);
-                }
-            }
-        }
         if !known.contains(&scope.home) {
             return Err(AppError::parameter(
                 "from",
@@ -121,14 +177,110 @@ impl App {
                 ),
             ));
         }
-        if let Some(unknown) = scope.to.iter().find(|t| !known.contains(*t)) {
-            return Err(AppError::parameter(
-                "to",
-                format!(
-                    "to={unknown} is the code of no actor's place; the foreign ecosystems are: {}",
-                    countries.into_iter().collect::<Vec<_>>().join(", ")
-                ),
-            ));
+        let mut countries = BTreeSet::new();
+        for codes in places.by_actor.values() {
+            countries.extend(
+                codes
+                    .iter()
+                    .filter(|c| c.len() == 2 && **c != home_country)
+                    .cloned(),
+            );
+        }
+        let mut ecosystems: Vec<(String, Ecosystem)> = Vec::new();
+        for to in &scope.to {
+            let code = to.to_ascii_uppercase();
+            if known.contains(&code) {
+                ecosystems.push((code.clone(), Ecosystem::Code(code)));
+                continue;
+            }
+            let iri = reference("to", to, vocab::ID_NAMESPACE)?;
+            match projection
+                .id(iri.as_str())
+                .filter(|n| projection.node(*n).kind == NodeKind::Place)
+            {
+                Some(place) => ecosystems.push((to.clone(), Ecosystem::Place(place))),
+                None => {
+                    return Err(AppError::parameter(
+                        "to",
+                        format!(
+                            "to={to} is neither the code of an actor's place nor a place of the graph; \
+                             the foreign countries are: {} (a region code such as US-MA, or a place \
+                             such as boston, works too)",
+                            countries.iter().cloned().collect::<Vec<_>>().join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        if ecosystems.is_empty() {
+            ecosystems = countries
+                .iter()
+                .map(|c| (c.clone(), Ecosystem::Code(c.clone())))
+                .collect();
+        }
+        let no_codes = HashSet::new();
+        let codes_of = |node: NodeId| {
+            places
+                .by_actor
+                .get(projection.iri(node))
+                .unwrap_or(&no_codes)
+        };
+        let mut place_codes: HashMap<NodeId, HashSet<String>> = HashMap::new();
+        let memo = ponte_store::PlaceMemo::default();
+        let mut within: HashMap<NodeId, HashSet<NodeId>> = HashMap::new();
+        for node in projection.nodes() {
+            if projection.node(node).kind == NodeKind::Place {
+                let iri = NamedNode::new_unchecked(projection.iri(node));
+                place_codes.insert(node, self.store.place_codes_with(&iri, &memo)?);
+                within.insert(node, containing_places(projection, node));
+            }
+        }
+        let mut geography = Geography {
+            home: HashSet::new(),
+            foreign: BTreeMap::new(),
+            places: BTreeMap::new(),
+        };
+        for (label, ecosystem) in &ecosystems {
+            let inside = |codes: &HashSet<String>, containers: &HashSet<NodeId>| match ecosystem {
+                Ecosystem::Code(code) => codes.contains(code),
+                Ecosystem::Place(place) => containers.contains(place),
+            };
+            let mut places_here: HashSet<NodeId> = place_codes
+                .iter()
+                .filter(|(place, codes)| inside(codes, &within[*place]))
+                .map(|(place, _)| *place)
+                .collect();
+            // An activity aimed at the area or region around a place (the Boston area for
+            // Boston) is aimed at it too; one aimed at its whole country is not.
+            if let Ecosystem::Place(place) = ecosystem {
+                places_here.extend(areas_around(projection, *place));
+            }
+            geography.places.insert(label.clone(), places_here);
+            geography.foreign.entry(label.clone()).or_default();
+        }
+        for node in projection.nodes() {
+            if projection.node(node).kind != NodeKind::Actor {
+                continue;
+            }
+            let codes = codes_of(node);
+            if codes.contains(&scope.home) {
+                geography.home.insert(node);
+                continue;
+            }
+            let containers = containing_places(projection, node);
+            for (label, ecosystem) in &ecosystems {
+                let here = match ecosystem {
+                    Ecosystem::Code(code) => codes.contains(code),
+                    Ecosystem::Place(place) => containers.contains(place),
+                };
+                if here {
+                    geography
+                        .foreign
+                        .get_mut(label)
+                        .expect("every ecosystem has an entry")
+                        .insert(node);
+                }
+            }
         }
         Ok(geography)
     }
@@ -160,28 +312,71 @@ impl App {
         )
     }
 
-    /// For each foreign ecosystem (country), the actors most often on the shortest paths
-    /// between home actors and that ecosystem's actors, each with one such path as evidence.
+    /// For each foreign ecosystem (a country, a region or a place), its brokers: the actors
+    /// on the shortest paths between home actors and that ecosystem's actors, and those who
+    /// organised, led or ran an activity aimed at it. A broker's score is its betweenness as
+    /// a share of the ecosystem's highest, plus one for each such activity; its evidence, a
+    /// bridging path and the activities.
     pub fn brokers(&self, scope: &EcosystemScope, origin: &str) -> Result<BrokersAnswer, AppError> {
         let scope = Scope::parse(scope, 5)?;
         let projection = self.projection()?;
         let geography = self.geography(&projection, &scope)?;
         let mut names = NameCache::new(&self.store, &projection);
         let mut items = Vec::new();
-        for (country, foreign) in &geography.foreign {
+        let no_places = HashSet::new();
+        for (ecosystem, foreign) in &geography.foreign {
+            let places = geography.places.get(ecosystem).unwrap_or(&no_places);
+            let between: HashMap<NodeId, f64> =
+                ponte_match::ecosystem::betweenness(&projection, &geography.home, foreign)
+                    .into_iter()
+                    .filter(|(n, b)| *b > 0.0 && projection.node(*n).kind == NodeKind::Actor)
+                    .collect();
+            let highest = between.values().copied().fold(0.0_f64, f64::max);
+            let organisers: HashMap<NodeId, Vec<Vec<Step>>> = ponte_match::ecosystem::organisers(
+                &projection,
+                places,
+                &|p| AIMS_AT.contains(&p),
+                &|p| ORGANISED_BY.contains(&p),
+            )
+            .into_iter()
+            .map(|o| (o.node, o.paths))
+            .collect();
+            let mut ranked: Vec<(NodeId, f64)> = between
+                .keys()
+                .chain(organisers.keys())
+                .copied()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .map(|node| {
+                    let share = between.get(&node).map_or(0.0, |b| b / highest);
+                    let organised = organisers.get(&node).map_or(0, Vec::len);
+                    (node, share + organised as f64)
+                })
+                .collect();
+            ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             let mut brokers = Vec::new();
-            for broker in
-                ponte_match::ecosystem::brokers(&projection, &geography.home, foreign, scope.limit)
-            {
+            for (node, score) in ranked.into_iter().take(scope.limit) {
+                let mut evidence = Vec::new();
+                if between.contains_key(&node) {
+                    let path =
+                        ponte_match::ecosystem::bridge(&projection, node, &geography.home, foreign);
+                    evidence.push(names.steps(&path)?);
+                }
+                let activities = organisers.get(&node).map_or(&[][..], Vec::as_slice);
+                for path in activities.iter().take(3) {
+                    evidence.push(names.steps(path)?);
+                }
                 brokers.push(Broker {
-                    id: projection.iri(broker.node).to_owned(),
-                    label: names.of(broker.node)?,
-                    betweenness: (broker.betweenness * 1e4).round() / 1e4,
-                    evidence: vec![names.steps(&broker.path)?],
+                    id: projection.iri(node).to_owned(),
+                    label: names.of(node)?,
+                    score: round(score),
+                    betweenness: round(between.get(&node).copied().unwrap_or(0.0)),
+                    organised: activities.len(),
+                    evidence,
                 });
             }
             items.push(EcosystemBrokers {
-                ecosystem: country.clone(),
+                ecosystem: ecosystem.clone(),
                 brokers,
             });
         }
@@ -249,7 +444,8 @@ pub struct BrokersAnswer {
 /// The brokers towards one foreign ecosystem.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EcosystemBrokers {
-    /// The ecosystem's country (ISO 3166-1 alpha-2).
+    /// The ecosystem: a country code (ISO 3166-1 alpha-2) when the request names none, else
+    /// the `to` as given (`US-MA`, `boston`).
     pub ecosystem: String,
     /// Its brokers, best first.
     pub brokers: Vec<Broker>,
@@ -264,10 +460,20 @@ pub struct Broker {
     /// Its names, one per language.
     #[schema(value_type = Option<Object>)]
     pub label: Value,
-    /// Its betweenness between the two sides.
+    /// Its betweenness as a share of the ecosystem's highest, plus one for each activity
+    /// aimed at the ecosystem that it organised, led or ran.
+    pub score: f64,
+    /// Its betweenness between the two sides (0 when it is a broker only as organiser).
     pub betweenness: f64,
-    /// One bridging path, from a home actor through it to a foreign actor.
+    /// How many activities aimed at the ecosystem it organised, led or ran.
+    pub organised: usize,
+    /// A bridging path from a home actor through it to a foreign actor, when it lies on one;
+    /// then up to three of those activities (broker, activity, place aimed at).
     pub evidence: Vec<Vec<EvidenceStep>>,
+}
+
+fn round(value: f64) -> f64 {
+    (value * 1e4).round() / 1e4
 }
 
 /// Topics without a foreign partner yet (a hydra `Collection`).

@@ -400,9 +400,10 @@ pub struct EcosystemScope {
     /// when not given.
     #[param(pattern = "^[A-Za-z0-9-]{2,10}$")]
     pub from: Option<String>,
-    /// Foreign ecosystems to look at (country or region codes); every foreign country with
-    /// actors when not given; repeatable.
-    #[param(pattern = "^[A-Za-z0-9-]{2,10}$")]
+    /// Foreign ecosystems to look at: a country or region code (`US`, `US-MA`) or a place's
+    /// slug (`boston`, `id:seoul`); every foreign country with actors when not given;
+    /// repeatable.
+    #[param(pattern = "^[A-Za-z0-9:._~-]{2,80}$")]
     #[serde(default)]
     pub to: Vec<String>,
     /// How many brokers per ecosystem (default 5), or gaps (default 20); at most 100.

@@ -2,7 +2,7 @@
 //! (betweenness restricted to paths between the two, places not walked through), and the
 //! topics the region works on with no foreign partner yet (gaps).
 
-use crate::{NodeId, NodeKind, Projection, Step, shortest_path};
+use crate::{NodeId, NodeKind, Projection, Step, TOPIC_HOPS, shortest_path};
 use std::collections::{HashMap, HashSet, VecDeque};
 
 /// A broker: an actor on the shortest paths between home and foreign actors, its
@@ -38,6 +38,66 @@ pub fn brokers(
             path: bridge(projection, node, home, foreign),
         })
         .collect()
+}
+
+/// An actor who organised, led or ran activities aimed at an ecosystem: a broker whether or
+/// not it lies on the shortest paths between the two sides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Organiser {
+    /// The actor.
+    pub node: NodeId,
+    /// For each such activity, the path actor, activity, the ecosystem's place it aims at.
+    pub paths: Vec<Vec<Step>>,
+}
+
+/// The actors linked by a predicate `organises` accepts (read from the activity: `schema:organizer`,
+/// `ponte:ledBy`…) to an activity linked by a predicate `aims_at` accepts to one of `places`;
+/// each with those activities, by node.
+pub fn organisers(
+    projection: &Projection,
+    places: &HashSet<NodeId>,
+    aims_at: &dyn Fn(&str) -> bool,
+    organises: &dyn Fn(&str) -> bool,
+) -> Vec<Organiser> {
+    let reads = |from: NodeId, to: NodeId, accepts: &dyn Fn(&str) -> bool| {
+        projection
+            .edge(from, to)
+            .is_some_and(|label| label.forward && accepts(projection.predicate(label.predicate)))
+    };
+    let mut found: HashMap<NodeId, Vec<Vec<Step>>> = HashMap::new();
+    let mut ordered_places: Vec<NodeId> = places.iter().copied().collect();
+    ordered_places.sort_unstable();
+    let mut seen: HashSet<(NodeId, NodeId)> = HashSet::new();
+    for place in ordered_places {
+        for activity in projection.neighbours(place) {
+            if projection.node(activity).kind != NodeKind::Activity
+                || !reads(activity, place, aims_at)
+            {
+                continue;
+            }
+            for actor in projection.neighbours(activity) {
+                if projection.node(actor).kind != NodeKind::Actor
+                    || !reads(activity, actor, organises)
+                    || !seen.insert((actor, activity))
+                {
+                    continue;
+                }
+                let path: Option<Vec<Step>> = [
+                    Step::between(projection, actor, activity),
+                    Step::between(projection, activity, place),
+                ]
+                .into_iter()
+                .collect();
+                found.entry(actor).or_default().extend(path);
+            }
+        }
+    }
+    let mut organisers: Vec<Organiser> = found
+        .into_iter()
+        .map(|(node, paths)| Organiser { node, paths })
+        .collect();
+    organisers.sort_by_key(|o| o.node);
+    organisers
 }
 
 /// Whether a node may be walked through: sharing a city or a country bridges nothing.
@@ -157,7 +217,22 @@ pub fn gaps(
         if home.is_empty() {
             continue;
         }
-        let abroad = working_on(foreign);
+        // Abroad, the actors on this topic or on one above or below it in the hierarchy (a
+        // gene-therapy company answers an advanced-therapies gap).
+        let mut abroad: Vec<NodeId> = projection
+            .related_topics(topic, TOPIC_HOPS)
+            .into_iter()
+            .flat_map(|(related, _)| {
+                projection.neighbours(related).filter(move |a| {
+                    foreign.contains(a)
+                        && projection.edge(*a, related).is_some_and(|label| {
+                            label.forward && works_on(projection.predicate(label.predicate))
+                        })
+                })
+            })
+            .collect();
+        abroad.sort_unstable();
+        abroad.dedup();
         let linked = home
             .iter()
             .any(|h| abroad.iter().any(|f| related(projection, *h, *f)));

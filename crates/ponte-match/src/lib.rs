@@ -14,12 +14,12 @@ mod projection;
 
 pub use input::GraphInput;
 pub use matcher::{
-    HUB_DEGREE, PUSH_EPSILON, Parts, Seed, Step, Suggestion, Weights, evidence, rank,
-    shortest_path, suggest,
+    HUB_DEGREE, PUSH_EPSILON, Parts, Seed, Step, Suggestion, TOPIC_DECAY, TOPIC_HOPS, Weights,
+    evidence, rank, shortest_path, suggest,
 };
 pub use projection::{
     ClassId, EdgeLabel, META_PATH_KINDS, MetaPaths, Node, NodeId, NodeKind, Projection,
-    ProjectionBuilder,
+    ProjectionBuilder, SKOS_BROADER, SKOS_NARROWER,
 };
 
 #[cfg(test)]
@@ -155,6 +155,72 @@ mod tests {
         let hospital = p.id("urn:hospital").unwrap();
         let without = suggest(&p, &seed, &Weights::default(), 10, &|n| n != hospital);
         assert!(without.iter().all(|s| s.node != hospital));
+    }
+
+    #[test]
+    fn a_topic_below_the_seed_s_counts_and_is_explained_level_by_level() {
+        let mut b = ProjectionBuilder::new();
+        b.node("urn:holo", NodeKind::Actor, Some("urn:Company"));
+        b.node("urn:spark", NodeKind::Actor, Some("urn:Company"));
+        b.node("urn:far", NodeKind::Actor, Some("urn:Company"));
+        for topic in [
+            "urn:advanced",
+            "urn:gene-and-cell",
+            "urn:gene",
+            "urn:cell",
+            "urn:ai",
+        ] {
+            b.node(topic, NodeKind::Topic, None);
+        }
+        b.edge("urn:gene-and-cell", SKOS_BROADER, "urn:advanced");
+        b.edge("urn:advanced", SKOS_NARROWER, "urn:gene-and-cell");
+        b.edge("urn:gene", SKOS_BROADER, "urn:gene-and-cell");
+        b.edge("urn:cell", SKOS_BROADER, "urn:gene-and-cell");
+        b.edge("urn:holo", TOPIC_LINK, "urn:advanced");
+        b.edge("urn:spark", TOPIC_LINK, "urn:gene");
+        b.edge("urn:far", TOPIC_LINK, "urn:ai");
+        let p = b.build();
+        let gene = p.id("urn:gene").unwrap();
+        let related = p.related_topics(p.id("urn:advanced").unwrap(), TOPIC_HOPS);
+        assert!(related.contains(&(gene, 2)), "{related:?}");
+        // Siblings are not related: gene and cell therapy only share a parent.
+        let cell = p.id("urn:cell").unwrap();
+        assert!(
+            !p.related_topics(gene, TOPIC_HOPS)
+                .iter()
+                .any(|(t, _)| *t == cell)
+        );
+        let holo = p.id("urn:holo").unwrap();
+        let suggestions = suggest(&p, &Seed::actor(&p, holo), &Weights::default(), 10, &|_| {
+            true
+        });
+        assert_eq!(names(&p, &suggestions), ["urn:spark"]);
+        let spark = &suggestions[0];
+        // Two levels apart: 2 × 0.25 / (1 + 1) of the topics' weight.
+        let expected = Weights::default().topics * TOPIC_DECAY * TOPIC_DECAY;
+        assert!((spark.parts.topics - expected).abs() < 1e-12, "{spark:?}");
+        let path: Vec<&str> = spark.evidence[0]
+            .iter()
+            .map(|step| p.iri(step.to))
+            .collect();
+        assert_eq!(
+            path,
+            ["urn:advanced", "urn:gene-and-cell", "urn:gene", "urn:spark"]
+        );
+    }
+
+    #[test]
+    fn a_pair_scores_the_same_whatever_else_the_request_filters_out() {
+        let p = ecosystem();
+        let alpha = p.id("urn:alpha").unwrap();
+        let seed = Seed::actor(&p, alpha);
+        let all = suggest(&p, &seed, &Weights::default(), 10, &|_| true);
+        let best = all[0].node;
+        let rest = suggest(&p, &seed, &Weights::default(), 10, &|n| n != best);
+        for suggestion in &rest {
+            let same = all.iter().find(|s| s.node == suggestion.node).unwrap();
+            assert_eq!(same.score, suggestion.score, "{}", p.iri(suggestion.node));
+        }
     }
 
     #[test]

@@ -46,6 +46,10 @@ pub const PUSH_EPSILON: f64 = 1e-5;
 const PAGERANK_CANDIDATES: usize = 200;
 /// Longest explanation path searched when a candidate shares no neighbour with the seed.
 const MAX_PATH_HOPS: usize = 4;
+/// How far up or down the topic hierarchy two topics still count as related.
+pub const TOPIC_HOPS: usize = 2;
+/// What a related topic is worth per level between the two (a shared topic is worth 1).
+pub const TOPIC_DECAY: f64 = 0.5;
 
 /// Whom suggestions are for: an actor of the graph, or a profile.
 #[derive(Debug, Clone, Default)]
@@ -219,6 +223,8 @@ pub fn rank(
     // Shared neighbours: for each candidate actor, paths through each kind, and Adamic-Adar.
     let mut shared: HashMap<NodeId, (MetaPaths, f64)> = HashMap::new();
     let mut seed_paths = MetaPaths::default();
+    // The scale of the Adamic-Adar part: what sharing the seed's rarest link alone gives.
+    let mut rarest = 0.0_f64;
     for &link in &seed.links {
         let kind = projection.node(link).kind;
         let slot = meta_path_slot(kind);
@@ -230,6 +236,7 @@ pub fn rank(
             continue;
         }
         let rarity = 1.0 / (degree as f64).ln().max(f64::MIN_POSITIVE);
+        rarest = rarest.max(rarity);
         for candidate in projection.neighbours(link) {
             if Some(candidate) == seed.actor || projection.node(candidate).kind != NodeKind::Actor {
                 continue;
@@ -241,6 +248,7 @@ pub fn rank(
             entry.1 += rarity;
         }
     }
+    let topic_match = topic_matches(projection, seed);
     // Proximity beyond two hops.
     let mut pagerank_seeds: Vec<NodeId> = seed.actor.into_iter().collect();
     if pagerank_seeds.is_empty() {
@@ -248,6 +256,16 @@ pub fn rank(
     }
     let reached = ppr::push_sparse(projection, &pagerank_seeds, PUSH_EPSILON);
     let normalised = |node: NodeId, value: f64| value / projection.degree(node).max(1) as f64;
+    // The scale of the PageRank part: the highest PageRank over degree of any actor the seed
+    // reaches, before any filter. Like the Adamic-Adar scale, a property of the seed alone, so
+    // a pair scores the same in every request, whatever the filters and the limit.
+    let seed_rank = reached
+        .iter()
+        .filter(|(node, _)| {
+            Some(*node) != seed.actor && projection.node(*node).kind == NodeKind::Actor
+        })
+        .map(|(node, value)| normalised(*node, *value))
+        .fold(0.0_f64, f64::max);
     let mut by_rank: Vec<(NodeId, f64)> = reached
         .iter()
         .filter(|(node, _)| {
@@ -262,6 +280,7 @@ pub fn rank(
         by_rank.truncate(PAGERANK_CANDIDATES);
     }
     let mut candidates: Vec<NodeId> = shared.keys().copied().collect();
+    candidates.extend(topic_match.keys().copied());
     candidates.extend(by_rank.iter().map(|(n, _)| *n));
     candidates.sort_unstable();
     candidates.dedup();
@@ -278,14 +297,6 @@ pub fn rank(
             .binary_search(&node)
             .map_or(0.0, |i| candidate_rank[i])
     };
-    let best_rank = candidates
-        .iter()
-        .map(|c| degree_normalised(*c))
-        .fold(0.0_f64, f64::max);
-    let best_aa = candidates
-        .iter()
-        .filter_map(|c| shared.get(c).map(|s| s.1))
-        .fold(0.0_f64, f64::max);
     let weight_of = [
         weights.topics,
         weights.projects,
@@ -301,8 +312,14 @@ pub fn rank(
             let mut pathsim = [0.0; 4];
             for slot in 0..META_PATH_KINDS.len() {
                 let denominator = f64::from(seed_paths[slot]) + f64::from(own[slot]);
+                // Topics count what is shared through the hierarchy too.
+                let shared_here = if slot == 0 {
+                    topic_match.get(&candidate).copied().unwrap_or(0.0)
+                } else {
+                    f64::from(paths[slot])
+                };
                 if denominator > 0.0 {
-                    pathsim[slot] = 2.0 * f64::from(paths[slot]) / denominator * weight_of[slot];
+                    pathsim[slot] = (2.0 * shared_here / denominator).min(1.0) * weight_of[slot];
                 }
             }
             let class = projection.node(candidate).class;
@@ -311,13 +328,15 @@ pub fn rank(
                 projects: pathsim[1],
                 activities: pathsim[2],
                 actors: pathsim[3],
-                adamic_adar: if best_aa > 0.0 {
-                    weights.adamic_adar * adamic_adar / best_aa
+                // Both parts are on scales of the seed's, never of this request's best
+                // candidate.
+                adamic_adar: if rarest > 0.0 {
+                    weights.adamic_adar * (adamic_adar / rarest).min(1.0)
                 } else {
                     0.0
                 },
-                pagerank: if best_rank > 0.0 {
-                    weights.pagerank * degree_normalised(candidate) / best_rank
+                pagerank: if seed_rank > 0.0 {
+                    weights.pagerank * (degree_normalised(candidate) / seed_rank).min(1.0)
                 } else {
                     0.0
                 },
@@ -342,6 +361,38 @@ pub fn rank(
     scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.node.cmp(&b.node)));
     scored.truncate(limit);
     scored
+}
+
+/// For each actor sharing a topic with the seed, directly or through the hierarchy: the sum,
+/// over the seed's topics, of the best match among the actor's topics (1 for the same topic,
+/// [`TOPIC_DECAY`] per level for one above or below it, up to [`TOPIC_HOPS`] levels).
+fn topic_matches(projection: &Projection, seed: &Seed) -> HashMap<NodeId, f64> {
+    let mut matches: HashMap<NodeId, f64> = HashMap::new();
+    for &topic in &seed.links {
+        if projection.node(topic).kind != NodeKind::Topic {
+            continue;
+        }
+        let mut best: HashMap<NodeId, f64> = HashMap::new();
+        for (related, hops) in projection.related_topics(topic, TOPIC_HOPS) {
+            if projection.degree(related) > HUB_DEGREE {
+                continue;
+            }
+            let similarity = TOPIC_DECAY.powi(i32::try_from(hops).unwrap_or(i32::MAX));
+            for candidate in projection.neighbours(related) {
+                if Some(candidate) == seed.actor
+                    || projection.node(candidate).kind != NodeKind::Actor
+                {
+                    continue;
+                }
+                let entry = best.entry(candidate).or_default();
+                *entry = entry.max(similarity);
+            }
+        }
+        for (candidate, similarity) in best {
+            *matches.entry(candidate).or_default() += similarity;
+        }
+    }
+    matches
 }
 
 /// Up to three paths from the seed to `candidate`: through the rarest shared neighbours
@@ -370,6 +421,14 @@ pub fn evidence(projection: &Projection, seed: &Seed, candidate: NodeId) -> Vec<
         path.extend(step(link, candidate));
         paths.push(path);
     }
+    if paths.len() < 3 {
+        paths.extend(related_topic_paths(
+            projection,
+            seed,
+            candidate,
+            3 - paths.len(),
+        ));
+    }
     if paths.is_empty() {
         if let Some(actor) = seed.actor
             && let Some(direct) = step(actor, candidate)
@@ -391,6 +450,48 @@ pub fn evidence(projection: &Projection, seed: &Seed, candidate: NodeId) -> Vec<
                 MAX_PATH_HOPS,
             ));
         }
+    }
+    paths
+}
+
+/// Up to `limit` paths from the seed through one of its topics, up or down the hierarchy, to a
+/// topic of `candidate` (closest first): seed, topic, each level, candidate.
+fn related_topic_paths(
+    projection: &Projection,
+    seed: &Seed,
+    candidate: NodeId,
+    limit: usize,
+) -> Vec<Vec<Step>> {
+    let mut found: Vec<(usize, NodeId, NodeId)> = Vec::new();
+    for &topic in &seed.links {
+        if projection.node(topic).kind != NodeKind::Topic {
+            continue;
+        }
+        for (related, hops) in projection.related_topics(topic, TOPIC_HOPS) {
+            if hops > 0 && projection.edge(related, candidate).is_some() {
+                found.push((hops, topic, related));
+            }
+        }
+    }
+    found.sort_unstable();
+    let mut paths = Vec::new();
+    for (hops, topic, related) in found {
+        if paths.len() == limit {
+            break;
+        }
+        let is_related = |node: NodeId| node == related;
+        let through_topics = |node: NodeId, _| projection.node(node).kind == NodeKind::Topic;
+        let Some(chain) = shortest_path(projection, &[topic], &is_related, &through_topics, hops)
+        else {
+            continue;
+        };
+        let mut path = Vec::new();
+        if let Some(actor) = seed.actor {
+            path.extend(Step::between(projection, actor, topic));
+        }
+        path.extend(chain);
+        path.extend(Step::between(projection, related, candidate));
+        paths.push(path);
     }
     paths
 }

@@ -33,6 +33,12 @@ pub const META_PATH_KINDS: [NodeKind; 4] = [
 /// One count per meta-path kind (topic, project, activity, actor such as a cluster).
 pub type MetaPaths = [u32; 4];
 
+/// `skos:broader`: a link with this predicate between two nodes also places the subject
+/// under the object in the topic hierarchy.
+pub const SKOS_BROADER: &str = "http://www.w3.org/2004/02/skos/core#broader";
+/// `skos:narrower`: the subject is above the object in the topic hierarchy.
+pub const SKOS_NARROWER: &str = "http://www.w3.org/2004/02/skos/core#narrower";
+
 /// A class of the projection: an index into its classes, never mistaken for a node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ClassId(u32);
@@ -82,6 +88,8 @@ pub struct ProjectionBuilder {
     predicate_index: HashMap<Box<str>, u32>,
     /// In petgraph's index type, so the CSR is built from this list without a copy.
     edges: Vec<(u32, u32, EdgeLabel)>,
+    /// `(narrower, broader)` pairs of the topic hierarchy.
+    hierarchy: Vec<(NodeId, NodeId)>,
 }
 
 impl ProjectionBuilder {
@@ -114,6 +122,11 @@ impl ProjectionBuilder {
         }
         let s = self.intern(subject);
         let o = self.intern(object);
+        if predicate == SKOS_BROADER {
+            self.hierarchy.push((s, o));
+        } else if predicate == SKOS_NARROWER {
+            self.hierarchy.push((o, s));
+        }
         let predicate = intern(&mut self.predicates, &mut self.predicate_index, predicate);
         self.edges.push((
             s.0,
@@ -177,6 +190,14 @@ impl ProjectionBuilder {
         for (id, node) in (0u32..).zip(&self.nodes) {
             csr[id] = *node;
         }
+        self.hierarchy.sort_unstable();
+        self.hierarchy.dedup();
+        let mut broader: HashMap<NodeId, Vec<NodeId>> = HashMap::new();
+        let mut narrower: HashMap<NodeId, Vec<NodeId>> = HashMap::new();
+        for &(below, above) in &self.hierarchy {
+            broader.entry(below).or_default().push(above);
+            narrower.entry(above).or_default().push(below);
+        }
         let mut projection = Projection {
             csr,
             iris: self.iris,
@@ -184,6 +205,8 @@ impl ProjectionBuilder {
             classes: self.classes,
             predicates: self.predicates,
             meta_degree: Vec::new(),
+            broader,
+            narrower,
         };
         projection.meta_degree = projection
             .nodes()
@@ -225,6 +248,10 @@ pub struct Projection {
     predicates: Vec<Box<str>>,
     /// For each node, how many neighbours it has of each meta-path kind.
     meta_degree: Vec<MetaPaths>,
+    /// The topics right above each topic (`skos:broader`).
+    broader: HashMap<NodeId, Vec<NodeId>>,
+    /// The topics right below each topic (`skos:narrower`).
+    narrower: HashMap<NodeId, Vec<NodeId>>,
 }
 
 impl Projection {
@@ -301,6 +328,29 @@ impl Projection {
             .binary_search(&b.0)
             .ok()
             .map(|i| self.labels(a)[i])
+    }
+
+    /// The topics above and below `topic` in the hierarchy, up to `max_hops` levels either way
+    /// (never sideways through a common parent: siblings can be far apart), each with its
+    /// distance; `topic` itself first, at 0. Ordered by distance, then id.
+    pub fn related_topics(&self, topic: NodeId, max_hops: usize) -> Vec<(NodeId, usize)> {
+        let mut related = vec![(topic, 0)];
+        for links in [&self.broader, &self.narrower] {
+            let mut frontier = vec![topic];
+            for hops in 1..=max_hops {
+                let mut next: Vec<NodeId> = frontier
+                    .iter()
+                    .flat_map(|t| links.get(t).into_iter().flatten().copied())
+                    .filter(|t| !related.iter().any(|(r, _)| r == t))
+                    .collect();
+                next.sort_unstable();
+                next.dedup();
+                related.extend(next.iter().map(|t| (*t, hops)));
+                frontier = next;
+            }
+        }
+        related.sort_by_key(|(t, hops)| (*hops, *t));
+        related
     }
 
     /// Every node, in id order.

@@ -245,7 +245,7 @@ async fn values_that_name_nothing_are_refused_with_what_is_accepted() {
     for (uri, parameter, accepted) in [
         ("/api/actors?kind=Foo", "kind", "University"),
         ("/api/match?actor=kaist&kind=Foo", "kind", "Hospital"),
-        ("/api/brokers?to=boston", "to", "US"),
+        ("/api/brokers?to=atlantis", "to", "US"),
         ("/api/gaps?to=XX", "to", "KR"),
         ("/api/brokers?from=XX-99", "from", "IT-45"),
         ("/api/actors?colour=red", "colour", "country"),
