@@ -174,7 +174,10 @@ impl App {
         else {
             return Err(not_an_actor(format!("no actor <{actor}>")));
         };
-        let seed = Seed::actor(&projection, node);
+        let mut seed = Seed::actor(&projection, node);
+        // An actor's request names no kind wanted: the kinds the ontology says complement the
+        // actor's own are the ones its complementarity part rewards.
+        seed.wanted_classes = self.complementary_classes(&projection, &actor)?;
         let suggestions = self.run_match(&projection, &seed, exclude_connected, &options)?;
         self.answer(
             &projection,
@@ -216,6 +219,26 @@ impl App {
             format!("{origin}/api/match"),
             origin,
         )
+    }
+}
+
+impl App {
+    /// The projection's classes that complement one of `actor`'s classes
+    /// (`ponte:complements` in the ontology, subclasses included).
+    fn complementary_classes(
+        &self,
+        projection: &Projection,
+        actor: &NamedNode,
+    ) -> Result<HashSet<ClassId>, AppError> {
+        let mut wanted = HashSet::new();
+        for triple in self.store.types(actor.as_ref())? {
+            if let Term::NamedNode(class) = triple.object {
+                for complement in self.store.complementary_classes(class.as_ref())? {
+                    wanted.extend(projection.class_id(complement.as_str()));
+                }
+            }
+        }
+        Ok(wanted)
     }
 }
 
@@ -464,7 +487,8 @@ pub struct ScoreParts {
     /// Personalized PageRank from the seed, over degree.
     #[serde(rename = "personalizedPageRank")]
     pub personalized_page_rank: f64,
-    /// Complementary kinds (the kinds wanted).
+    /// Complementary kinds: the partner is of a kind the profile wants, or, for an actor, of
+    /// a kind the ontology says complements the actor's (`ponte:complements`).
     pub complementarity: f64,
 }
 

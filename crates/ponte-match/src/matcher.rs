@@ -90,7 +90,8 @@ pub struct Parts {
     pub adamic_adar: f64,
     /// Personalized PageRank from the seed, relative to the best candidate.
     pub pagerank: f64,
-    /// The candidate is of a kind the profile wants.
+    /// The candidate is of a kind the seed wants (a profile's `wants`, or the kinds that
+    /// complement an actor's own).
     pub complement: f64,
 }
 

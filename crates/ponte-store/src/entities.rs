@@ -67,6 +67,36 @@ impl PonteStore {
         self.closure(&class.into_owned(), &[], &[rdfs::SUB_CLASS_OF.as_str()])
     }
 
+    /// The kinds of actor that naturally partner with an actor of `class`: those the ontology
+    /// says complement it (`ponte:complements`, read both ways) or one of its superclasses,
+    /// with all their subclasses. An IRCCS gets what a hospital gets; a startup what a company
+    /// gets.
+    pub fn complementary_classes(
+        &self,
+        class: NamedNodeRef<'_>,
+    ) -> Result<HashSet<NamedNode>, StoreError> {
+        let above = self.closure(&class.into_owned(), &[rdfs::SUB_CLASS_OF.as_str()], &[])?;
+        let mut complements = HashSet::new();
+        for class in &above {
+            complements.extend(self.objects(class, &[COMPLEMENTS])?);
+            for quad in self.store.quads_for_pattern(
+                None,
+                Some(NamedNodeRef::new_unchecked(COMPLEMENTS)),
+                Some(class.as_ref().into()),
+                None,
+            ) {
+                if let NamedOrBlankNode::NamedNode(subject) = quad?.subject {
+                    complements.insert(subject);
+                }
+            }
+        }
+        let mut all = HashSet::new();
+        for class in complements {
+            all.extend(self.subclasses(class.as_ref())?);
+        }
+        Ok(all)
+    }
+
     /// The IRIs typed with one of `classes`, in IRI order, each once.
     pub fn instances(
         &self,
@@ -635,6 +665,7 @@ impl PonteStore {
 }
 
 const SKOS_NARROWER: &str = "http://www.w3.org/2004/02/skos/core#narrower";
+const COMPLEMENTS: &str = "https://w3id.org/ponte/ontology#complements";
 const SKOS_BROADER: &str = "http://www.w3.org/2004/02/skos/core#broader";
 const DCTERMS_SUBJECT: &str = "http://purl.org/dc/terms/subject";
 const LATITUDE: &str = "http://schema.org/latitude";

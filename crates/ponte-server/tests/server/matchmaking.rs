@@ -499,3 +499,78 @@ async fn brokers_towards_a_city_include_who_ran_a_programme_aimed_at_it() {
     assert_eq!(content_type, "application/problem+json");
     assert!(body.contains("US") && body.contains("KR"), "{body}");
 }
+
+/// Deletes every triple directly between `a` and `b`, both ways, so that a suggestion of one
+/// to the other must come from what they are, not from a link already there.
+async fn unlink(router: &Router, a: &str, b: &str) {
+    let update = format!(
+        "DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }}
+           VALUES (?s ?o) {{ (<{ID}{a}> <{ID}{b}>) (<{ID}{b}> <{ID}{a}>) }} }}"
+    );
+    let (status, _, body) = send(
+        router,
+        post("/sparql", "application/sparql-update", update, Some(TOKEN)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+}
+
+/// The suggestion of `partner` among `actor`'s first ten for `filter`: it must be there, with
+/// a complementarity part, and every evidence step must be a triple of the store.
+async fn complementary_partner(router: &Router, actor: &str, filter: &str, partner: &str) {
+    unlink(router, actor, partner).await;
+    let items = suggestions(router, &format!("actor={actor}&{filter}")).await;
+    let ranked = ids(&items);
+    let position = ranked
+        .iter()
+        .position(|id| id == partner)
+        .unwrap_or_else(|| panic!("{actor}: {partner} not in {ranked:?}"));
+    let item = &items[position];
+    assert!(
+        item["scoreParts"]["complementarity"].as_f64().unwrap() > 0.0,
+        "{actor}: {item}"
+    );
+    for step in item["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p.as_array().unwrap())
+    {
+        assert!(is_triple(router, step).await, "{step}");
+    }
+}
+
+#[tokio::test]
+async fn complementary_kinds_from_the_ontology_meet_without_being_asked_for() {
+    let router = router();
+    // KISTI's supercomputing centre and CINECA: computing centres, peers across the mission.
+    complementary_partner(
+        &router,
+        "kisti-national-supercomputing-center",
+        "country=IT",
+        "cineca",
+    )
+    .await;
+    // A regional innovation centre and a new regional startup of its field (agri-food).
+    let insert = format!(
+        "{CRAFTED_PREFIXES}PREFIX topic: <https://w3id.org/ponte/topic/>
+        INSERT DATA {{ GRAPH <urn:new> {{
+          id:seedling-startup a ponte:Startup ; rdfs:label \"Seedling\"@en ;
+            schema:location id:bologna ; ponte:hasCompetence topic:agri-food . }} }}"
+    );
+    let (status, _, body) = send(
+        &router,
+        post("/sparql", "application/sparql-update", insert, Some(TOKEN)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    complementary_partner(&router, "ri-nova", "region=IT-45", "seedling-startup").await;
+    // A hospital and a university of its city, for trials.
+    complementary_partner(
+        &router,
+        "ospedale-di-parma",
+        "limit=10",
+        "university-of-parma",
+    )
+    .await;
+}
