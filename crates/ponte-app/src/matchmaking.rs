@@ -178,6 +178,17 @@ impl App {
         // An actor's request names no kind wanted: the kinds the ontology says complement the
         // actor's own are the ones its complementarity part rewards.
         seed.wanted_classes = self.complementary_classes(&projection, &actor)?;
+        // Looking at home (the filter names the actor's own country or region): proximity
+        // counts.
+        let filters = &request.options.filters;
+        if !filters.country.is_empty() || !filters.region.is_empty() {
+            let own = self.store.place_codes(&actor)?;
+            seed.near = filters
+                .country
+                .iter()
+                .chain(&filters.region)
+                .any(|code| own.contains(&code.to_ascii_uppercase()));
+        }
         let suggestions = self.run_match(&projection, &seed, exclude_connected, &options)?;
         self.answer(
             &projection,
@@ -321,6 +332,8 @@ fn profile_seed(app: &App, projection: &Projection, profile: &Profile) -> Result
         actor: None,
         links,
         wanted_classes,
+        // A profile's places are among its links: it is near whatever it names.
+        near: true,
     })
 }
 
@@ -422,6 +435,7 @@ impl App {
                     adamic_adar: round(parts.adamic_adar),
                     personalized_page_rank: round(parts.pagerank),
                     complementarity: round(parts.complement),
+                    place: round(parts.place),
                 },
                 evidence,
             });
@@ -490,6 +504,8 @@ pub struct ScoreParts {
     /// Complementary kinds: the partner is of a kind the profile wants, or, for an actor, of
     /// a kind the ontology says complements the actor's (`ponte:complements`).
     pub complementarity: f64,
+    /// Place: the same city or place as the seed, or the same region or area.
+    pub place: f64,
 }
 
 /// One step of an evidence path: a triple of the store, with the names of both ends.

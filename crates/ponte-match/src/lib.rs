@@ -147,6 +147,7 @@ mod tests {
             actor: None,
             links: vec![gene, cluster],
             wanted_classes: [accelerator_class].into(),
+            near: false,
         };
         let suggestions = suggest(&p, &seed, &Weights::default(), 3, &|_| true);
         let ranked = names(&p, &suggestions);

@@ -24,6 +24,8 @@ impl Default for Weights {
             adamic_adar: 0.15,
             pagerank: 0.15,
             complement: 0.10,
+            // Only when partners are sought near the seed (`Seed::near`).
+            place: 0.05,
         })
     }
 }
@@ -61,6 +63,10 @@ pub struct Seed {
     pub links: Vec<NodeId>,
     /// Classes of partner wanted (indexes into the projection's classes, subclasses included).
     pub wanted_classes: HashSet<ClassId>,
+    /// Whether partners are sought near the seed (the request keeps to its own country or
+    /// region): then being in the same place or region counts, as the place part. Searching
+    /// the whole field, it does not, so that locals do not crowd out the best partners abroad.
+    pub near: bool,
 }
 
 impl Seed {
@@ -70,6 +76,7 @@ impl Seed {
             actor: Some(actor),
             links: projection.neighbours(actor).collect(),
             wanted_classes: HashSet::new(),
+            near: false,
         }
     }
 }
@@ -93,6 +100,9 @@ pub struct Parts {
     /// The candidate is of a kind the seed wants (a profile's `wants`, or the kinds that
     /// complement an actor's own).
     pub complement: f64,
+    /// Where the candidate is, seen from the seed: the same place (1), or two places in the
+    /// same region or area (0.5).
+    pub place: f64,
 }
 
 impl Parts {
@@ -105,6 +115,7 @@ impl Parts {
             + self.adamic_adar
             + self.pagerank
             + self.complement
+            + self.place
     }
 }
 
@@ -250,6 +261,7 @@ pub fn rank(
         }
     }
     let topic_match = topic_matches(projection, seed);
+    let seed_places = SeedPlaces::of(projection, seed);
     // Proximity beyond two hops.
     let mut pagerank_seeds: Vec<NodeId> = seed.actor.into_iter().collect();
     if pagerank_seeds.is_empty() {
@@ -346,6 +358,11 @@ pub fn rank(
                 } else {
                     0.0
                 },
+                place: if seed.near {
+                    weights.place * seed_places.proximity(projection, candidate)
+                } else {
+                    0.0
+                },
             };
             Suggestion {
                 node: candidate,
@@ -362,6 +379,56 @@ pub fn rank(
     scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.node.cmp(&b.node)));
     scored.truncate(limit);
     scored
+}
+
+/// Where the seed is: its own places, and the places (regions, areas) those are in.
+struct SeedPlaces {
+    own: Vec<NodeId>,
+    around: Vec<NodeId>,
+}
+
+/// The places a node links to, read forward (an actor's location, a place's containing place).
+fn places_of(projection: &Projection, node: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+    projection
+        .neighbours(node)
+        .zip(projection.labels(node))
+        .filter(|(next, label)| label.forward && projection.node(*next).kind == NodeKind::Place)
+        .map(|(next, _)| next)
+}
+
+impl SeedPlaces {
+    /// An actor's places, or the places a profile names.
+    fn of(projection: &Projection, seed: &Seed) -> Self {
+        let own: Vec<NodeId> = match seed.actor {
+            Some(actor) => places_of(projection, actor).collect(),
+            None => seed
+                .links
+                .iter()
+                .copied()
+                .filter(|l| projection.node(*l).kind == NodeKind::Place)
+                .collect(),
+        };
+        let around = own.iter().flat_map(|p| places_of(projection, *p)).collect();
+        Self { own, around }
+    }
+
+    /// 1 when `candidate` is in one of the seed's own places; 0.5 when one of its places and
+    /// one of the seed's are in the same region or area (or one is in the other); else 0.
+    fn proximity(&self, projection: &Projection, candidate: NodeId) -> f64 {
+        if self.own.is_empty() {
+            return 0.0;
+        }
+        let theirs: Vec<NodeId> = places_of(projection, candidate).collect();
+        if theirs.iter().any(|p| self.own.contains(p)) {
+            return 1.0;
+        }
+        let near = theirs.iter().any(|p| {
+            self.around.contains(p)
+                || places_of(projection, *p)
+                    .any(|q| self.own.contains(&q) || self.around.contains(&q))
+        });
+        if near { 0.5 } else { 0.0 }
+    }
 }
 
 /// For each actor sharing a topic with the seed, directly or through the hierarchy: the sum,

@@ -178,7 +178,7 @@ pub(crate) struct Words {
     pub(crate) about_graph: &'static str,
     pub(crate) back_home: &'static str,
     pub(crate) collections: [(&'static str, &'static str); 8],
-    pub(crate) parts: [&'static str; 7],
+    pub(crate) parts: [&'static str; 8],
     /// What a failure's status means, by status; the last entry is for any other status.
     pub(crate) statuses: [(u16, &'static str); 10],
     /// Labels the operation's own detail, which is English (the API's problem text).
@@ -356,7 +356,8 @@ const IT: Words = Words {
         "Attori in comune",
         "Vicini rari in comune (Adamic-Adar)",
         "Vicinanza nel grafo (PageRank)",
-        "Tipo cercato",
+        "Tipo complementare o cercato",
+        "Stesso luogo o regione",
     ],
 };
 
@@ -509,7 +510,8 @@ const EN: Words = Words {
         "Shared actors",
         "Rare shared neighbours (Adamic-Adar)",
         "Closeness in the graph (PageRank)",
-        "Kind wanted",
+        "Complementary or wanted kind",
+        "Same place or region",
     ],
 };
 

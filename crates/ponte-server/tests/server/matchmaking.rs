@@ -574,3 +574,30 @@ async fn complementary_kinds_from_the_ontology_meet_without_being_asked_for() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn place_counts_when_partners_are_sought_at_home_and_is_never_a_filter() {
+    let router = router();
+    // Searching the whole field, being near is no reason: no place part, partners abroad stay.
+    let everywhere = suggestions(&router, "actor=holostem&limit=100").await;
+    assert!(
+        everywhere.iter().all(|i| i["scoreParts"]["place"] == 0.0),
+        "{everywhere:?}"
+    );
+    assert!(ids(&everywhere).contains(&"spark-therapeutics".to_owned()));
+    // At home (Holostem is in Emilia-Romagna), the same place counts fully, a city of the
+    // region half.
+    let at_home = suggestions(&router, "actor=holostem&region=IT-45&limit=50").await;
+    let place_of = |id: &str| {
+        at_home
+            .iter()
+            .find(|i| i["@id"].as_str().unwrap().ends_with(&format!("/id/{id}")))
+            .map(|i| i["scoreParts"]["place"].as_f64().unwrap())
+            .unwrap_or_else(|| panic!("{id} not in {:?}", ids(&at_home)))
+    };
+    assert_eq!(place_of("comecer"), 0.05);
+    assert!(
+        at_home.iter().any(|i| i["scoreParts"]["place"] == 0.025),
+        "{at_home:?}"
+    );
+}

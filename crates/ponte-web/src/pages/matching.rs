@@ -161,7 +161,7 @@ pub(crate) fn render_match(
 }
 
 /// The parts of a score in the order of `Words::parts`.
-pub(crate) fn part_values(p: &ponte_app::ScoreParts) -> [f64; 7] {
+pub(crate) fn part_values(p: &ponte_app::ScoreParts) -> [f64; 8] {
     [
         p.shared_topics,
         p.shared_projects,
@@ -170,6 +170,7 @@ pub(crate) fn part_values(p: &ponte_app::ScoreParts) -> [f64; 7] {
         p.adamic_adar,
         p.personalized_page_rank,
         p.complementarity,
+        p.place,
     ]
 }
 
@@ -255,7 +256,7 @@ pub(crate) fn shortlist_csv(answer: &MatchAnswer, lang: Lang) -> Result<String, 
 }
 
 /// The column names of the score parts, as `/api/match` names them.
-pub(crate) const PART_NAMES: [&str; 7] = [
+pub(crate) const PART_NAMES: [&str; 8] = [
     "sharedTopics",
     "sharedProjects",
     "sharedActivities",
@@ -263,6 +264,7 @@ pub(crate) const PART_NAMES: [&str; 7] = [
     "adamicAdar",
     "personalizedPageRank",
     "complementarity",
+    "place",
 ];
 
 /// `/match.csv?actor=…`: the shortlist of the match view as CSV.
