@@ -3,7 +3,7 @@
 //! hidden link, and see where the other end ranks; beside three baselines in the same run.
 
 use crate::input::GraphInput;
-use crate::matcher::{Seed, Weights, rank};
+use crate::matcher::{Parts, Seed, Weights, rank};
 use crate::projection::{NodeId, NodeKind, Projection};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -37,6 +37,12 @@ pub struct Evaluation {
     pub most_connected: Scores,
     /// Jaccard similarity of neighbourhoods.
     pub jaccard: Scores,
+    /// Adamic-Adar alone (the matcher's candidates, ranked by that part only).
+    pub adamic_adar: Scores,
+    /// Personalized PageRank alone (over degree, the matcher's candidates).
+    pub pagerank: Scores,
+    /// The actors in the same place as the seed, most connected first.
+    pub same_place: Scores,
 }
 
 /// Hides `share` of the partnerships (links between two actors whose predicate `is_partnership`
@@ -126,6 +132,14 @@ pub fn evaluate_with(
 
     let (mut matcher, mut random, mut most_connected, mut jaccard) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut adamic_adar, mut pagerank, mut same_place) = (Vec::new(), Vec::new(), Vec::new());
+    let only = |part: fn(&mut Parts) -> &mut f64| {
+        let mut parts = Parts::default();
+        *part(&mut parts) = 1.0;
+        Weights(parts)
+    };
+    let adamic_adar_only = only(|p| &mut p.adamic_adar);
+    let pagerank_only = only(|p| &mut p.pagerank);
     for (a, b) in &pairs {
         let (Some(a), Some(b)) = (projection.id(a), projection.id(b)) else {
             continue;
@@ -141,6 +155,27 @@ pub fn evaluate_with(
             &|c| eligible(c),
         );
         matcher.push(ranked.iter().position(|s| s.node == b).map(|p| p + 1));
+        for (ranks, weights) in [
+            (&mut adamic_adar, &adamic_adar_only),
+            (&mut pagerank, &pagerank_only),
+        ] {
+            let ranked = rank(
+                &projection,
+                &Seed::actor(&projection, a),
+                weights,
+                DEPTH,
+                &|c| eligible(c),
+            );
+            // Candidates the part scores 0 are not ranked by it.
+            ranks.push(
+                ranked
+                    .iter()
+                    .take_while(|s| s.score > 0.0)
+                    .position(|s| s.node == b)
+                    .map(|p| p + 1),
+            );
+        }
+        same_place.push(same_place_rank(&projection, a, b, &eligible, &degree_rank));
         let eligible_count = actor_ids.iter().filter(|c| eligible(**c)).count();
         random.push(Some(rng.random_range(1..=eligible_count.max(1))));
         let ahead = by_degree[..degree_rank[&b]]
@@ -157,7 +192,40 @@ pub fn evaluate_with(
         random: scores(&random),
         most_connected: scores(&most_connected),
         jaccard: scores(&jaccard),
+        adamic_adar: scores(&adamic_adar),
+        pagerank: scores(&pagerank),
+        same_place: scores(&same_place),
     }
+}
+
+/// Where `b` ranks among the actors sharing a place with `a` (a city, a region: a place node
+/// linked to both), most connected first.
+fn same_place_rank(
+    projection: &Projection,
+    a: NodeId,
+    b: NodeId,
+    eligible: &dyn Fn(NodeId) -> bool,
+    degree_rank: &HashMap<NodeId, usize>,
+) -> Option<usize> {
+    let mut candidates: HashSet<NodeId> = HashSet::new();
+    for place in projection.neighbours(a) {
+        if projection.node(place).kind != NodeKind::Place {
+            continue;
+        }
+        candidates.extend(
+            projection
+                .neighbours(place)
+                .filter(|c| eligible(*c) && projection.node(*c).kind == NodeKind::Actor),
+        );
+    }
+    if !candidates.contains(&b) {
+        return None;
+    }
+    let ahead = candidates
+        .iter()
+        .filter(|c| degree_rank[*c] < degree_rank[&b])
+        .count();
+    Some(ahead + 1)
 }
 
 /// Where `b` ranks among the actors two hops from `a`, by Jaccard similarity of neighbourhoods.

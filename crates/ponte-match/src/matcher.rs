@@ -270,12 +270,17 @@ pub fn rank(
     let reached = ppr::push_sparse(projection, &pagerank_seeds, PUSH_EPSILON);
     let normalised = |node: NodeId, value: f64| value / projection.degree(node).max(1) as f64;
     // The scale of the PageRank part: the highest PageRank over degree of any actor the seed
-    // reaches, before any filter. Like the Adamic-Adar scale, a property of the seed alone, so
-    // a pair scores the same in every request, whatever the filters and the limit.
+    // reaches but is not linked to, before any filter (its direct partners, always close,
+    // would flatten everyone else). Like the Adamic-Adar scale, a property of the seed alone,
+    // so a pair scores the same in every request, whatever the filters and the limit.
+    let mut linked = seed.links.clone();
+    linked.sort_unstable();
     let seed_rank = reached
         .iter()
         .filter(|(node, _)| {
-            Some(*node) != seed.actor && projection.node(*node).kind == NodeKind::Actor
+            Some(*node) != seed.actor
+                && projection.node(*node).kind == NodeKind::Actor
+                && linked.binary_search(node).is_err()
         })
         .map(|(node, value)| normalised(*node, *value))
         .fold(0.0_f64, f64::max);
@@ -326,11 +331,10 @@ pub fn rank(
             for slot in 0..META_PATH_KINDS.len() {
                 let denominator = f64::from(seed_paths[slot]) + f64::from(own[slot]);
                 // Topics count what is shared through the hierarchy too.
-                let shared_here = if slot == 0 {
-                    topic_match.get(&candidate).copied().unwrap_or(0.0)
-                } else {
-                    f64::from(paths[slot])
-                };
+                let mut shared_here = f64::from(paths[slot]);
+                if slot == 0 {
+                    shared_here += topic_match.get(&candidate).copied().unwrap_or(0.0);
+                }
                 if denominator > 0.0 {
                     pathsim[slot] = (2.0 * shared_here / denominator).min(1.0) * weight_of[slot];
                 }
@@ -431,9 +435,10 @@ impl SeedPlaces {
     }
 }
 
-/// For each actor sharing a topic with the seed, directly or through the hierarchy: the sum,
-/// over the seed's topics, of the best match among the actor's topics (1 for the same topic,
-/// [`TOPIC_DECAY`] per level for one above or below it, up to [`TOPIC_HOPS`] levels).
+/// For each actor related to the seed through the topic hierarchy: the sum, over the seed's
+/// topics the actor does not share, of the best match among the actor's topics
+/// ([`TOPIC_DECAY`] per level above or below, up to [`TOPIC_HOPS`] levels). Shared topics
+/// count 1 each, with the other shared neighbours.
 fn topic_matches(projection: &Projection, seed: &Seed) -> HashMap<NodeId, f64> {
     let mut matches: HashMap<NodeId, f64> = HashMap::new();
     for &topic in &seed.links {
@@ -441,14 +446,16 @@ fn topic_matches(projection: &Projection, seed: &Seed) -> HashMap<NodeId, f64> {
             continue;
         }
         let mut best: HashMap<NodeId, f64> = HashMap::new();
+        // The topic itself (hops 0) is counted with the other shared neighbours.
         for (related, hops) in projection.related_topics(topic, TOPIC_HOPS) {
-            if projection.degree(related) > HUB_DEGREE {
+            if hops == 0 || projection.degree(related) > HUB_DEGREE {
                 continue;
             }
             let similarity = TOPIC_DECAY.powi(i32::try_from(hops).unwrap_or(i32::MAX));
             for candidate in projection.neighbours(related) {
                 if Some(candidate) == seed.actor
                     || projection.node(candidate).kind != NodeKind::Actor
+                    || projection.edge(candidate, topic).is_some()
                 {
                     continue;
                 }

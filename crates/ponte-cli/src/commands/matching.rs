@@ -105,6 +105,9 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
         ("random", result.random),
         ("most connected", result.most_connected),
         ("Jaccard", result.jaccard),
+        ("Adamic-Adar alone", result.adamic_adar),
+        ("personalized PageRank alone", result.pagerank),
+        ("same place, most connected", result.same_place),
     ] {
         println!("| {name} | {:.3} | {:.3} |", scores.hits_at_10, scores.mrr);
     }
