@@ -38,10 +38,13 @@ pub use error::{AppError, Location};
 pub use facets::{FacetValue, Facets};
 pub use graphs::{GraphItem, GraphsAnswer};
 pub use import::{ImportInput, ImportReport, ImportedGraph, JsonLdDocument, new_graph_id};
-pub use matchmaking::{EvidenceStep, MatchAnswer, ScoreParts, SuggestionItem, graph_input};
+pub use matchmaking::{
+    EvidenceStep, MatchAnswer, ScoreParts, SuggestionItem, graph_input, parse_weights, weights_json,
+};
 pub use overview::{MissionName, Overview};
 pub use params::{FromParams, Params};
 pub use points::{MapPoint, MapPoints};
+pub use ponte_match::Weights;
 pub use ponte_store::vocab;
 /// The RDF terms the answers carry.
 pub use ponte_store::{NamedNode, Point, Term, Triple};
@@ -60,6 +63,8 @@ use std::sync::Arc;
 pub struct App {
     store: PonteStore,
     views: Arc<Views>,
+    /// The weights of the match score's parts (the documented ones unless fitted).
+    weights: ponte_match::Weights,
 }
 
 /// What the operations derive from the store and keep between requests.
@@ -109,7 +114,14 @@ impl App {
         Self {
             store,
             views: Arc::default(),
+            weights: ponte_match::Weights::default(),
         }
+    }
+
+    /// The same operations, with `weights` for the match score (`ponte eval --fit`).
+    pub fn with_weights(mut self, weights: ponte_match::Weights) -> Self {
+        self.weights = weights;
+        self
     }
 
     /// The store.

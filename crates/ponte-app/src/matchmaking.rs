@@ -386,7 +386,7 @@ impl App {
             })
         };
         let suggestions =
-            ponte_match::suggest(projection, seed, &Weights::default(), options.limit, &keep);
+            ponte_match::suggest(projection, seed, &self.weights, options.limit, &keep);
         if let Some(error) = failure.into_inner() {
             return Err(error.into());
         }
@@ -595,4 +595,44 @@ fn query_text(
     options.filters.append_to(&mut query);
     query.append_pair("limit", &limit.to_string());
     query.finish()
+}
+
+/// Match weights from a JSON object naming parts (`{"topics": 0.2, "pagerank": 0.1}`), as
+/// `ponte eval --fit --write-weights` writes them; a part not named keeps its documented
+/// weight. An unknown name, or a weight that is not a finite number from 0 up, is refused,
+/// naming it.
+pub fn parse_weights(text: &str) -> Result<Weights, String> {
+    let document: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let Value::Object(object) = document else {
+        return Err("a JSON object of part names and weights, such as {\"topics\": 0.2}".into());
+    };
+    let mut values = Weights::default().values();
+    for (name, value) in &object {
+        let Some(index) = ponte_match::PART_NAMES.iter().position(|n| n == name) else {
+            return Err(format!(
+                "{name:?} is no part of the score; the parts are: {}",
+                ponte_match::PART_NAMES.join(", ")
+            ));
+        };
+        match value.as_f64() {
+            Some(weight) if weight.is_finite() && weight >= 0.0 => values[index] = weight,
+            _ => {
+                return Err(format!(
+                    "{name}: {value} is not a weight (a number from 0 up)"
+                ));
+            }
+        }
+    }
+    Ok(Weights(ponte_match::Parts::from_values(values)))
+}
+
+/// `weights` as the JSON object [`parse_weights`] reads.
+pub fn weights_json(weights: &Weights) -> Value {
+    Value::Object(
+        ponte_match::PART_NAMES
+            .iter()
+            .zip(weights.values())
+            .map(|(name, weight)| ((*name).to_owned(), Value::from(weight)))
+            .collect(),
+    )
 }

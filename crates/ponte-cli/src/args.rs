@@ -90,6 +90,13 @@ pub struct EvalArgs {
     /// The most hidden partnerships asked about.
     #[arg(long, default_value_t = 1000)]
     pub queries: usize,
+    /// Fit the weights of the score's parts on partnerships hidden with seed + 1 (coordinate
+    /// ascent on hits@10), and compare them with the defaults on those hidden with `--seed`.
+    #[arg(long)]
+    pub fit: bool,
+    /// With `--fit`: write the fitted weights to this JSON file (`ponte serve --weights`).
+    #[arg(long, requires = "fit")]
+    pub write_weights: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -106,6 +113,9 @@ pub struct GenerateArgs {
 pub struct MatchArgs {
     #[command(flatten)]
     pub store: StoreArgs,
+    /// Weights of the score's parts, as for `ponte serve --weights`.
+    #[arg(long, env = "PONTE_WEIGHTS")]
+    pub weights: Option<PathBuf>,
     /// The actor: a slug (`kaist`), a compact IRI (`ror:…`) or a whole IRI.
     pub actor: String,
     /// Only partners these filters keep, as on `/api/match`.
@@ -157,6 +167,10 @@ pub struct StoreArgs {
 pub struct ServeArgs {
     #[command(flatten)]
     pub store: StoreArgs,
+    /// Weights of the match score's parts, a JSON file as `ponte eval --fit --write-weights`
+    /// writes it (a part it does not name keeps its documented weight).
+    #[arg(long, env = "PONTE_WEIGHTS")]
+    pub weights: Option<PathBuf>,
     /// Use an in-memory store instead of `--location` (lost at exit).
     #[arg(long, env = "PONTE_MEMORY", conflicts_with = "read_only")]
     pub memory: bool,

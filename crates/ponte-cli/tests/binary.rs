@@ -694,3 +694,71 @@ fn the_help_describes_every_face_and_text_logs_carry_no_colour_in_a_pipe() {
         "colour codes in a pipe: {stderr:?}"
     );
 }
+
+#[test]
+fn fitted_weights_are_written_by_eval_and_read_by_match_and_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let fitted = dir.path().join("fitted.json");
+    let out = ponte_ok(&[
+        "eval",
+        "--generated",
+        "600",
+        "--seed",
+        "3",
+        "--queries",
+        "100",
+        "--fit",
+        "--write-weights",
+        fitted.to_str().unwrap(),
+    ]);
+    assert!(
+        out.contains("| fitted |") && out.contains("| default |"),
+        "{out}"
+    );
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&fitted).unwrap()).unwrap();
+    assert!(written["adamic_adar"].as_f64().is_some(), "{written}");
+
+    // Weights that keep only shared topics: every other part of every suggestion is 0.
+    let topics_only = dir.path().join("topics.json");
+    std::fs::write(
+        &topics_only,
+        r#"{"topics": 1, "projects": 0, "activities": 0, "actors": 0,
+            "adamic_adar": 0, "pagerank": 0, "complement": 0, "place": 0}"#,
+    )
+    .unwrap();
+    let location = dir.path().join("store");
+    let loc = location.to_str().unwrap();
+    let data = dir.path().join("data.ttl");
+    std::fs::write(&data, "<urn:a> <urn:p> \"x\" .\n").unwrap();
+    ponte_ok(&["load", "--location", loc, data.to_str().unwrap()]);
+    let args = ["match", "--location", loc, "holostem", "--limit", "5"];
+    let weights = ["--weights", topics_only.to_str().unwrap()];
+    let answer: serde_json::Value =
+        serde_json::from_str(&ponte_ok(&[&args[..], &weights[..]].concat())).unwrap();
+    let items = answer["items"].as_array().unwrap();
+    assert!(!items.is_empty(), "{answer}");
+    for item in items {
+        for (part, value) in item["scoreParts"].as_object().unwrap() {
+            if part != "sharedTopics" {
+                assert_eq!(value.as_f64(), Some(0.0), "{part} in {item}");
+            }
+        }
+    }
+    // The server reads the fitted file and answers with it.
+    let server = Server::start(&["--location", loc, "--weights", fitted.to_str().unwrap()]);
+    let (status, _, body) = server
+        .request("GET", "/api/match?actor=holostem&limit=3", &[], "")
+        .unwrap();
+    assert_eq!(status, 200, "{body}");
+    drop(server);
+    // A file naming no part of the score is refused before anything starts, naming it.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"charm": 1}"#).unwrap();
+    let refused = ponte(&["serve", "--memory", "--weights", bad.to_str().unwrap()]);
+    assert!(
+        !refused.ok && refused.err.contains("charm"),
+        "{}",
+        refused.err
+    );
+}

@@ -14,8 +14,8 @@ mod projection;
 
 pub use input::GraphInput;
 pub use matcher::{
-    HUB_DEGREE, PUSH_EPSILON, Parts, Seed, Step, Suggestion, TOPIC_DECAY, TOPIC_HOPS, Weights,
-    evidence, rank, shortest_path, suggest,
+    HUB_DEGREE, PART_NAMES, PUSH_EPSILON, Parts, Seed, Step, Suggestion, TOPIC_DECAY, TOPIC_HOPS,
+    Weights, evidence, rank, shortest_path, suggest,
 };
 pub use projection::{
     ClassId, EdgeLabel, META_PATH_KINDS, MetaPaths, Node, NodeId, NodeKind, Projection,
@@ -222,6 +222,23 @@ mod tests {
             let same = all.iter().find(|s| s.node == suggestion.node).unwrap();
             assert_eq!(same.score, suggestion.score, "{}", p.iri(suggestion.node));
         }
+    }
+
+    #[test]
+    fn fitted_weights_do_no_worse_than_the_defaults_on_what_they_were_fitted_on() {
+        let input = generate::ecosystem(600, 3);
+        let is_partnership = |p: &str| p == generate::PARTNERSHIP;
+        let fit = eval::fit(&input, &is_partnership, 0.1, 200, 5);
+        assert!(fit.rounds > 8, "{fit:?}");
+        let train = |w: &Weights| eval::evaluate_with(&input, &is_partnership, 0.1, 200, 6, w);
+        let (fitted, defaults) = (train(&fit.fitted).matcher, train(&fit.defaults).matcher);
+        assert!(
+            fitted.hits_at_10 > defaults.hits_at_10
+                || (fitted.hits_at_10 == defaults.hits_at_10 && fitted.mrr >= defaults.mrr),
+            "{fit:?}"
+        );
+        // The weights round-trip through their names.
+        assert_eq!(Parts::from_values(fit.fitted.values()), fit.fitted.0);
     }
 
     #[test]

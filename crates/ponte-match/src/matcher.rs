@@ -105,7 +105,58 @@ pub struct Parts {
     pub place: f64,
 }
 
+/// The parts' names, in the order of [`Parts::values`]: what a weights file and `ponte eval
+/// --fit` call them.
+pub const PART_NAMES: [&str; 8] = [
+    "topics",
+    "projects",
+    "activities",
+    "actors",
+    "adamic_adar",
+    "pagerank",
+    "complement",
+    "place",
+];
+
 impl Parts {
+    /// Each part, in the order of [`PART_NAMES`].
+    pub fn values(&self) -> [f64; 8] {
+        [
+            self.topics,
+            self.projects,
+            self.activities,
+            self.actors,
+            self.adamic_adar,
+            self.pagerank,
+            self.complement,
+            self.place,
+        ]
+    }
+
+    /// The parts from values in the order of [`PART_NAMES`].
+    pub fn from_values(values: [f64; 8]) -> Self {
+        let [
+            topics,
+            projects,
+            activities,
+            actors,
+            adamic_adar,
+            pagerank,
+            complement,
+            place,
+        ] = values;
+        Self {
+            topics,
+            projects,
+            activities,
+            actors,
+            adamic_adar,
+            pagerank,
+            complement,
+            place,
+        }
+    }
+
     /// The score: the sum of the parts.
     pub fn total(&self) -> f64 {
         self.topics

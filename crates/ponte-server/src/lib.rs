@@ -65,6 +65,8 @@ pub struct ServerConfig {
     pub federation: Option<ponte_store::sparql::Federation>,
     /// Bytes of query answers kept between writes (0: none kept).
     pub result_cache_bytes: usize,
+    /// The weights of the match score's parts.
+    pub match_weights: ponte_app::Weights,
 }
 
 impl Default for ServerConfig {
@@ -82,6 +84,7 @@ impl Default for ServerConfig {
             public_url: None,
             federation: None,
             result_cache_bytes: DEFAULT_RESULT_CACHE_BYTES,
+            match_weights: ponte_app::Weights::default(),
         }
     }
 }
@@ -121,7 +124,7 @@ impl AppState {
     /// State over `store` with `config`.
     pub fn new(store: PonteStore, config: ServerConfig) -> Self {
         Self {
-            app: App::new(store.clone()),
+            app: App::new(store.clone()).with_weights(config.match_weights),
             store,
             executor: Executor::new(config.max_concurrent_queries, config.query_timeout),
             results: Arc::new(result_cache::ResultCache::new(config.result_cache_bytes)),

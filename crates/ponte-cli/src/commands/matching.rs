@@ -3,6 +3,7 @@
 
 use super::open_existing;
 use crate::args::{BenchMatchArgs, EvalArgs, GenerateArgs, MatchArgs};
+use anyhow::Context;
 use ponte_app::request::{MatchOptions, MatchRequest, MatchTarget};
 use ponte_app::{App, vocab};
 use std::io::Write;
@@ -21,7 +22,7 @@ const PERMANENT_BASE: &str = "https://w3id.org/ponte";
 
 /// Prints the suggestions `GET /api/match` gives for the same request.
 pub fn suggest(args: MatchArgs) -> anyhow::Result<()> {
-    let app = App::new(open_existing(&args.store)?);
+    let app = App::new(open_existing(&args.store)?).with_weights(read_weights(&args.weights)?);
     let request = MatchRequest {
         target: MatchTarget {
             actor: Some(args.actor),
@@ -70,6 +71,16 @@ fn peak_memory_mib() -> f64 {
         .map_or(f64::NAN, |kib| kib / 1024.0)
 }
 
+/// The match weights in `path` (`--weights`), or the documented ones.
+pub fn read_weights(path: &Option<std::path::PathBuf>) -> anyhow::Result<ponte_app::Weights> {
+    let Some(path) = path else {
+        return Ok(ponte_app::Weights::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the weights file {}", path.display()))?;
+    ponte_app::parse_weights(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
 /// Measures suggestion quality by link prediction, beside the baselines.
 pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
     let (input, source) = match args.generated {
@@ -83,14 +94,14 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
             (input, format!("store at {}", args.store.location.display()))
         }
     };
+    let is_partnership =
+        |p: &str| PARTNERSHIPS.contains(&p) || p == ponte_match::generate::PARTNERSHIP;
+    if args.fit {
+        return fit(&input, &source, &is_partnership, &args);
+    }
     let started = std::time::Instant::now();
-    let result = ponte_match::eval::evaluate(
-        &input,
-        &|p| PARTNERSHIPS.contains(&p) || p == ponte_match::generate::PARTNERSHIP,
-        args.share,
-        args.queries,
-        args.seed,
-    );
+    let result =
+        ponte_match::eval::evaluate(&input, &is_partnership, args.share, args.queries, args.seed);
     println!(
         "{source}: {} partnerships, {} hidden (share {}, seed {}), {:.1} s\n",
         result.partnerships,
@@ -110,6 +121,52 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
         ("same place, most connected", result.same_place),
     ] {
         println!("| {name} | {:.3} | {:.3} |", scores.hits_at_10, scores.mrr);
+    }
+    Ok(())
+}
+
+/// `ponte eval --fit`: the fitted weights beside the defaults, both measured on partnerships
+/// the fit did not see; written out with `--write-weights`.
+fn fit(
+    input: &ponte_match::GraphInput,
+    source: &str,
+    is_partnership: &dyn Fn(&str) -> bool,
+    args: &EvalArgs,
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let fit = ponte_match::eval::fit(input, is_partnership, args.share, args.queries, args.seed);
+    println!(
+        "{source}: weights fitted on the partnerships hidden with seed {}, measured on those \
+         hidden with seed {} ({} evaluations, {:.1} s)\n",
+        args.seed.wrapping_add(1),
+        args.seed,
+        fit.rounds,
+        started.elapsed().as_secs_f64()
+    );
+    println!("| part | default | fitted |\n|---|---:|---:|");
+    for ((name, default), fitted) in ponte_match::PART_NAMES
+        .iter()
+        .zip(fit.defaults.values())
+        .zip(fit.fitted.values())
+    {
+        println!("| {name} | {default:.3} | {fitted:.3} |");
+    }
+    println!("\n| weights | hits@10 | MRR |\n|---|---:|---:|");
+    for (name, scores) in [
+        ("default", fit.default_scores),
+        ("fitted", fit.fitted_scores),
+    ] {
+        println!("| {name} | {:.3} | {:.3} |", scores.hits_at_10, scores.mrr);
+    }
+    if let Some(path) = &args.write_weights {
+        let json = serde_json::to_string_pretty(&ponte_app::weights_json(&fit.fitted))?;
+        std::fs::write(path, json + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        println!(
+            "\nwrote {} (ponte serve --weights {})",
+            path.display(),
+            path.display()
+        );
     }
     Ok(())
 }

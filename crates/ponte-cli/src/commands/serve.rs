@@ -43,7 +43,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         )?)
     };
     let public_url = args.public_url.clone();
+    let match_weights = crate::commands::matching::read_weights(&args.weights)?;
     let config = ServerConfig {
+        match_weights,
         write_token: args.write_token.filter(|t| !t.is_empty()),
         query_timeout: Duration::from_secs_f64(args.query_timeout),
         max_concurrent_queries: args
