@@ -107,24 +107,9 @@ struct Geography {
 /// The places `node` is in: through `schema:location`, then `schema:containedInPlace`, all
 /// the way up (itself included when it is a place).
 fn containing_places(projection: &Projection, node: NodeId) -> HashSet<NodeId> {
-    let mut found = HashSet::new();
+    let mut found = places_above(projection, node, &|_| false);
     if projection.node(node).kind == NodeKind::Place {
         found.insert(node);
-    }
-    let mut frontier = vec![node];
-    while let Some(current) = frontier.pop() {
-        for (next, label) in projection
-            .neighbours(current)
-            .zip(projection.labels(current))
-        {
-            if label.forward
-                && projection.node(next).kind == NodeKind::Place
-                && PLACE_LINKS.contains(&projection.predicate(label.predicate))
-                && found.insert(next)
-            {
-                frontier.push(next);
-            }
-        }
     }
     found
 }
@@ -139,8 +124,18 @@ fn areas_around(projection: &Projection, place: NodeId) -> HashSet<NodeId> {
             .and_then(|class| projection.class_iri(class))
             == Some(COUNTRY)
     };
+    places_above(projection, place, &is_country)
+}
+
+/// The places reached from `node` by place links read forward, not going into a place `stop`
+/// accepts.
+fn places_above(
+    projection: &Projection,
+    node: NodeId,
+    stop: &dyn Fn(NodeId) -> bool,
+) -> HashSet<NodeId> {
     let mut found = HashSet::new();
-    let mut frontier = vec![place];
+    let mut frontier = vec![node];
     while let Some(current) = frontier.pop() {
         for (next, label) in projection
             .neighbours(current)
@@ -149,7 +144,7 @@ fn areas_around(projection: &Projection, place: NodeId) -> HashSet<NodeId> {
             if label.forward
                 && projection.node(next).kind == NodeKind::Place
                 && PLACE_LINKS.contains(&projection.predicate(label.predicate))
-                && !is_country(next)
+                && !stop(next)
                 && found.insert(next)
             {
                 frontier.push(next);

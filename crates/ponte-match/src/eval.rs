@@ -147,25 +147,22 @@ pub fn evaluate_with(
         let neighbours: HashSet<NodeId> = projection.neighbours(a).collect();
         // Partners already linked are known: every method ranks the others.
         let eligible = |c: NodeId| c != a && !neighbours.contains(&c);
-        let ranked = rank(
-            &projection,
-            &Seed::actor(&projection, a),
-            weights,
-            DEPTH,
-            &|c| eligible(c),
-        );
+        let ranked_by = |weights: &Weights| {
+            rank(
+                &projection,
+                &Seed::actor(&projection, a),
+                weights,
+                DEPTH,
+                &eligible,
+            )
+        };
+        let ranked = ranked_by(weights);
         matcher.push(ranked.iter().position(|s| s.node == b).map(|p| p + 1));
         for (ranks, weights) in [
             (&mut adamic_adar, &adamic_adar_only),
             (&mut pagerank, &pagerank_only),
         ] {
-            let ranked = rank(
-                &projection,
-                &Seed::actor(&projection, a),
-                weights,
-                DEPTH,
-                &|c| eligible(c),
-            );
+            let ranked = ranked_by(weights);
             // Candidates the part scores 0 are not ranked by it.
             ranks.push(
                 ranked

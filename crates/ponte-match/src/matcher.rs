@@ -159,14 +159,7 @@ impl Parts {
 
     /// The score: the sum of the parts.
     pub fn total(&self) -> f64 {
-        self.topics
-            + self.projects
-            + self.activities
-            + self.actors
-            + self.adamic_adar
-            + self.pagerank
-            + self.complement
-            + self.place
+        self.values().iter().sum()
     }
 }
 
