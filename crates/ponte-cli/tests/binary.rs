@@ -134,11 +134,13 @@ impl Server {
         health["evaluations_running"].as_u64().unwrap()
     }
 
-    /// Waits until no evaluation runs, failing with `why` after five seconds.
+    /// Waits until no evaluation runs, failing with `why` after fifteen seconds. Five was
+    /// too short beside the suite's bulk-load tests on two cores: a stopped evaluation of
+    /// expressions alone checks its token rarely (issue 14 is to bound that).
     fn wait_until_idle(&self, why: &str) {
         let started = Instant::now();
         while self.running() > 0 {
-            assert!(started.elapsed() < Duration::from_secs(5), "{why}");
+            assert!(started.elapsed() < Duration::from_secs(15), "{why}");
             std::thread::sleep(Duration::from_millis(50));
         }
     }
