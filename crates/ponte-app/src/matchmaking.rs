@@ -11,6 +11,7 @@ use ponte_match::{
     ClassId, GraphInput, NodeId, NodeKind, Projection, ProjectionBuilder, Seed, Step, Suggestion,
     Weights,
 };
+use ponte_search::{ContentAnalyzer, ContentTerm};
 use ponte_store::{NamedNode, NamedNodeRef, PonteStore, StoreError, Term};
 use serde::Serialize;
 use serde_json::Value;
@@ -37,8 +38,9 @@ const KINDS: [(NodeKind, &str); 6] = [
 ];
 
 /// Projects the store: typed entities become nodes of their kind (with their most specific
-/// class), links between them become edges. Streams into the projection's builder, so no list
-/// of every link is held on the way.
+/// class), links between them become edges, and what actors and topics say about themselves
+/// (names, descriptions) their words. Streams into the projection's builder, so no list of
+/// every link is held on the way.
 pub fn build(store: &PonteStore) -> Result<Projection, StoreError> {
     let builder = RefCell::new(ProjectionBuilder::new());
     visit(
@@ -52,28 +54,51 @@ pub fn build(store: &PonteStore) -> Result<Projection, StoreError> {
                 builder.edge(subject, predicate, object);
             }
         },
+        |iri, terms| {
+            builder.borrow_mut().text(
+                iri,
+                terms.iter().map(|t| (t.stem.as_str(), t.word.as_str())),
+            );
+        },
     )?;
     Ok(builder.into_inner().build())
 }
 
-/// The store's entities and links as lists, for the evaluation (which hides some links).
+/// The store's entities, links and words as lists, for the evaluation (which hides some
+/// links).
 pub fn graph_input(store: &PonteStore) -> Result<GraphInput, StoreError> {
     let mut nodes = Vec::new();
     let mut links = Vec::new();
+    let mut texts = Vec::new();
     visit(
         store,
         |iri, kind, class| nodes.push((iri.to_owned(), kind, class.map(str::to_owned))),
         |s, p, o| links.push((s.to_owned(), p.to_owned(), o.to_owned())),
+        |iri, terms| {
+            texts.push((
+                iri.to_owned(),
+                terms
+                    .iter()
+                    .map(|t| (t.stem.clone(), t.word.clone()))
+                    .collect(),
+            ));
+        },
     )?;
-    Ok(GraphInput { nodes, links })
+    Ok(GraphInput {
+        nodes,
+        links,
+        texts,
+    })
 }
 
 /// Calls `node` for each typed entity (its kind and most specific class), then `link` for
-/// each link between IRIs.
+/// each link between IRIs, then `text` with the analysed words of each actor's and topic's
+/// names and descriptions.
 fn visit(
     store: &PonteStore,
     mut node: impl FnMut(&str, NodeKind, Option<&str>),
-    link: impl FnMut(&str, &str, &str),
+    mut link: impl FnMut(&str, &str, &str),
+    mut text: impl FnMut(&str, &[ContentTerm]),
 ) -> Result<(), StoreError> {
     let mut sets = Vec::new();
     for (kind, root) in KINDS {
@@ -81,6 +106,7 @@ fn visit(
     }
     // The most specific class is the one with the fewest subclasses.
     let mut specificity: HashMap<NamedNode, usize> = HashMap::new();
+    let mut worded: HashSet<NamedNode> = HashSet::new();
     for (entity, classes) in store.typed_entities()? {
         let kind = sets
             .iter()
@@ -101,8 +127,54 @@ fn visit(
             }
         }
         node(entity.as_str(), kind, best.map(|(_, c)| c.as_str()));
+        if matches!(kind, NodeKind::Actor | NodeKind::Topic) {
+            worded.insert(entity);
+        }
     }
-    store.for_each_link(link)
+    let mut sites: HashMap<String, Vec<String>> = HashMap::new();
+    store.for_each_link(|s, p, o| {
+        if p == HOMEPAGE
+            && let Some(site) = web_site(o)
+        {
+            sites.entry(s.to_owned()).or_default().push(site);
+        }
+        link(s, p, o)
+    })?;
+    let mut analyzer = ContentAnalyzer::new();
+    for (entity, texts) in store.searchable_texts()? {
+        if !worded.contains(&entity) {
+            continue;
+        }
+        let mut terms = Vec::new();
+        for line in texts.names.iter().chain(&texts.texts) {
+            terms.extend(analyzer.terms(line));
+        }
+        // The site as one word, so that sharing it counts like sharing a rare word.
+        for site in sites.remove(entity.as_str()).unwrap_or_default() {
+            terms.push(ContentTerm {
+                stem: site.clone(),
+                word: site,
+            });
+        }
+        text(entity.as_str(), &terms);
+    }
+    Ok(())
+}
+
+/// An organisation's web address: the site it is on says who it belongs to.
+const HOMEPAGE: &str = "http://xmlns.com/foaf/0.1/homepage";
+
+/// The site of a web address: its registrable domain by the public suffix list
+/// (`https://hms.harvard.edu/x` gives `harvard.edu`, `https://www.snu.ac.kr` gives `snu.ac.kr`).
+/// Two organisations on one site are most often one the part of the other.
+fn web_site(url: &str) -> Option<String> {
+    let host = url
+        .split_once("://")?
+        .1
+        .split(['/', ':', '?', '#'])
+        .next()?
+        .to_ascii_lowercase();
+    psl::domain_str(&host).map(str::to_owned)
 }
 
 impl App {
@@ -435,9 +507,15 @@ impl App {
                     adamic_adar: round(parts.adamic_adar),
                     personalized_page_rank: round(parts.pagerank),
                     complementarity: round(parts.complement),
+                    content: round(parts.content),
                     place: round(parts.place),
                 },
                 evidence,
+                shared_terms: suggestion
+                    .shared_terms
+                    .iter()
+                    .map(|term| projection.content().word(*term).to_owned())
+                    .collect(),
             });
         }
         Ok(MatchAnswer {
@@ -482,6 +560,10 @@ pub struct SuggestionItem {
     pub score_parts: ScoreParts,
     /// One to three paths of real edges from the seed to the partner.
     pub evidence: Vec<Vec<EvidenceStep>>,
+    /// The words both use in their names, descriptions and topic labels, the rarest first
+    /// (up to five): the evidence of the `content` part; empty when it is 0.
+    #[serde(rename = "sharedTerms")]
+    pub shared_terms: Vec<String>,
 }
 
 /// The weighted parts of a score (they sum to it).
@@ -504,6 +586,9 @@ pub struct ScoreParts {
     /// Complementary kinds: the partner is of a kind the profile wants, or, for an actor, of
     /// a kind the ontology says complements the actor's (`ponte:complements`).
     pub complementarity: f64,
+    /// Content similarity: BM25 between what the two say they do (names, descriptions, topic
+    /// labels), on the scale of the seed's own words; the shared words are `sharedTerms`.
+    pub content: f64,
     /// Place: the same city or place as the seed, or the same region or area.
     pub place: f64,
 }

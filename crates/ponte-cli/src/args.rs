@@ -97,6 +97,10 @@ pub struct EvalArgs {
     /// With `--fit`: write the fitted weights to this JSON file (`ponte serve --weights`).
     #[arg(long, requires = "fit")]
     pub write_weights: Option<PathBuf>,
+    /// Measure these weights (a JSON file as `--write-weights` writes it) instead of the
+    /// documented ones.
+    #[arg(long, conflicts_with = "fit")]
+    pub weights: Option<PathBuf>,
 }
 
 #[derive(Args)]

@@ -720,13 +720,33 @@ fn fitted_weights_are_written_by_eval_and_read_by_match_and_serve() {
     let written: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&fitted).unwrap()).unwrap();
     assert!(written["adamic_adar"].as_f64().is_some(), "{written}");
+    // The written weights can be measured again, beside every baseline.
+    let measured = ponte_ok(&[
+        "eval",
+        "--generated",
+        "600",
+        "--seed",
+        "3",
+        "--queries",
+        "100",
+        "--weights",
+        fitted.to_str().unwrap(),
+    ]);
+    for method in [
+        "| Ponte matcher |",
+        "| content similarity alone |",
+        "| Jaccard |",
+    ] {
+        assert!(measured.contains(method), "{measured}");
+    }
 
     // Weights that keep only shared topics: every other part of every suggestion is 0.
     let topics_only = dir.path().join("topics.json");
     std::fs::write(
         &topics_only,
         r#"{"topics": 1, "projects": 0, "activities": 0, "actors": 0,
-            "adamic_adar": 0, "pagerank": 0, "complement": 0, "place": 0}"#,
+            "adamic_adar": 0, "pagerank": 0, "complement": 0, "content": 0,
+            "place": 0}"#,
     )
     .unwrap();
     let location = dir.path().join("store");

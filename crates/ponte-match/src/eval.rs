@@ -41,6 +41,8 @@ pub struct Evaluation {
     pub adamic_adar: Scores,
     /// Personalized PageRank alone (over degree, the matcher's candidates).
     pub pagerank: Scores,
+    /// Content similarity alone (BM25 between what the two say they do).
+    pub content: Scores,
     /// The actors in the same place as the seed, most connected first.
     pub same_place: Scores,
 }
@@ -132,7 +134,8 @@ pub fn evaluate_with(
 
     let (mut matcher, mut random, mut most_connected, mut jaccard) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut adamic_adar, mut pagerank, mut same_place) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut adamic_adar, mut pagerank, mut content, mut same_place) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let only = |part: fn(&mut Parts) -> &mut f64| {
         let mut parts = Parts::default();
         *part(&mut parts) = 1.0;
@@ -140,6 +143,7 @@ pub fn evaluate_with(
     };
     let adamic_adar_only = only(|p| &mut p.adamic_adar);
     let pagerank_only = only(|p| &mut p.pagerank);
+    let content_only = only(|p| &mut p.content);
     for (a, b) in &pairs {
         let (Some(a), Some(b)) = (projection.id(a), projection.id(b)) else {
             continue;
@@ -161,6 +165,7 @@ pub fn evaluate_with(
         for (ranks, weights) in [
             (&mut adamic_adar, &adamic_adar_only),
             (&mut pagerank, &pagerank_only),
+            (&mut content, &content_only),
         ] {
             let ranked = ranked_by(weights);
             // Candidates the part scores 0 are not ranked by it.
@@ -191,6 +196,7 @@ pub fn evaluate_with(
         jaccard: scores(&jaccard),
         adamic_adar: scores(&adamic_adar),
         pagerank: scores(&pagerank),
+        content: scores(&content),
         same_place: scores(&same_place),
     }
 }

@@ -10,6 +10,8 @@ pub struct GraphInput {
     pub nodes: Vec<(String, NodeKind, Option<String>)>,
     /// Each link between two nodes.
     pub links: Vec<(String, String, String)>,
+    /// What nodes say about themselves: a node's analysed words, `(stem, word)` pairs.
+    pub texts: Vec<(String, Vec<(String, String)>)>,
 }
 
 impl GraphInput {
@@ -31,6 +33,14 @@ impl GraphInput {
             if builder.contains(&link.0) && builder.contains(&link.2) && !hidden(link) {
                 builder.edge(&link.0, &link.1, &link.2);
             }
+        }
+        for (iri, terms) in &self.texts {
+            builder.text(
+                iri,
+                terms
+                    .iter()
+                    .map(|(stem, word)| (stem.as_str(), word.as_str())),
+            );
         }
         builder.build()
     }

@@ -4,6 +4,7 @@
 //! the server feeds it IRIs.
 
 pub mod bench;
+mod content;
 pub mod ecosystem;
 pub mod eval;
 pub mod generate;
@@ -12,6 +13,7 @@ mod matcher;
 pub mod ppr;
 mod projection;
 
+pub use content::{Content, WordId};
 pub use input::GraphInput;
 pub use matcher::{
     HUB_DEGREE, PART_NAMES, PUSH_EPSILON, Parts, Seed, Step, Suggestion, TOPIC_DECAY, TOPIC_HOPS,
@@ -286,5 +288,66 @@ mod tests {
             );
             assert!(result.matcher.mrr > baseline.mrr, "{result:#?}");
         }
+    }
+
+    /// Analysed words for a test: each word its own stem.
+    fn words(text: &str) -> Vec<(&str, &str)> {
+        text.split(' ').map(|w| (w, w)).collect()
+    }
+
+    #[test]
+    fn content_similarity_rewards_rare_shared_words_on_the_seeds_own_scale_and_names_them() {
+        let mut b = ProjectionBuilder::new();
+        for iri in ["urn:seed", "urn:twin", "urn:far", "urn:other"] {
+            b.node(iri, NodeKind::Actor, Some("urn:Company"));
+        }
+        b.node("urn:topic", NodeKind::Topic, None);
+        // Filler actors make "health" common: in more than a tenth of the documents.
+        for i in 0..40 {
+            b.node(&format!("urn:filler{i}"), NodeKind::Actor, None);
+        }
+        b.edge("urn:other", TOPIC_LINK, "urn:topic");
+        b.text("urn:seed", words("organoid cartilage health"));
+        b.text("urn:twin", words("organoid cartilage"));
+        b.text("urn:far", words("cartilage"));
+        // The topic's label is part of what its actors say.
+        b.text("urn:topic", words("organoid"));
+        for i in 0..40 {
+            b.text(&format!("urn:filler{i}"), words("health"));
+        }
+        b.text("urn:undeclared", words("organoid"));
+        let p = b.build();
+        let seed = Seed::actor(&p, p.id("urn:seed").unwrap());
+        let only_content = Weights(Parts {
+            content: 1.0,
+            ..Parts::default()
+        });
+        let ranked = suggest(&p, &seed, &only_content, 10, &|_| true);
+        assert_eq!(names(&p, &ranked), ["urn:twin", "urn:far", "urn:other"]);
+        let twin = &ranked[0];
+        assert!(
+            twin.parts.content > 0.5 && twin.parts.content <= 1.0,
+            "{twin:?}"
+        );
+        // The shared words, rarest first; a word too common to explain anything is not one.
+        let shown: Vec<&str> = twin
+            .shared_terms
+            .iter()
+            .map(|t| p.content().word(*t))
+            .collect();
+        let mut sorted = shown.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, ["cartilage", "organoid"]);
+        assert_eq!(ranked[2].shared_terms.len(), 1);
+        // Scores are on the seed's scale: the same with another limit or a filter.
+        let filtered = suggest(&p, &seed, &only_content, 1, &|n| p.iri(n) != "urn:twin");
+        assert_eq!(filtered[0].parts, ranked[1].parts);
+        // Without words, no content part and no shared words.
+        let fillerless = Seed::actor(&p, p.id("urn:filler0").unwrap());
+        assert!(
+            suggest(&p, &fillerless, &only_content, 10, &|_| true)
+                .iter()
+                .all(|s| s.parts.content == 0.0 && s.shared_terms.is_empty())
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! scored by typed meta-path similarity, Adamic-Adar, PageRank proximity and complementarity,
 //! each with the evidence paths that explain it.
 
+use crate::content::{self, Document, WordId};
 use crate::ppr;
 use crate::projection::{
     ClassId, META_PATH_KINDS, MetaPaths, NodeId, NodeKind, Projection, meta_path_slot,
@@ -13,8 +14,10 @@ use std::collections::{HashMap, HashSet, VecDeque};
 pub struct Weights(pub Parts);
 
 impl Default for Weights {
-    /// The documented weights (docs/MATCHMAKING.md): the reasons a person can check (shared
-    /// topics, projects, missions, clusters) weigh most, proximity in the whole graph less.
+    /// The documented weights (docs/MATCHMAKING.md): what the two say they do weighs most
+    /// (its part is rarely near 1: two actors seldom share most of their rare words), then
+    /// the reasons a person can check in the graph (shared topics, projects, missions,
+    /// clusters), proximity in the whole graph less.
     fn default() -> Self {
         Self(Parts {
             topics: 0.20,
@@ -24,6 +27,7 @@ impl Default for Weights {
             adamic_adar: 0.15,
             pagerank: 0.15,
             complement: 0.10,
+            content: 0.50,
             // Only when partners are sought near the seed (`Seed::near`).
             place: 0.05,
         })
@@ -46,6 +50,10 @@ pub const HUB_DEGREE: usize = 1_000;
 pub const PUSH_EPSILON: f64 = 1e-5;
 /// PageRank candidates considered beside the shared-neighbour ones.
 const PAGERANK_CANDIDATES: usize = 200;
+/// Candidates by content similarity considered beside those.
+const CONTENT_CANDIDATES: usize = 200;
+/// Shared words shown as evidence, the rarest first.
+const SHARED_TERMS_SHOWN: usize = 5;
 /// Longest explanation path searched when a candidate shares no neighbour with the seed.
 const MAX_PATH_HOPS: usize = 4;
 /// How far up or down the topic hierarchy two topics still count as related.
@@ -100,6 +108,10 @@ pub struct Parts {
     /// The candidate is of a kind the seed wants (a profile's `wants`, or the kinds that
     /// complement an actor's own).
     pub complement: f64,
+    /// What the candidate says it does, beside what the seed says (BM25 between their
+    /// names, descriptions and topic labels, over what the seed's words give against
+    /// themselves).
+    pub content: f64,
     /// Where the candidate is, seen from the seed: the same place (1), or two places in the
     /// same region or area (0.5).
     pub place: f64,
@@ -107,7 +119,7 @@ pub struct Parts {
 
 /// The parts' names, in the order of [`Parts::values`]: what a weights file and `ponte eval
 /// --fit` call them.
-pub const PART_NAMES: [&str; 8] = [
+pub const PART_NAMES: [&str; 9] = [
     "topics",
     "projects",
     "activities",
@@ -115,12 +127,13 @@ pub const PART_NAMES: [&str; 8] = [
     "adamic_adar",
     "pagerank",
     "complement",
+    "content",
     "place",
 ];
 
 impl Parts {
     /// Each part, in the order of [`PART_NAMES`].
-    pub fn values(&self) -> [f64; 8] {
+    pub fn values(&self) -> [f64; 9] {
         [
             self.topics,
             self.projects,
@@ -129,12 +142,13 @@ impl Parts {
             self.adamic_adar,
             self.pagerank,
             self.complement,
+            self.content,
             self.place,
         ]
     }
 
     /// The parts from values in the order of [`PART_NAMES`].
-    pub fn from_values(values: [f64; 8]) -> Self {
+    pub fn from_values(values: [f64; 9]) -> Self {
         let [
             topics,
             projects,
@@ -143,6 +157,7 @@ impl Parts {
             adamic_adar,
             pagerank,
             complement,
+            content,
             place,
         ] = values;
         Self {
@@ -153,6 +168,7 @@ impl Parts {
             adamic_adar,
             pagerank,
             complement,
+            content,
             place,
         }
     }
@@ -250,6 +266,9 @@ pub struct Suggestion {
     pub shared: MetaPaths,
     /// One to three paths from the seed to the partner, rarest shared neighbours first.
     pub evidence: Vec<Vec<Step>>,
+    /// The words the seed and the partner both use (names, descriptions, topic labels), the
+    /// rarest first: the evidence of the content part.
+    pub shared_terms: Vec<WordId>,
 }
 
 /// Ranks partners for `seed` and explains each: the best `limit` that `keep` accepts, best
@@ -262,10 +281,26 @@ pub fn suggest(
     keep: &dyn Fn(NodeId) -> bool,
 ) -> Vec<Suggestion> {
     let mut ranked = rank(projection, seed, weights, limit, keep);
+    let query = content_query(projection, seed);
     for suggestion in &mut ranked {
         suggestion.evidence = evidence(projection, seed, suggestion.node);
+        if suggestion.parts.content > 0.0 {
+            suggestion.shared_terms = projection.content().shared(&query, suggestion.node);
+            suggestion.shared_terms.truncate(SHARED_TERMS_SHOWN);
+        }
     }
     ranked
+}
+
+/// What the seed says about itself: an actor's words, or a profile's topics' labels.
+fn content_query(projection: &Projection, seed: &Seed) -> Document {
+    let topics: Vec<NodeId> = seed
+        .links
+        .iter()
+        .copied()
+        .filter(|l| projection.node(*l).kind == NodeKind::Topic)
+        .collect();
+    content::query_of(projection.content(), seed.actor, &topics)
 }
 
 /// [`suggest`] without the evidence paths (for evaluations that read deep rankings).
@@ -341,9 +376,27 @@ pub fn rank(
         by_rank.select_nth_unstable_by(PAGERANK_CANDIDATES, order);
         by_rank.truncate(PAGERANK_CANDIDATES);
     }
+    // Content similarity: the seed's words against every actor's, on the seed's own scale.
+    let query = content_query(projection, seed);
+    let content_scale = projection.content().self_score(&query);
+    let content_scores = if content_scale > 0.0 && weights.content > 0.0 {
+        projection.content().scores(&query)
+    } else {
+        HashMap::new()
+    };
+    let mut by_content: Vec<(NodeId, f64)> = content_scores
+        .iter()
+        .filter(|(node, _)| Some(**node) != seed.actor)
+        .map(|(node, score)| (*node, *score))
+        .collect();
+    if by_content.len() > CONTENT_CANDIDATES {
+        by_content.select_nth_unstable_by(CONTENT_CANDIDATES, order);
+        by_content.truncate(CONTENT_CANDIDATES);
+    }
     let mut candidates: Vec<NodeId> = shared.keys().copied().collect();
     candidates.extend(topic_match.keys().copied());
     candidates.extend(by_rank.iter().map(|(n, _)| *n));
+    candidates.extend(by_content.iter().map(|(n, _)| *n));
     candidates.sort_unstable();
     candidates.dedup();
     candidates.retain(|c| keep(*c));
@@ -406,6 +459,9 @@ pub fn rank(
                 } else {
                     0.0
                 },
+                content: content_scores.get(&candidate).map_or(0.0, |score| {
+                    weights.content * (score / content_scale).min(1.0)
+                }),
                 place: if seed.near {
                     weights.place * seed_places.proximity(projection, candidate)
                 } else {
@@ -421,6 +477,7 @@ pub fn rank(
                     .is_some_and(|a| projection.edge(a, candidate).is_some()),
                 shared: paths,
                 evidence: Vec::new(),
+                shared_terms: Vec::new(),
             }
         })
         .collect();

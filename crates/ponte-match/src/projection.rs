@@ -1,6 +1,7 @@
 //! The graph projection: the store's entities as typed nodes and their links as labelled edges,
 //! in a petgraph CSR (compressed sparse rows) walked in both directions.
 
+use crate::content::{Content, ContentBuilder};
 use petgraph::csr::Csr;
 use std::collections::HashMap;
 
@@ -56,6 +57,12 @@ impl NodeId {
     pub fn index(self) -> usize {
         self.0 as usize
     }
+
+    /// The node at a position of per-node slices (positions come from node counts, which fit
+    /// a u32).
+    pub(crate) fn from_index(index: usize) -> Self {
+        Self(u32::try_from(index).expect("fewer than 2^32 nodes"))
+    }
 }
 
 /// A node's data in the CSR.
@@ -90,6 +97,8 @@ pub struct ProjectionBuilder {
     edges: Vec<(u32, u32, EdgeLabel)>,
     /// `(narrower, broader)` pairs of the topic hierarchy.
     hierarchy: Vec<(NodeId, NodeId)>,
+    /// What nodes say about themselves.
+    content: ContentBuilder,
 }
 
 impl ProjectionBuilder {
@@ -146,6 +155,15 @@ impl ProjectionBuilder {
         ));
     }
 
+    /// Adds words to what a declared node says about itself (its names, descriptions; a
+    /// topic's labels), analysed: `(stem, word as written)` pairs. Ignored for an undeclared
+    /// node.
+    pub fn text<'a>(&mut self, iri: &str, terms: impl IntoIterator<Item = (&'a str, &'a str)>) {
+        if let Some(&node) = self.index.get(iri) {
+            self.content.add(node, terms);
+        }
+    }
+
     /// Whether a node with this IRI was declared.
     pub fn contains(&self, iri: &str) -> bool {
         self.index.contains_key(iri)
@@ -198,6 +216,22 @@ impl ProjectionBuilder {
             broader.entry(below).or_default().push(above);
             narrower.entry(above).or_default().push(below);
         }
+        let content = {
+            let csr = &csr;
+            let kind = |node: NodeId| csr[node.0].kind;
+            self.content.build(
+                self.nodes.len(),
+                |node| kind(node) == NodeKind::Actor,
+                |node| kind(node) == NodeKind::Topic,
+                |node| {
+                    csr.neighbors_slice(node.0)
+                        .iter()
+                        .map(|&n| NodeId(n))
+                        .filter(|n| kind(*n) == NodeKind::Topic)
+                        .collect()
+                },
+            )
+        };
         let mut projection = Projection {
             csr,
             iris: self.iris,
@@ -207,6 +241,7 @@ impl ProjectionBuilder {
             meta_degree: Vec::new(),
             broader,
             narrower,
+            content,
         };
         projection.meta_degree = projection
             .nodes()
@@ -252,6 +287,8 @@ pub struct Projection {
     broader: HashMap<NodeId, Vec<NodeId>>,
     /// The topics right below each topic (`skos:narrower`).
     narrower: HashMap<NodeId, Vec<NodeId>>,
+    /// What the actors say they do.
+    content: Content,
 }
 
 impl Projection {
@@ -351,6 +388,11 @@ impl Projection {
         }
         related.sort_by_key(|(t, hops)| (*hops, *t));
         related
+    }
+
+    /// What the actors and topics say about themselves, as a BM25 index.
+    pub fn content(&self) -> &Content {
+        &self.content
     }
 
     /// Every node, in id order.

@@ -14,7 +14,7 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
-    Stemmer, TextAnalyzer,
+    Stemmer, StopWordFilter, TextAnalyzer,
 };
 use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
 
@@ -98,6 +98,90 @@ pub fn slug(name: &str) -> String {
         words.push(token.text.clone());
     }
     words.join("-")
+}
+
+/// One word of a text as content similarity compares it: the stem it is compared by, and the
+/// word as written (lower-cased), to show a person which words two texts share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentTerm {
+    /// The shorter of the word's Italian and English stems, accents folded: `terapia`,
+    /// `terapie` give `terap`, `therapy` and `therapies` give `therapi`.
+    pub stem: String,
+    /// The word as the text has it, lower-cased.
+    pub word: String,
+}
+
+/// Reads the words of texts that say what they are about, for content similarity: the index's
+/// words without Italian and English stop words, numbers and single letters, each with its
+/// stem. A text's language is not known (names are often untagged and mix languages), so each
+/// word is stemmed both ways and the shorter stem kept: the two stemmers strip different
+/// endings, and the shorter stem is the one that joins a word's forms.
+pub struct ContentAnalyzer {
+    written: TextAnalyzer,
+    italian: TextAnalyzer,
+    english: TextAnalyzer,
+}
+
+impl Default for ContentAnalyzer {
+    fn default() -> Self {
+        let words = |stem: Option<Language>| {
+            let builder = TextAnalyzer::builder(SimpleTokenizer::default())
+                .filter(RemoveLongFilter::limit(60))
+                .filter(LowerCaser)
+                .filter(StopWordFilter::new(Language::Italian).expect("Italian stop words"))
+                .filter(StopWordFilter::new(Language::English).expect("English stop words"));
+            match stem {
+                Some(language) => builder
+                    .filter(AsciiFoldingFilter)
+                    .filter(Stemmer::new(language))
+                    .build(),
+                None => builder.build(),
+            }
+        };
+        Self {
+            written: words(None),
+            italian: words(Some(Language::Italian)),
+            english: words(Some(Language::English)),
+        }
+    }
+}
+
+impl ContentAnalyzer {
+    /// An analyzer (building one compiles the stop word lists: keep it for many texts).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The content terms of `text`, in order.
+    pub fn terms(&mut self, text: &str) -> Vec<ContentTerm> {
+        let words = |analyzer: &mut TextAnalyzer| {
+            let mut stream = analyzer.token_stream(text);
+            let mut out = Vec::new();
+            while let Some(token) = stream.next() {
+                out.push(token.text.clone());
+            }
+            out
+        };
+        // The same tokenizer and filters before the stemmers: the three lists run in step.
+        let (written, italian, english) = (
+            words(&mut self.written),
+            words(&mut self.italian),
+            words(&mut self.english),
+        );
+        written
+            .into_iter()
+            .zip(italian.into_iter().zip(english))
+            .filter(|(word, _)| word.chars().count() > 1 && !word.chars().all(|c| c.is_numeric()))
+            .map(|(word, (italian, english))| ContentTerm {
+                stem: if italian.len() < english.len() {
+                    italian
+                } else {
+                    english
+                },
+                word,
+            })
+            .collect()
+    }
 }
 
 fn text_field(analyzer: &str) -> TextOptions {
@@ -326,6 +410,24 @@ mod tests {
 
     fn iris(hits: &[Hit]) -> Vec<&str> {
         hits.iter().map(|h| h.iri.as_str()).collect()
+    }
+
+    #[test]
+    fn content_terms_join_a_words_forms_in_both_languages_and_drop_stop_words() {
+        let mut analyzer = ContentAnalyzer::new();
+        let mut stems = |text: &str| -> Vec<String> {
+            analyzer.terms(text).into_iter().map(|t| t.stem).collect()
+        };
+        assert_eq!(stems("terapia"), stems("terapie"));
+        assert_eq!(stems("therapy"), stems("therapies"));
+        assert_eq!(stems("Università"), stems("universita"));
+        let terms = analyzer.terms("The Centre for Gene Therapy of the 2nd Università di Bologna");
+        let words: Vec<&str> = terms.iter().map(|t| t.word.as_str()).collect();
+        assert_eq!(
+            words,
+            ["centre", "gene", "therapy", "2nd", "università", "bologna"]
+        );
+        assert!(analyzer.terms("di the of 42 a").is_empty());
     }
 
     #[test]

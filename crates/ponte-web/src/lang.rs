@@ -104,6 +104,8 @@ pub(crate) struct Words {
     pub(crate) partners_for: &'static str,
     pub(crate) score: &'static str,
     pub(crate) why: &'static str,
+    /// Introduces the words a suggestion and its seed both use.
+    pub(crate) shared_words: &'static str,
     pub(crate) sparql: &'static str,
     pub(crate) api: &'static str,
     pub(crate) error: &'static str,
@@ -178,7 +180,7 @@ pub(crate) struct Words {
     pub(crate) about_graph: &'static str,
     pub(crate) back_home: &'static str,
     pub(crate) collections: [(&'static str, &'static str); 8],
-    pub(crate) parts: [&'static str; 8],
+    pub(crate) parts: [&'static str; 9],
     /// What a failure's status means, by status; the last entry is for any other status.
     pub(crate) statuses: [(u16, &'static str); 10],
     /// Labels the operation's own detail, which is English (the API's problem text).
@@ -235,6 +237,7 @@ const IT: Words = Words {
     partners_for: "Partner suggeriti per",
     score: "Punteggio",
     why: "Perché?",
+    shared_words: "Parole in comune",
     sparql: "Console SPARQL",
     api: "API JSON-LD",
     error: "Questa pagina non si può mostrare",
@@ -357,6 +360,7 @@ const IT: Words = Words {
         "Vicini rari in comune (Adamic-Adar)",
         "Vicinanza nel grafo (PageRank)",
         "Tipo complementare o cercato",
+        "Parole in comune (nomi, descrizioni, temi)",
         "Stesso luogo o regione",
     ],
 };
@@ -392,6 +396,7 @@ const EN: Words = Words {
     partners_for: "Suggested partners for",
     score: "Score",
     why: "Why?",
+    shared_words: "Words both use",
     sparql: "SPARQL console",
     api: "JSON-LD API",
     error: "This page cannot be shown",
@@ -511,6 +516,7 @@ const EN: Words = Words {
         "Rare shared neighbours (Adamic-Adar)",
         "Closeness in the graph (PageRank)",
         "Complementary or wanted kind",
+        "Shared words (names, descriptions, topics)",
         "Same place or region",
     ],
 };

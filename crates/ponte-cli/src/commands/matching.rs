@@ -100,8 +100,14 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
         return fit(&input, &source, &is_partnership, &args);
     }
     let started = std::time::Instant::now();
-    let result =
-        ponte_match::eval::evaluate(&input, &is_partnership, args.share, args.queries, args.seed);
+    let result = ponte_match::eval::evaluate_with(
+        &input,
+        &is_partnership,
+        args.share,
+        args.queries,
+        args.seed,
+        &read_weights(&args.weights)?,
+    );
     println!(
         "{source}: {} partnerships, {} hidden (share {}, seed {}), {:.1} s\n",
         result.partnerships,
@@ -118,6 +124,7 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
         ("Jaccard", result.jaccard),
         ("Adamic-Adar alone", result.adamic_adar),
         ("personalized PageRank alone", result.pagerank),
+        ("content similarity alone", result.content),
         ("same place, most connected", result.same_place),
     ] {
         println!("| {name} | {:.3} | {:.3} |", scores.hits_at_10, scores.mrr);

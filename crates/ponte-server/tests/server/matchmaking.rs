@@ -601,3 +601,80 @@ async fn place_counts_when_partners_are_sought_at_home_and_is_never_a_filter() {
         "{at_home:?}"
     );
 }
+
+/// The lower-cased texts of an actor and of its topics, read over SPARQL.
+async fn words_of(router: &Router, actor: &str) -> String {
+    let query = format!(
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?text WHERE {{
+          {{ <{ID}{actor}> ?p ?text }}
+          UNION {{ <{ID}{actor}> ?r ?t . ?t a skos:Concept ; ?q ?text }}
+          UNION {{ ?t ?r <{ID}{actor}> . ?t a skos:Concept ; ?q ?text }}
+          FILTER(isLiteral(?text))
+        }}"
+    );
+    let (status, _, body) = send(router, get(&query_uri(&query))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    json(&body)["results"]["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["text"]["value"].as_str().unwrap().to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[tokio::test]
+async fn content_similarity_names_words_both_actors_use() {
+    let router = router();
+    let items = suggestions(&router, "actor=holostem&limit=20").await;
+    let seed_words = words_of(&router, "holostem").await;
+    let mut with_content = 0;
+    for item in &items {
+        let terms: Vec<&str> = item["sharedTerms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        let content = item["scoreParts"]["content"].as_f64().unwrap();
+        // Words shown exactly when the part counts, at most five.
+        assert_eq!(content > 0.0, !terms.is_empty(), "{item}");
+        assert!(terms.len() <= 5, "{item}");
+        if terms.is_empty() {
+            continue;
+        }
+        with_content += 1;
+        let id = item["@id"].as_str().unwrap().trim_start_matches(ID);
+        let theirs = words_of(&router, id).await;
+        for term in terms {
+            // Shown as the seed writes it; the partner writes it or another form of it
+            // (therapy, therapies: the same stem, the same first letters).
+            let stem: String = term.chars().take(term.chars().count().max(8) - 3).collect();
+            assert!(
+                seed_words.contains(term) && theirs.contains(&stem),
+                "{term:?} is not a word of both holostem and {id}"
+            );
+        }
+    }
+    assert!(with_content >= 3, "{items:?}");
+    // Spark, the gene-therapy company of the US mission, shares words about therapies.
+    let us = suggestions(&router, "actor=holostem&country=US&limit=5").await;
+    let spark = us
+        .iter()
+        .find(|i| {
+            i["@id"]
+                .as_str()
+                .unwrap()
+                .ends_with("/id/spark-therapeutics")
+        })
+        .unwrap_or_else(|| panic!("{:?}", ids(&us)));
+    assert!(
+        spark["sharedTerms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t.as_str().unwrap().starts_with("therap")),
+        "{spark}"
+    );
+}

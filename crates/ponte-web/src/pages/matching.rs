@@ -19,6 +19,8 @@ pub(crate) struct MatchRow {
     pub(crate) bars: Vec<Bar>,
     pub(crate) evidence: Vec<Vec<Statement>>,
     pub(crate) graph: Option<super::graph::EvidenceGraph>,
+    /// The words both use, comma-separated (empty when none).
+    pub(crate) shared_terms: String,
 }
 
 /// A value a profile field can take.
@@ -137,6 +139,7 @@ pub(crate) fn render_match(
             bars,
             graph: None,
             evidence: statements(&mut names, &item.evidence)?,
+            shared_terms: item.shared_terms.join(", "),
         });
         if let Some(row) = rows.last_mut() {
             row.graph = super::graph::evidence_graph(&item.id, &row.evidence);
@@ -161,7 +164,7 @@ pub(crate) fn render_match(
 }
 
 /// The parts of a score in the order of `Words::parts`.
-pub(crate) fn part_values(p: &ponte_app::ScoreParts) -> [f64; 8] {
+pub(crate) fn part_values(p: &ponte_app::ScoreParts) -> [f64; 9] {
     [
         p.shared_topics,
         p.shared_projects,
@@ -170,6 +173,7 @@ pub(crate) fn part_values(p: &ponte_app::ScoreParts) -> [f64; 8] {
         p.adamic_adar,
         p.personalized_page_rank,
         p.complementarity,
+        p.content,
         p.place,
     ]
 }
@@ -256,7 +260,7 @@ pub(crate) fn shortlist_csv(answer: &MatchAnswer, lang: Lang) -> Result<String, 
 }
 
 /// The column names of the score parts, as `/api/match` names them.
-pub(crate) const PART_NAMES: [&str; 8] = [
+pub(crate) const PART_NAMES: [&str; 9] = [
     "sharedTopics",
     "sharedProjects",
     "sharedActivities",
@@ -264,6 +268,7 @@ pub(crate) const PART_NAMES: [&str; 8] = [
     "adamicAdar",
     "personalizedPageRank",
     "complementarity",
+    "content",
     "place",
 ];
 
