@@ -26,7 +26,7 @@ const PLACE_LINKS: [&str; 2] = [
 /// The class of countries: an activity aimed at a whole country is not aimed at each city.
 const COUNTRY: &str = "https://w3id.org/ponte/ontology#Country";
 /// Links from an activity to the place it aims at.
-const AIMS_AT: [&str; 1] = ["https://w3id.org/ponte/ontology#targetPlace"];
+pub(crate) const AIMS_AT: [&str; 1] = ["https://w3id.org/ponte/ontology#targetPlace"];
 /// Links from an activity to an actor who organised, led or ran it.
 const ORGANISED_BY: [&str; 5] = [
     "http://schema.org/organizer",
@@ -36,22 +36,22 @@ const ORGANISED_BY: [&str; 5] = [
     "https://w3id.org/ponte/ontology#issuedBy",
 ];
 /// Links from an actor to what it works on.
-const TOPIC_LINKS: [&str; 3] = [
+pub(crate) const TOPIC_LINKS: [&str; 3] = [
     vocab::HAS_COMPETENCE,
     vocab::INTERESTED_IN,
     "http://purl.org/dc/terms/subject",
 ];
 
 /// A scope, checked: the home region, the ecosystems asked about, how many per answer.
-struct Scope {
-    home: String,
+pub(crate) struct Scope {
+    pub(crate) home: String,
     /// Each `to` as given: a country or region code (upper case), or a place's slug.
-    to: Vec<String>,
-    limit: usize,
+    pub(crate) to: Vec<String>,
+    pub(crate) limit: usize,
 }
 
 impl Scope {
-    fn parse(scope: &EcosystemScope, default_limit: usize) -> Result<Self, AppError> {
+    pub(crate) fn parse(scope: &EcosystemScope, default_limit: usize) -> Result<Self, AppError> {
         let home = match &scope.from {
             Some(from) if is_place_code(from) => from.to_ascii_uppercase(),
             Some(from) => {
@@ -95,18 +95,18 @@ pub(crate) struct ActorPlaces {
 }
 
 /// Which actors are home, and the foreign ones by ecosystem.
-struct Geography {
-    home: HashSet<NodeId>,
+pub(crate) struct Geography {
+    pub(crate) home: HashSet<NodeId>,
     /// Foreign actors by ecosystem: by country (ISO 3166-1 alpha-2) when the request names
     /// none, else by each `to` as given.
-    foreign: BTreeMap<String, HashSet<NodeId>>,
+    pub(crate) foreign: BTreeMap<String, HashSet<NodeId>>,
     /// The places of each ecosystem (those it contains, itself included).
-    places: BTreeMap<String, HashSet<NodeId>>,
+    pub(crate) places: BTreeMap<String, HashSet<NodeId>>,
 }
 
 /// The places `node` is in: through `schema:location`, then `schema:containedInPlace`, all
 /// the way up (itself included when it is a place).
-fn containing_places(projection: &Projection, node: NodeId) -> HashSet<NodeId> {
+pub(crate) fn containing_places(projection: &Projection, node: NodeId) -> HashSet<NodeId> {
     let mut found = places_above(projection, node, &|_| false);
     if projection.node(node).kind == NodeKind::Place {
         found.insert(node);
@@ -158,7 +158,11 @@ impl App {
     /// Every actor's place, split into home and the foreign ecosystems asked about. A `to`
     /// that is the code of no actor's place, or names no place, is refused, naming the
     /// ecosystems there are.
-    fn geography(&self, projection: &Projection, scope: &Scope) -> Result<Geography, AppError> {
+    pub(crate) fn geography(
+        &self,
+        projection: &Projection,
+        scope: &Scope,
+    ) -> Result<Geography, AppError> {
         let home_country: String = scope.home.chars().take(2).collect();
         let places = self.actor_places()?;
         let known = &places.codes;

@@ -23,6 +23,7 @@ mod matchmaking;
 pub mod names;
 mod overview;
 mod params;
+mod plan;
 mod points;
 pub mod request;
 mod ror;
@@ -43,6 +44,10 @@ pub use matchmaking::{
 };
 pub use overview::{MissionName, Overview};
 pub use params::{FromParams, Params};
+pub use plan::{
+    ClosedGap, FollowUpAnswer, FollowUpRequest, Invitee, NextStep, OpenMeeting, PlanAnswer,
+    PlanRequest, PlannedMeeting,
+};
 pub use points::{MapPoint, MapPoints};
 pub use ponte_match::Weights;
 pub use ponte_store::vocab;

@@ -25,7 +25,7 @@ const MATCH_LIMIT: usize = 10;
 
 /// Kinds of actor that are not suggested unless `kind` asks for them: a partner is an
 /// organisation, not a person or a delegation.
-const NOT_PARTNERS: [&str; 2] = [vocab::PERSON, vocab::ACTOR_GROUP];
+pub(crate) const NOT_PARTNERS: [&str; 2] = [vocab::PERSON, vocab::ACTOR_GROUP];
 
 /// The classes whose instances become each kind of node, in the order they are tried.
 const KINDS: [(NodeKind, &str); 6] = [
@@ -308,7 +308,7 @@ impl App {
 impl App {
     /// The projection's classes that complement one of `actor`'s classes
     /// (`ponte:complements` in the ontology, subclasses included).
-    fn complementary_classes(
+    pub(crate) fn complementary_classes(
         &self,
         projection: &Projection,
         actor: &NamedNode,
@@ -467,7 +467,7 @@ impl App {
 
     /// The answer: the seed, then each suggestion with its names, kinds, score, parts and
     /// evidence (each step a triple, with the names of both ends).
-    fn answer(
+    pub(crate) fn answer(
         &self,
         projection: &Projection,
         seed: Option<&str>,

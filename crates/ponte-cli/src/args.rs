@@ -45,6 +45,10 @@ pub enum Command {
     Import(ImportCommand),
     /// Suggests partners for an actor, with scores and evidence: the answer of /api/match.
     Match(MatchArgs),
+    /// Plans a mission to a foreign ecosystem (whom to invite, whom they meet, who introduces
+    /// them, which gaps close): the answer of POST /api/plan. With only --mission, the open
+    /// meetings of a past mission: the answer of GET /api/plan?mission=….
+    Plan(PlanArgs),
     /// Measures suggestion quality by link prediction: hides a share of the partnerships,
     /// and reports hits@10 and MRR beside random, most-connected and Jaccard baselines.
     Eval(EvalArgs),
@@ -101,6 +105,31 @@ pub struct EvalArgs {
     /// documented ones.
     #[arg(long, conflicts_with = "fit")]
     pub weights: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Weights of the score's parts, as for `ponte serve --weights`.
+    #[arg(long, env = "PONTE_WEIGHTS")]
+    pub weights: Option<PathBuf>,
+    /// The foreign ecosystem: a country or region code (KR, US-MA) or a place (boston).
+    #[arg(long, required_unless_present = "mission")]
+    pub to: Option<String>,
+    /// The home region or country (default IT-45).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// A topic of the mission (a slug such as digital-health, or topic:…); repeatable.
+    #[arg(long = "topic")]
+    pub topics: Vec<String>,
+    /// A past mission to follow up (a slug such as mission-usa-2022): with --to, its open
+    /// meetings join the plan; alone, they are the answer.
+    #[arg(long)]
+    pub mission: Option<String>,
+    /// How many home actors to invite (default 10), or open meetings to list (default 20).
+    #[arg(long)]
+    pub limit: Option<usize>,
 }
 
 #[derive(Args)]

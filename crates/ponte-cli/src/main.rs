@@ -24,6 +24,7 @@ fn main() -> anyhow::Result<()> {
         Command::Check(args) => commands::store::check(args),
         Command::Import(ImportCommand::Ror(args)) => commands::import::ror(args),
         Command::Match(args) => commands::matching::suggest(args),
+        Command::Plan(args) => commands::matching::plan(args),
         Command::Eval(args) => commands::matching::eval(args),
         Command::Generate(args) => commands::matching::generate(args),
         Command::BenchMatch(args) => commands::matching::bench(args),

@@ -784,3 +784,64 @@ fn fitted_weights_are_written_by_eval_and_read_by_match_and_serve() {
         refused.err
     );
 }
+
+#[test]
+fn ponte_plan_answers_as_the_api_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let location = dir.path().join("store");
+    let loc = location.to_str().unwrap();
+    let data = dir.path().join("data.ttl");
+    std::fs::write(&data, "<urn:a> <urn:p> \"x\" .\n").unwrap();
+    ponte_ok(&["load", "--location", loc, data.to_str().unwrap()]);
+    let parse = |text: &str| -> serde_json::Value { serde_json::from_str(text).unwrap() };
+    let plan = parse(&ponte_ok(&[
+        "plan",
+        "--location",
+        loc,
+        "--to",
+        "KR",
+        "--topic",
+        "sector-big-data-ai-hpc",
+        "--topic",
+        "health-life-sciences",
+        "--limit",
+        "5",
+    ]));
+    let follow_up = parse(&ponte_ok(&[
+        "plan",
+        "--location",
+        loc,
+        "--mission",
+        "mission-usa-2022",
+    ]));
+    assert_eq!(plan["@context"], "https://w3id.org/ponte/context.jsonld");
+    assert!(!plan["invite"].as_array().unwrap().is_empty(), "{plan}");
+    let server = Server::start(&["--location", loc]);
+    let body =
+        r#"{"to": "KR", "topics": ["sector-big-data-ai-hpc", "health-life-sciences"], "limit": 5}"#;
+    let (status, _, answer) = server
+        .request(
+            "POST",
+            "/api/plan",
+            &[("Content-Type", "application/json")],
+            body,
+        )
+        .unwrap();
+    assert_eq!(status, 200, "{answer}");
+    let answer = parse(&answer);
+    for key in ["invite", "meetings", "introducers", "gapsClosed"] {
+        assert_eq!(answer[key], plan[key], "{key}");
+    }
+    let (status, _, answer) = server
+        .request("GET", "/api/plan?mission=mission-usa-2022", &[], "")
+        .unwrap();
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(parse(&answer)["meetings"], follow_up["meetings"]);
+    // Without an ecosystem or a mission, the command says what it needs.
+    let refused = ponte(&["plan", "--location", loc]);
+    assert!(
+        !refused.ok && refused.err.contains("--to"),
+        "{}",
+        refused.err
+    );
+}

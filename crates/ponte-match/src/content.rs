@@ -223,6 +223,28 @@ impl Content {
     }
 }
 
+impl Content {
+    /// How close each actor's words are to the labels of `topics` (BM25 over what the labels
+    /// score against themselves, at most 1), with the words they share, rarest first: who says
+    /// they work on these topics, whatever the topics they are linked to.
+    pub fn about_topics(&self, topics: &[NodeId]) -> HashMap<NodeId, (f64, Vec<WordId>)> {
+        let query = query_of(self, None, topics);
+        let scale = self.self_score(&query);
+        if scale <= 0.0 {
+            return HashMap::new();
+        }
+        self.scores(&query)
+            .into_iter()
+            .map(|(actor, score)| {
+                (
+                    actor,
+                    ((score / scale).min(1.0), self.shared(&query, actor)),
+                )
+            })
+            .collect()
+    }
+}
+
 /// A document's length: all its occurrences.
 fn document_length(document: &[(TermId, u32, WordId)]) -> u32 {
     document.iter().map(|(_, n, _)| n).sum()

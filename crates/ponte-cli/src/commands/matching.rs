@@ -2,7 +2,7 @@
 //! and `bench-match`.
 
 use super::open_existing;
-use crate::args::{BenchMatchArgs, EvalArgs, GenerateArgs, MatchArgs};
+use crate::args::{BenchMatchArgs, EvalArgs, GenerateArgs, MatchArgs, PlanArgs};
 use anyhow::Context;
 use ponte_app::request::{MatchOptions, MatchRequest, MatchTarget};
 use ponte_app::{App, vocab};
@@ -36,6 +36,38 @@ pub fn suggest(args: MatchArgs) -> anyhow::Result<()> {
     };
     let mut answer = app.suggest(&request, PERMANENT_BASE)?;
     answer.head.context = vocab::CONTEXT_IRI.to_owned();
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &answer)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Prints the plan `POST /api/plan` gives for the same request, or with only `--mission` the
+/// follow-up `GET /api/plan?mission=…` gives.
+pub fn plan(args: PlanArgs) -> anyhow::Result<()> {
+    let app = App::new(open_existing(&args.store)?).with_weights(read_weights(&args.weights)?);
+    let answer = match args.to {
+        Some(to) => serde_json::to_value(app.plan(
+            &ponte_app::PlanRequest {
+                to,
+                from: args.from,
+                topics: args.topics,
+                follow_up: args.mission,
+                limit: args.limit,
+            },
+            PERMANENT_BASE,
+        )?)?,
+        None => serde_json::to_value(app.follow_up(
+            &ponte_app::FollowUpRequest {
+                mission: args.mission,
+                limit: args.limit.map(|l| l.to_string()),
+            },
+            PERMANENT_BASE,
+        )?)?,
+    };
+    let mut answer = answer;
+    // The published context, as `ponte match` answers.
+    answer["@context"] = vocab::CONTEXT_IRI.into();
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, &answer)?;
     writeln!(out)?;

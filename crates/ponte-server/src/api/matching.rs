@@ -1,20 +1,43 @@
-//! Partner suggestions: `GET /api/match?actor=…` and `POST /api/match` (a profile).
+//! Partner suggestions: `GET /api/match?actor=…` and `POST /api/match` (a profile); the
+//! mission planner: `POST /api/plan` and `GET /api/plan?mission=…` (a follow-up).
 
 use super::responses::{ProfileProblems, ReadProblems};
 use super::{Answer, Reply};
 use crate::AppState;
 use crate::extract::Params;
 use crate::http_util::read_typed_body;
-use crate::problem::ProblemDocument;
+use crate::problem::{Problem, ProblemDocument};
 use axum::Router;
 use axum::extract::Request;
 use axum::routing::get;
 use ponte_app::request::{Filters, MatchOptions, MatchRequest, MatchTarget, Profile};
-use ponte_app::{App, AppError, Location, MatchAnswer};
+use ponte_app::{
+    App, AppError, FollowUpAnswer, FollowUpRequest, Location, MatchAnswer, PlanAnswer, PlanRequest,
+};
+use serde::de::DeserializeOwned;
 
 /// The match routes.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/match", get(suggestions).post(profile_suggestions))
+    Router::new()
+        .route("/api/match", get(suggestions).post(profile_suggestions))
+        .route("/api/plan", get(follow_up).post(plan))
+}
+
+/// A JSON body of type `T`, or a 4xx naming what is wrong and where.
+async fn json_body<T: DeserializeOwned>(
+    reply: &Reply,
+    request: Request,
+    what: &str,
+) -> Result<T, Problem> {
+    let accepted = ["application/json"];
+    let body = read_typed_body(request, reply.max_body_bytes(), &accepted, what).await?;
+    serde_json::from_slice(&body).map_err(|e| {
+        AppError::body(
+            format!("invalid {what}: {e}"),
+            Location::default().at(e.line() as u64, e.column() as u64),
+        )
+        .into()
+    })
 }
 
 /// `GET /api/match?actor=…`: the partners the actor should meet next, best first, each with its
@@ -41,14 +64,36 @@ pub async fn profile_suggestions(
     Params(options): Params<MatchOptions>,
     request: Request,
 ) -> Answer {
-    let accepted = ["application/json"];
-    let body = read_typed_body(request, reply.max_body_bytes(), &accepted, "a profile").await?;
-    let profile: Profile = serde_json::from_slice(&body).map_err(|e| {
-        AppError::body(
-            format!("invalid profile: {e}"),
-            Location::default().at(e.line() as u64, e.column() as u64),
-        )
-    })?;
+    let profile: Profile = json_body(&reply, request, "profile").await?;
     let answer = move |app: &App, origin: &str| app.suggest_for_profile(&profile, &options, origin);
     reply.answer(answer).await
+}
+
+/// `POST /api/plan`: plans a mission to a foreign ecosystem (`to`) around `topics`: the home
+/// actors to invite (their topics, earlier activities aimed there and links there as
+/// evidence), whom each should meet there (the matcher's suggestions kept to the ecosystem,
+/// with scores, parts and evidence), who can introduce them (the brokers towards it), the gaps
+/// the meetings would close, and with `followUp` the open meetings of a past mission.
+#[utoipa::path(post, path = "/api/plan", tag = "matchmaking",
+    request_body(content = PlanRequest, content_type = "application/json"),
+    responses((status = 200, description = "The plan", body = PlanAnswer, content_type = "application/ld+json"), ProfileProblems),
+)]
+pub async fn plan(reply: Reply, request: Request) -> Answer {
+    let plan: PlanRequest = json_body(&reply, request, "plan").await?;
+    reply
+        .answer(move |app: &App, origin: &str| app.plan(&plan, origin))
+        .await
+}
+
+/// `GET /api/plan?mission=…`: a past mission's meetings (a delegate took part where an actor
+/// was met, visited or hosted) that have not become a partnership, each with its best next
+/// step: a call aimed at the partner's place on one of the delegate's topics, a topic both
+/// work on, or an actor linked to both who can introduce them.
+#[utoipa::path(get, path = "/api/plan", tag = "matchmaking", params(FollowUpRequest), responses(
+    (status = 200, description = "Open meetings, the most concrete next steps first", body = FollowUpAnswer, content_type = "application/ld+json"),
+    (status = 404, description = "No such mission", body = ProblemDocument, content_type = "application/problem+json"),
+    ReadProblems,
+))]
+pub async fn follow_up(reply: Reply, Params(request): Params<FollowUpRequest>) -> Answer {
+    reply.to(request, App::follow_up).await
 }

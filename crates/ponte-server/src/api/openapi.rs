@@ -35,7 +35,7 @@ impl utoipa::Modify for BearerToken {
 #[openapi(
     info(
         title = "Ponte REST API",
-        description = "The innovation ecosystem as linked data: collections, entities and search, writes and imports, partner suggestions, brokers and gaps, in JSON-LD with Ponte's published context."
+        description = "The innovation ecosystem as linked data: collections, entities and search, writes and imports, partner suggestions, mission plans, brokers and gaps, in JSON-LD with Ponte's published context."
     ),
     paths(
         super::entities::list,
@@ -50,6 +50,8 @@ impl utoipa::Modify for BearerToken {
         super::import::import,
         super::matching::suggestions,
         super::matching::profile_suggestions,
+        super::matching::plan,
+        super::matching::follow_up,
         super::ecosystem::brokers,
         super::ecosystem::gaps,
     ),
@@ -62,6 +64,9 @@ impl utoipa::Modify for BearerToken {
         JsonLdDocument,
         MatchAnswer,
         Profile,
+        ponte_app::PlanRequest,
+        ponte_app::PlanAnswer,
+        ponte_app::FollowUpAnswer,
         BrokersAnswer,
         GapsAnswer,
         ponte_app::GraphsAnswer,

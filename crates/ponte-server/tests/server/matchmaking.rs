@@ -678,3 +678,203 @@ async fn content_similarity_names_words_both_actors_use() {
         "{spark}"
     );
 }
+
+/// Every step of every path in `paths` is a triple of the store.
+async fn all_triples(router: &Router, paths: &Value) {
+    for path in paths.as_array().unwrap() {
+        for step in path.as_array().unwrap() {
+            assert!(is_triple(router, step).await, "{step}");
+        }
+    }
+}
+
+/// The 2024 South Korea mission's topics, as its document lists them.
+const KOREA_2024_TOPICS: [&str; 11] = [
+    "health-life-sciences",
+    "sector-big-data-ai-hpc",
+    "sector-automotive",
+    "sector-aerospace",
+    "sector-agrifood-agrimechanics",
+    "sector-life-sciences-biotech",
+    "sector-green-technologies",
+    "sector-culture-creativity",
+    "talent-mobility",
+    "joint-research",
+    "investment-attraction",
+];
+
+#[tokio::test]
+async fn a_plan_for_korea_invites_actors_active_on_its_topics_and_pairs_them_with_korean_actors() {
+    let router = router();
+    let body = serde_json::json!({"to": "KR", "topics": KOREA_2024_TOPICS, "limit": 8});
+    let (status, _, answer) = send(
+        &router,
+        post("/api/plan", "application/json", body.to_string(), None),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let plan = json(&answer);
+    assert_eq!(plan["type"], "MissionPlan");
+    assert_eq!(
+        (plan["home"].as_str(), plan["ecosystem"].as_str()),
+        (Some("IT-45"), Some("KR"))
+    );
+    let home = actors_where(&router, "region=IT-45").await;
+    let korean = actors_where(&router, "country=KR").await;
+    // Invited: home actors, each with a reason drawn from the documents, every step a triple.
+    let invited: Vec<&str> = plan["invite"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["@id"].as_str().unwrap())
+        .collect();
+    for name in ["clust-er-health", "cineca"] {
+        assert!(
+            invited.contains(&format!("{ID}{name}").as_str()),
+            "{name} not in {invited:?}"
+        );
+    }
+    for invitee in plan["invite"].as_array().unwrap() {
+        assert!(
+            home.contains(&invitee["@id"].as_str().unwrap().to_owned()),
+            "{invitee}"
+        );
+        let reasons = ["topics", "sharedTerms", "activities", "links"]
+            .iter()
+            .map(|k| invitee[k].as_array().unwrap().len())
+            .sum::<usize>();
+        assert!(reasons > 0, "{invitee}");
+        all_triples(&router, &invitee["evidence"]).await;
+    }
+    // The Clust-ER took part in the 2024 mission, which went to Korea.
+    let cluster = &plan["invite"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["@id"] == format!("{ID}clust-er-health"))
+        .unwrap();
+    assert_eq!(cluster["activities"][0], format!("{ID}mission-korea-2024"));
+    // Meetings: an invited actor and a Korean one, explained; CINECA meets KISTI's
+    // supercomputing centre, its counterpart.
+    let meetings = plan["meetings"].as_array().unwrap();
+    assert!(!meetings.is_empty());
+    for meeting in meetings {
+        assert!(
+            invited.contains(&meeting["home"].as_str().unwrap()),
+            "{meeting}"
+        );
+        assert!(
+            korean.contains(&meeting["@id"].as_str().unwrap().to_owned()),
+            "{meeting}"
+        );
+        all_triples(&router, &meeting["evidence"]).await;
+    }
+    assert!(
+        meetings.iter().any(|m| m["home"] == format!("{ID}cineca")
+            && m["@id"] == format!("{ID}kisti-national-supercomputing-center")),
+        "{meetings:?}"
+    );
+    // Some were met on the 2024 mission already, some are new.
+    assert!(meetings.iter().any(|m| m["met"] == true));
+    assert!(meetings.iter().any(|m| m["met"] == false));
+    // Introducers are the brokers towards Korea.
+    let brokers = get_json_ld(&router, "/api/brokers?to=KR&limit=5").await;
+    assert_eq!(plan["introducers"], brokers["items"][0]["brokers"]);
+}
+
+#[tokio::test]
+async fn a_past_missions_open_meetings_come_with_a_next_step_and_leave_once_followed() {
+    let router = router();
+    let follow_up = get_json_ld(&router, "/api/plan?mission=mission-usa-2022&limit=100").await;
+    assert_eq!(follow_up["mission"], format!("{ID}mission-usa-2022"));
+    let meetings = follow_up["meetings"].as_array().unwrap().clone();
+    let pair = |m: &Value| {
+        (
+            m["home"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches(ID)
+                .to_owned(),
+            m["partner"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches(ID)
+                .to_owned(),
+        )
+    };
+    let pairs: Vec<(String, String)> = meetings.iter().map(pair).collect();
+    // Holostem visited Spark Therapeutics on the Philadelphia stage: not partners yet, and
+    // the Pennsylvania call on gene and cell therapy is the next step.
+    let holostem_spark = meetings
+        .iter()
+        .find(|m| pair(m) == ("holostem".into(), "spark-therapeutics".into()))
+        .unwrap_or_else(|| panic!("{pairs:?}"));
+    assert_eq!(holostem_spark["nextStep"]["kind"], "call");
+    assert_eq!(
+        holostem_spark["nextStep"]["@id"],
+        format!("{ID}call-pharma-gene-cell-therapy-pennsylvania-2020-21")
+    );
+    all_triples(&router, &holostem_spark["nextStep"]["evidence"]).await;
+    for meeting in &meetings {
+        // How they met is a chain of triples from the delegate to the actor met.
+        let met_at = serde_json::json!([meeting["metAt"].clone()]);
+        all_triples(&router, &met_at).await;
+        assert_eq!(meeting["metAt"][0]["subject"], meeting["home"], "{meeting}");
+    }
+    // Once they are partners, the meeting is followed up and leaves the list.
+    let update = format!(
+        "PREFIX ponte: <https://w3id.org/ponte/ontology#>
+         INSERT DATA {{ GRAPH <urn:followed> {{ <{ID}holostem> ponte:collaboratesWith <{ID}spark-therapeutics> }} }}"
+    );
+    let (status, _, body) = send(
+        &router,
+        post("/sparql", "application/sparql-update", update, Some(TOKEN)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let after = get_json_ld(&router, "/api/plan?mission=mission-usa-2022&limit=100").await;
+    let after: Vec<(String, String)> = after["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(pair)
+        .collect();
+    assert!(!after.contains(&("holostem".into(), "spark-therapeutics".into())));
+    assert_eq!(after.len(), pairs.len() - 1);
+}
+
+#[tokio::test]
+async fn plans_with_bad_input_are_refused_naming_what_is_wrong() {
+    let router = router();
+    for (body, field) in [
+        (r#"{"to": "KR", "topics": ["no-such-topic"]}"#, "topics"),
+        (r#"{"to": "", "topics": []}"#, "to"),
+        (r#"{"to": "ZZ"}"#, "to"),
+        (r#"{"to": "KR", "limit": 0}"#, "limit"),
+        (r#"{"to": "KR", "followUp": "no-such-mission"}"#, "followUp"),
+    ] {
+        let (status, content_type, answer) =
+            send(&router, post("/api/plan", "application/json", body, None)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+        assert_eq!(content_type, "application/problem+json");
+        assert_eq!(json(&answer)["field"], field, "{body}: {answer}");
+    }
+    // A key the plan does not know is a 400 naming it, never ignored.
+    let (status, _, answer) = send(
+        &router,
+        post(
+            "/api/plan",
+            "application/json",
+            r#"{"to": "KR", "topic": ["x"]}"#,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(answer.contains("topic"), "{answer}");
+    let (status, _, answer) = send(&router, get("/api/plan")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(json(&answer)["parameter"], "mission");
+    let (status, _, answer) = send(&router, get("/api/plan?mission=no-such-mission")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
+}
