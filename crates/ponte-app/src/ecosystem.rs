@@ -86,12 +86,18 @@ enum Ecosystem {
     Place(NodeId),
 }
 
-/// Where every actor is: its place codes by IRI (so a projection of any generation can look
-/// them up), and all the codes there are.
-#[derive(Default)]
+/// Where everything is, for one projection: each actor's place codes, each place's codes, and
+/// the places containing each actor and place, read from the store once per generation (not
+/// per request: reading every place's codes cost a brokers request most of its time).
 pub(crate) struct ActorPlaces {
-    by_actor: HashMap<String, HashSet<String>>,
+    /// The projection these were read for: the node ids below are its.
+    pub(crate) projection: Arc<Projection>,
+    by_actor: HashMap<NodeId, HashSet<String>>,
     codes: BTreeSet<String>,
+    /// Each place's codes (its country, its region).
+    place_codes: HashMap<NodeId, HashSet<String>>,
+    /// The places containing each actor and each place (a place contains itself).
+    within: HashMap<NodeId, HashSet<NodeId>>,
 }
 
 /// Which actors are home, and the foreign ones by ecosystem.
@@ -160,11 +166,11 @@ impl App {
     /// ecosystems there are.
     pub(crate) fn geography(
         &self,
-        projection: &Projection,
+        places: &ActorPlaces,
         scope: &Scope,
     ) -> Result<Geography, AppError> {
+        let projection = &*places.projection;
         let home_country: String = scope.home.chars().take(2).collect();
-        let places = self.actor_places()?;
         let known = &places.codes;
         if !known.contains(&scope.home) {
             return Err(AppError::parameter(
@@ -217,36 +223,23 @@ impl App {
                 .map(|c| (c.clone(), Ecosystem::Code(c.clone())))
                 .collect();
         }
-        let no_codes = HashSet::new();
-        let codes_of = |node: NodeId| {
-            places
-                .by_actor
-                .get(projection.iri(node))
-                .unwrap_or(&no_codes)
+        let no_places = HashSet::new();
+        let within = |node: NodeId| places.within.get(&node).unwrap_or(&no_places);
+        let inside = |ecosystem: &Ecosystem, codes: &HashSet<String>, node: NodeId| match ecosystem
+        {
+            Ecosystem::Code(code) => codes.contains(code),
+            Ecosystem::Place(place) => within(node).contains(place),
         };
-        let mut place_codes: HashMap<NodeId, HashSet<String>> = HashMap::new();
-        let memo = ponte_store::PlaceMemo::default();
-        let mut within: HashMap<NodeId, HashSet<NodeId>> = HashMap::new();
-        for node in projection.nodes() {
-            if projection.node(node).kind == NodeKind::Place {
-                let iri = NamedNode::new_unchecked(projection.iri(node));
-                place_codes.insert(node, self.store.place_codes_with(&iri, &memo)?);
-                within.insert(node, containing_places(projection, node));
-            }
-        }
         let mut geography = Geography {
             home: HashSet::new(),
             foreign: BTreeMap::new(),
             places: BTreeMap::new(),
         };
         for (label, ecosystem) in &ecosystems {
-            let inside = |codes: &HashSet<String>, containers: &HashSet<NodeId>| match ecosystem {
-                Ecosystem::Code(code) => codes.contains(code),
-                Ecosystem::Place(place) => containers.contains(place),
-            };
-            let mut places_here: HashSet<NodeId> = place_codes
+            let mut places_here: HashSet<NodeId> = places
+                .place_codes
                 .iter()
-                .filter(|(place, codes)| inside(codes, &within[*place]))
+                .filter(|(place, codes)| inside(ecosystem, codes, **place))
                 .map(|(place, _)| *place)
                 .collect();
             // An activity aimed at the area or region around a place (the Boston area for
@@ -257,22 +250,13 @@ impl App {
             geography.places.insert(label.clone(), places_here);
             geography.foreign.entry(label.clone()).or_default();
         }
-        for node in projection.nodes() {
-            if projection.node(node).kind != NodeKind::Actor {
-                continue;
-            }
-            let codes = codes_of(node);
+        for (&node, codes) in &places.by_actor {
             if codes.contains(&scope.home) {
                 geography.home.insert(node);
                 continue;
             }
-            let containers = containing_places(projection, node);
             for (label, ecosystem) in &ecosystems {
-                let here = match ecosystem {
-                    Ecosystem::Code(code) => codes.contains(code),
-                    Ecosystem::Place(place) => containers.contains(place),
-                };
-                if here {
+                if inside(ecosystem, codes, node) {
                     geography
                         .foreign
                         .get_mut(label)
@@ -289,24 +273,39 @@ impl App {
         Ok(self.actor_places()?.codes.iter().cloned().collect())
     }
 
-    /// Each actor's place codes, read from the store once per generation (not per request).
-    fn actor_places(&self) -> Result<Arc<ActorPlaces>, AppError> {
+    /// Where everything is, read from the store once per generation (not per request).
+    pub(crate) fn actor_places(&self) -> Result<Arc<ActorPlaces>, AppError> {
         self.views.actor_places.get(
             || self.store.generation(),
             || {
                 let projection = self.projection()?;
-                let mut places = ActorPlaces::default();
                 let memo = ponte_store::PlaceMemo::default();
+                let mut by_actor = HashMap::new();
+                let mut codes = BTreeSet::new();
+                let mut place_codes = HashMap::new();
+                let mut within = HashMap::new();
                 for node in projection.nodes() {
-                    if projection.node(node).kind == NodeKind::Actor {
-                        let iri = projection.iri(node);
-                        let actor = NamedNode::new_unchecked(iri);
-                        let codes = self.store.place_codes_with(&actor, &memo)?;
-                        places.codes.extend(codes.iter().cloned());
-                        places.by_actor.insert(iri.to_owned(), codes);
+                    let kind = projection.node(node).kind;
+                    if !matches!(kind, NodeKind::Actor | NodeKind::Place) {
+                        continue;
+                    }
+                    let iri = NamedNode::new_unchecked(projection.iri(node));
+                    let these = self.store.place_codes_with(&iri, &memo)?;
+                    within.insert(node, containing_places(&projection, node));
+                    if kind == NodeKind::Actor {
+                        codes.extend(these.iter().cloned());
+                        by_actor.insert(node, these);
+                    } else {
+                        place_codes.insert(node, these);
                     }
                 }
-                Ok(places)
+                Ok(ActorPlaces {
+                    projection,
+                    by_actor,
+                    codes,
+                    place_codes,
+                    within,
+                })
             },
         )
     }
@@ -318,21 +317,22 @@ impl App {
     /// bridging path and the activities.
     pub fn brokers(&self, scope: &EcosystemScope, origin: &str) -> Result<BrokersAnswer, AppError> {
         let scope = Scope::parse(scope, 5)?;
-        let projection = self.projection()?;
-        let geography = self.geography(&projection, &scope)?;
-        let mut names = NameCache::new(&self.store, &projection);
+        let places = self.actor_places()?;
+        let projection = &*places.projection;
+        let geography = self.geography(&places, &scope)?;
+        let mut names = NameCache::new(&self.store, projection);
         let mut items = Vec::new();
         let no_places = HashSet::new();
         for (ecosystem, foreign) in &geography.foreign {
             let places = geography.places.get(ecosystem).unwrap_or(&no_places);
             let between: HashMap<NodeId, f64> =
-                ponte_match::ecosystem::betweenness(&projection, &geography.home, foreign)
+                ponte_match::ecosystem::betweenness(projection, &geography.home, foreign)
                     .into_iter()
                     .filter(|(n, b)| *b > 0.0 && projection.node(*n).kind == NodeKind::Actor)
                     .collect();
             let highest = between.values().copied().fold(0.0_f64, f64::max);
             let organisers: HashMap<NodeId, Vec<Vec<Step>>> = ponte_match::ecosystem::organisers(
-                &projection,
+                projection,
                 places,
                 &|p| AIMS_AT.contains(&p),
                 &|p| ORGANISED_BY.contains(&p),
@@ -358,7 +358,7 @@ impl App {
                 let mut evidence = Vec::new();
                 if between.contains_key(&node) {
                     let path =
-                        ponte_match::ecosystem::bridge(&projection, node, &geography.home, foreign);
+                        ponte_match::ecosystem::bridge(projection, node, &geography.home, foreign);
                     evidence.push(names.steps(&path)?);
                 }
                 let activities = organisers.get(&node).map_or(&[][..], Vec::as_slice);
@@ -391,18 +391,19 @@ impl App {
     /// home actors, and the foreign actors on the topic who could be partners.
     pub fn gaps(&self, scope: &EcosystemScope, origin: &str) -> Result<GapsAnswer, AppError> {
         let scope = Scope::parse(scope, 20)?;
-        let projection = self.projection()?;
-        let geography = self.geography(&projection, &scope)?;
+        let places = self.actor_places()?;
+        let projection = &*places.projection;
+        let geography = self.geography(&places, &scope)?;
         let foreign: HashSet<NodeId> = geography.foreign.values().flatten().copied().collect();
-        let gaps = ponte_match::ecosystem::gaps(&projection, &geography.home, &foreign, &|p| {
+        let gaps = ponte_match::ecosystem::gaps(projection, &geography.home, &foreign, &|p| {
             TOPIC_LINKS.contains(&p)
         });
-        let mut names = NameCache::new(&self.store, &projection);
+        let mut names = NameCache::new(&self.store, projection);
         let mut items = Vec::new();
         for gap in gaps.iter().take(scope.limit) {
             let mut evidence = Vec::new();
             for actor in gap.home.iter().take(3) {
-                let link = Step::between(&projection, *actor, gap.topic)
+                let link = Step::between(projection, *actor, gap.topic)
                     .expect("an actor working on a topic is its neighbour");
                 evidence.push(names.steps(&[link])?);
             }

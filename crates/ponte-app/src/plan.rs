@@ -264,14 +264,15 @@ impl App {
             INTRODUCERS,
         )
         .map_err(as_body_error)?;
-        let projection = self.projection()?;
-        let geography = self.geography(&projection, &scope).map_err(as_body_error)?;
+        let geo = self.actor_places()?;
+        let projection = geo.projection.clone();
+        let geography = self.geography(&geo, &scope).map_err(as_body_error)?;
         let (ecosystem, foreign) = geography
             .foreign
             .iter()
             .next()
             .expect("one ecosystem was asked for");
-        let places = &geography.places[ecosystem];
+        let ecosystem_places = &geography.places[ecosystem];
         let topics = mission_topics(&projection, &request.topics)?;
         let not_partners = not_partner_classes(&projection);
         let is_partner_kind = |node: NodeId| {
@@ -295,7 +296,8 @@ impl App {
             .copied()
             .filter(|node| is_partner_kind(*node))
             .filter_map(|node| {
-                let mut reasons = Reasons::of(&projection, node, &topics, places, foreign);
+                let mut reasons =
+                    Reasons::of(&projection, node, &topics, ecosystem_places, foreign);
                 if let Some((similarity, words)) = about.remove(&node) {
                     reasons.words = similarity;
                     reasons.shared_terms = words;
@@ -335,35 +337,52 @@ impl App {
             });
         }
 
-        // Whom each meets, kept to the ecosystem.
-        let mut meetings = Vec::new();
+        // Whom each meets, kept to the ecosystem: one ranking per invitee, on two threads
+        // (each costs a PageRank push, most of a plan's time).
+        let mut seeds = Vec::new();
         for (node, _, _) in &ranked {
             let actor = ponte_store::NamedNode::new_unchecked(projection.iri(*node));
             let mut seed = Seed::actor(&projection, *node);
             seed.wanted_classes = self.complementary_classes(&projection, &actor)?;
-            let keep =
-                |candidate: NodeId| foreign.contains(&candidate) && is_partner_kind(candidate);
-            let suggestions = ponte_match::suggest(
+            seeds.push((*node, seed));
+        }
+        let keep = |candidate: NodeId| foreign.contains(&candidate) && is_partner_kind(candidate);
+        let suggest = |(node, seed): &(NodeId, Seed)| {
+            let found = ponte_match::suggest(
                 &projection,
-                &seed,
+                seed,
                 &self.weights,
                 MEETINGS_PER_INVITEE,
                 &keep,
             );
+            (*node, found)
+        };
+        let half = seeds.len().div_ceil(2);
+        let (first, second) = seeds.split_at(half);
+        let mut per_invitee: Vec<(NodeId, Vec<ponte_match::Suggestion>)> =
+            std::thread::scope(|scope| {
+                let other = scope.spawn(|| second.iter().map(suggest).collect::<Vec<_>>());
+                let mut done: Vec<_> = first.iter().map(suggest).collect();
+                done.extend(other.join().expect("a ranking does not panic"));
+                done
+            });
+        per_invitee.sort_by_key(|(node, _)| *node);
+        let mut meetings = Vec::new();
+        for (node, suggestions) in per_invitee {
             let answer = self.answer(
                 &projection,
-                Some(projection.iri(*node)),
+                Some(projection.iri(node)),
                 &suggestions,
                 String::new(),
                 origin,
             )?;
             for (suggestion, item) in suggestions.iter().zip(answer.items) {
                 meetings.push((
-                    *node,
+                    node,
                     suggestion.node,
                     PlannedMeeting {
-                        home: projection.iri(*node).to_owned(),
-                        home_label: names.of(*node)?,
+                        home: projection.iri(node).to_owned(),
+                        home_label: names.of(node)?,
                         met: suggestion.connected || suggestion.shared[2] > 0,
                         partner: item,
                     },
@@ -530,11 +549,23 @@ impl App {
                 }
             }
         }
+        // Each delegate's partners scored in one ranking (one PageRank push per delegate).
+        let mut scores: HashMap<(NodeId, NodeId), f64> = HashMap::new();
+        let mut by_home: BTreeMap<NodeId, HashSet<NodeId>> = BTreeMap::new();
+        for (home, partner) in pairs.keys() {
+            by_home.entry(*home).or_default().insert(*partner);
+        }
+        for (home, partners) in &by_home {
+            let seed = Seed::actor(projection, *home);
+            let keep = |c: NodeId| partners.contains(&c);
+            for scored in ponte_match::rank(projection, &seed, &self.weights, partners.len(), &keep)
+            {
+                scores.insert((*home, scored.node), scored.score);
+            }
+        }
         let mut open = Vec::new();
         for ((home, partner), path) in pairs {
-            let seed = Seed::actor(projection, home);
-            let scored = ponte_match::rank(projection, &seed, &self.weights, 1, &|c| c == partner);
-            let score = scored.first().map_or(0.0, |s| s.score);
+            let score = scores.get(&(home, partner)).copied().unwrap_or(0.0);
             let next_step = self.next_step(projection, &mut names, home, partner)?;
             open.push(OpenMeeting {
                 home: projection.iri(home).to_owned(),
