@@ -398,3 +398,83 @@ def test_requests_graph_store_put_get(ponte, unique_iri):
     assert set(actual) == set(expected)
 
     assert ask(ponte, f'ASK {{ <{unique_iri}/thing> <{RDFS.label}> "via the graph store" }}') is True
+
+
+# ---------------------------------------------------------------- matchmaking from SPARQL
+
+MATCH_HOLOSTEM_US = """
+PREFIX ponte: <https://w3id.org/ponte/ontology#>
+SELECT ?partner ?score ?rank ?parts WHERE {
+  SERVICE <https://w3id.org/ponte/match> {
+    ?partner ponte:matchSeed <https://w3id.org/ponte/id/holostem> ;
+             ponte:matchCountry "US" ; ponte:searchLimit 10 ;
+             ponte:searchScore ?score ; ponte:matchRank ?rank ; ponte:scoreParts ?parts
+  }
+} ORDER BY ?rank
+"""
+
+# The same suggestions joined with an ordinary pattern: only partners with a ROR id.
+MATCH_WITH_ROR_ID = """
+PREFIX ponte: <https://w3id.org/ponte/ontology#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT ?partner ?rank WHERE {
+  SERVICE <https://w3id.org/ponte/match> {
+    ?partner ponte:matchSeed <https://w3id.org/ponte/id/holostem> ;
+             ponte:matchCountry "US" ; ponte:searchLimit 10 ; ponte:matchRank ?rank
+  }
+  ?partner owl:sameAs ?ror .
+  FILTER(STRSTARTS(STR(?ror), "https://ror.org/"))
+} ORDER BY ?rank
+"""
+
+
+def select(ponte, query: str) -> list[dict]:
+    sparql = wrapper(ponte)
+    sparql.setQuery(query)
+    sparql.setReturnFormat(JSON)
+    return sparql.queryAndConvert()["results"]["bindings"]
+
+
+def rest_suggestions(ponte) -> list[dict]:
+    response = requests.get(
+        f"{ponte.base_url}/api/match",
+        params={"actor": "holostem", "country": "US", "limit": 10},
+        timeout=TIMEOUT_S,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["items"]
+
+
+def test_sparqlwrapper_match_service_gives_the_partners_of_api_match_in_order(ponte):
+    rows = select(ponte, MATCH_HOLOSTEM_US)
+    items = rest_suggestions(ponte)
+    assert [r["partner"]["value"] for r in rows] == [i["@id"] for i in items]
+    assert [float(r["score"]["value"]) for r in rows] == [i["score"] for i in items]
+    assert [int(r["rank"]["value"]) for r in rows] == list(range(1, len(items) + 1))
+    assert [json.loads(r["parts"]["value"]) for r in rows] == [i["scoreParts"] for i in items]
+    assert "https://w3id.org/ponte/id/spark-therapeutics" in [i["@id"] for i in items[:5]]
+
+
+def test_sparqlwrapper_match_service_joins_with_ordinary_patterns(ponte):
+    joined = [r["partner"]["value"] for r in select(ponte, MATCH_WITH_ROR_ID)]
+    assert joined, "no suggested US partner of Holostem has a ROR id"
+    # The join keeps the suggestions' order and only those with a ROR id.
+    with_ror = set(joined)
+    expected = [i["@id"] for i in rest_suggestions(ponte) if i["@id"] in with_ror]
+    assert joined == expected
+    for partner in joined:
+        assert ask(ponte, f'ASK {{ <{partner}> <http://www.w3.org/2002/07/owl#sameAs> ?r FILTER(STRSTARTS(STR(?r), "https://ror.org/")) }}')
+
+
+def test_sparqlwrapper_match_service_bad_pattern_is_400_naming_it(ponte):
+    response = requests.get(
+        ponte.sparql_url,
+        params={
+            "query": "PREFIX ponte: <https://w3id.org/ponte/ontology#> SELECT * WHERE { "
+            "SERVICE <https://w3id.org/ponte/match> { ?p ponte:searchScore ?s } }"
+        },
+        timeout=TIMEOUT_S,
+    )
+    assert response.status_code == 400, response.text
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    assert "needs a seed" in response.json()["detail"]

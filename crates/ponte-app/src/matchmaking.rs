@@ -12,6 +12,7 @@ use ponte_match::{
     Weights,
 };
 use ponte_search::{ContentAnalyzer, ContentTerm};
+use ponte_store::sparql::{MatchCall, MatchFailure, MatchRow, MatchService};
 use ponte_store::{NamedNode, NamedNodeRef, PonteStore, StoreError, Term};
 use serde::Serialize;
 use serde_json::Value;
@@ -720,4 +721,82 @@ pub fn weights_json(weights: &Weights) -> Value {
             .map(|(name, weight)| ((*name).to_owned(), Value::from(weight)))
             .collect(),
     )
+}
+
+/// The base of the match service's answers (they carry no links of their own).
+const SERVICE_ORIGIN: &str = "https://w3id.org/ponte";
+
+impl App {
+    /// The matchmaking as SPARQL's match service sees it: the suggestions `/api/match` gives
+    /// for a seed actor (or `POST /api/match` for a profile of topics), as rows.
+    pub fn match_service(&self) -> MatchService {
+        let app = self.clone();
+        Arc::new(move |call: &MatchCall| {
+            let mut options = MatchOptions {
+                limit: Some(call.limit.to_string()),
+                ..MatchOptions::default()
+            };
+            for code in &call.places {
+                // A two-letter code is a country; anything longer a region.
+                if code.len() == 2 {
+                    options.filters.country.push(code.clone());
+                } else {
+                    options.filters.region.push(code.clone());
+                }
+            }
+            let answer = match &call.seed {
+                Some(seed) => app.suggest(
+                    &MatchRequest {
+                        target: crate::request::MatchTarget {
+                            actor: Some(seed.clone()),
+                            exclude: None,
+                        },
+                        options,
+                    },
+                    SERVICE_ORIGIN,
+                ),
+                None => app.suggest_for_profile(
+                    &Profile {
+                        // A profile names topics by slug; the service by IRI.
+                        topics: call
+                            .topics
+                            .iter()
+                            .map(|t| {
+                                t.strip_prefix(vocab::TOPIC_NAMESPACE)
+                                    .unwrap_or(t)
+                                    .to_owned()
+                            })
+                            .collect(),
+                        ..Profile::default()
+                    },
+                    &options,
+                    SERVICE_ORIGIN,
+                ),
+            };
+            let answer = answer.map_err(|error| match error {
+                AppError::NotFound { detail, .. }
+                | AppError::InvalidParameter { detail, .. }
+                | AppError::InvalidBody { detail, .. } => MatchFailure::Request(detail),
+                other => {
+                    tracing::error!(error = %other, "the match service failed");
+                    MatchFailure::Internal(other.to_string())
+                }
+            })?;
+            answer
+                .items
+                .into_iter()
+                .map(|item| {
+                    Ok(MatchRow {
+                        partner: item.id,
+                        score: item.score,
+                        connected: item.connected,
+                        parts: serde_json::to_string(&item.score_parts)
+                            .map_err(|e| MatchFailure::Internal(e.to_string()))?,
+                        evidence: serde_json::to_string(&item.evidence)
+                            .map_err(|e| MatchFailure::Internal(e.to_string()))?,
+                    })
+                })
+                .collect()
+        })
+    }
 }

@@ -141,12 +141,14 @@ impl AppState {
         }
     }
 
-    /// The `SERVICE`s SPARQL requests may call: the allowed remote endpoints and the search
-    /// index (`SERVICE <https://w3id.org/ponte/search>`).
+    /// The `SERVICE`s SPARQL requests may call: the allowed remote endpoints, the search
+    /// index (`SERVICE <https://w3id.org/ponte/search>`) and the matchmaking
+    /// (`SERVICE <https://w3id.org/ponte/match>`).
     fn sparql_services(&self) -> ponte_store::sparql::Services {
         ponte_store::sparql::Services {
             remote: self.config.federation.clone(),
             search: Some(self.app.text_search()),
+            matchmaking: Some(self.app.match_service()),
         }
     }
 }

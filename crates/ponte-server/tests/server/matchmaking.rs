@@ -878,3 +878,97 @@ async fn plans_with_bad_input_are_refused_naming_what_is_wrong() {
     let (status, _, answer) = send(&router, get("/api/plan?mission=no-such-mission")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
 }
+
+/// `POST uri` with a JSON body; the answer's items.
+async fn post_items(router: &Router, uri: &str, body: &str) -> Vec<Value> {
+    let (status, _, answer) =
+        send(router, post(uri, "application/json", body.to_owned(), None)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    json(&answer)["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn the_match_service_answers_sparql_as_api_match_does() {
+    let router = router();
+    let query = format!(
+        "PREFIX ponte: <https://w3id.org/ponte/ontology#>
+        SELECT ?partner ?score ?rank ?connected ?why WHERE {{
+          SERVICE <https://w3id.org/ponte/match> {{
+            ?partner ponte:matchSeed <{ID}kaist> ; ponte:searchLimit 7 ; ponte:searchScore ?score ;
+              ponte:matchRank ?rank ; ponte:alreadyConnected ?connected ; ponte:evidence ?why
+          }}
+        }} ORDER BY ?rank"
+    );
+    let (status, _, body) = send(&router, get(&query_uri(&query))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let rows = json(&body)["results"]["bindings"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let items = suggestions(&router, "actor=kaist&limit=7").await;
+    assert_eq!(rows.len(), items.len());
+    for (row, item) in rows.iter().zip(&items) {
+        assert_eq!(row["partner"]["value"], item["@id"]);
+        assert_eq!(
+            row["score"]["value"]
+                .as_str()
+                .unwrap()
+                .parse::<f64>()
+                .unwrap(),
+            item["score"].as_f64().unwrap()
+        );
+        assert_eq!(row["connected"]["value"], item["connected"].to_string());
+        let why: Value = serde_json::from_str(row["why"]["value"].as_str().unwrap()).unwrap();
+        assert_eq!(why, item["evidence"]);
+    }
+    // A profile of topics, joined with a pattern: only universities.
+    let profile = "PREFIX ponte: <https://w3id.org/ponte/ontology#>
+        SELECT ?partner WHERE {
+          SERVICE <https://w3id.org/ponte/match> {
+            ?partner ponte:matchTopic <https://w3id.org/ponte/topic/supercomputing> ; ponte:searchLimit 20
+          }
+          ?partner a ponte:University .
+        }";
+    let (status, _, body) = send(&router, get(&query_uri(profile))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let universities: Vec<String> = json(&body)["results"]["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            b["partner"]["value"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches(ID)
+                .to_owned()
+        })
+        .collect();
+    let profile_items = post_items(
+        &router,
+        "/api/match?limit=20",
+        r#"{"topics": ["supercomputing"]}"#,
+    )
+    .await;
+    let expected: Vec<String> = ids(&profile_items)
+        .into_iter()
+        .filter(|id| universities.contains(id))
+        .collect();
+    assert!(!universities.is_empty());
+    assert_eq!(universities, expected);
+    // An actor that is not there, or a pattern the service cannot read, is a 400 naming it.
+    for (pattern, expected) in [
+        (format!("?p ponte:matchSeed <{ID}nobody>"), "nobody"),
+        (
+            "?p ponte:matchSeed <urn:a> ; ponte:matchTopic <urn:t>".to_owned(),
+            "do not go together",
+        ),
+    ] {
+        let query = format!(
+            "PREFIX ponte: <https://w3id.org/ponte/ontology#> SELECT * {{ SERVICE <https://w3id.org/ponte/match> {{ {pattern} }} }}"
+        );
+        let (status, content_type, body) = send(&router, get(&query_uri(&query))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(content_type, "application/problem+json");
+        assert!(body.contains(expected), "{body}");
+    }
+}

@@ -17,26 +17,34 @@ use std::io;
 mod answer;
 mod cartesian;
 mod federation;
+mod match_service;
 mod text_search;
 
 pub use answer::{Answer, SpillPolicy};
 pub(crate) use answer::{SpillWriter, write_error};
 pub use federation::{Federation, Fetch};
+pub use match_service::{
+    MATCH_SERVICE, MatchCall, MatchFailure, MatchPatternError, MatchRow, MatchService,
+    MatchServiceError,
+};
 pub use text_search::{SEARCH_SERVICE, SearchPatternError, TextSearch};
 
-/// The `SERVICE`s a query may call: remote endpoints an operator allowed, and the local
-/// full-text search (`SERVICE <https://w3id.org/ponte/search>`).
+/// The `SERVICE`s a query may call: remote endpoints an operator allowed, the local full-text
+/// search (`SERVICE <https://w3id.org/ponte/search>`) and the matchmaking
+/// (`SERVICE <https://w3id.org/ponte/match>`).
 #[derive(Clone, Default)]
 pub struct Services {
     /// Remote SPARQL endpoints; `None` refuses every remote `SERVICE`.
     pub remote: Option<Federation>,
     /// The search index; `None` leaves the search service unknown.
     pub search: Option<TextSearch>,
+    /// The matchmaking; `None` leaves the match service unknown.
+    pub matchmaking: Option<MatchService>,
 }
 
 impl Services {
     fn any(&self) -> bool {
-        self.remote.is_some() || self.search.is_some()
+        self.remote.is_some() || self.search.is_some() || self.matchmaking.is_some()
     }
 }
 
@@ -215,6 +223,9 @@ fn evaluator(services: &Services, token: &CancellationToken) -> SparqlEvaluator 
     if let Some(search) = &services.search {
         evaluator = text_search::register(evaluator, search);
     }
+    if let Some(matchmaking) = &services.matchmaking {
+        evaluator = match_service::register(evaluator, matchmaking);
+    }
     evaluator
 }
 
@@ -383,11 +394,14 @@ fn query_error(error: QueryEvaluationError, token: &CancellationToken) -> StoreE
     }
 }
 
-/// A failed `SERVICE`: the client's mistake when it is a search pattern the local search
-/// service cannot answer, otherwise the remote endpoint's failure.
+/// A failed `SERVICE`: the client's mistake when it is a pattern a local service (search,
+/// match) cannot answer; ours when the match service failed; otherwise the remote endpoint's
+/// failure.
 fn service_error(error: &(dyn std::error::Error + Send + Sync + 'static)) -> StoreError {
-    if error.is::<SearchPatternError>() {
+    if error.is::<SearchPatternError>() || error.is::<MatchPatternError>() {
         StoreError::BadRequest(error.to_string())
+    } else if error.is::<MatchServiceError>() {
+        StoreError::Internal(error.to_string())
     } else {
         StoreError::Remote(error.to_string())
     }
