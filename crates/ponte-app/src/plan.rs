@@ -72,7 +72,8 @@ pub struct PlanRequest {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FollowUpRequest {
-    /// The mission: a slug (`mission-usa-2022`) or `id:…`.
+    /// The mission: a slug (`mission-usa-2022`), `id:…` or a whole IRI.
+    #[param(example = "mission-usa-2022", required = true, value_type = String)]
     pub mission: Option<String>,
     /// How many meetings to list (default 20, at most 100).
     #[param(value_type = Option<i64>, minimum = 1)]
@@ -934,14 +935,18 @@ fn mission_topics(projection: &Projection, values: &[String]) -> Result<Vec<Node
     Ok(topics)
 }
 
-/// The activity a mission reference names. A malformed reference is refused naming `field`;
-/// one that names no activity is not found (`GET`'s `mission`) or a bad body field (`POST`'s
-/// `followUp`).
+/// The activity a mission reference names. One that is malformed or names no activity is not
+/// found (`GET`'s `mission`, as an unknown actor is for `/api/match`) or a bad body field
+/// (`POST`'s `followUp`).
 fn mission_node(projection: &Projection, value: &str, field: &str) -> Result<NodeId, AppError> {
     let in_query = field == "mission";
     let iri = reference(field, value, vocab::ID_NAMESPACE).map_err(|e| {
         if in_query {
-            e
+            // As for `/api/match?actor=`: what names no mission is not found.
+            AppError::NotFound {
+                detail: e.to_string(),
+                parameter: Some(field.into()),
+            }
         } else {
             AppError::invalid(e.to_string()).with_field(field)
         }
