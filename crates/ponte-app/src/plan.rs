@@ -276,13 +276,7 @@ impl App {
         let ecosystem_places = &geography.places[ecosystem];
         let topics = mission_topics(&projection, &request.topics)?;
         let not_partners = not_partner_classes(&projection);
-        let is_partner_kind = |node: NodeId| {
-            projection.node(node).kind == NodeKind::Actor
-                && !projection
-                    .node(node)
-                    .class
-                    .is_some_and(|class| not_partners.contains(&class))
-        };
+        let is_partner_kind = |node: NodeId| is_partner(&projection, &not_partners, node);
         let followed_mission = match &request.follow_up {
             Some(mission) => Some(mission_node(&projection, mission, "followUp")?),
             None => None,
@@ -498,13 +492,7 @@ impl App {
     ) -> Result<FollowUpAnswer, AppError> {
         let mut names = NameCache::new(&self.store, projection);
         let not_partners = not_partner_classes(projection);
-        let is_partner_kind = |node: NodeId| {
-            projection.node(node).kind == NodeKind::Actor
-                && !projection
-                    .node(node)
-                    .class
-                    .is_some_and(|class| not_partners.contains(&class))
-        };
+        let is_partner_kind = |node: NodeId| is_partner(projection, &not_partners, node);
         // The mission and its parts, each with its chain up to the mission.
         let parts = activity_parts(projection, mission);
         // Who took part where (home side), and who was met where (the other side).
@@ -965,6 +953,16 @@ fn mission_node(projection: &Projection, value: &str, field: &str) -> Result<Nod
                 AppError::invalid(detail).with_field(field)
             }
         })
+}
+
+/// Whether `node` is an actor that can be a partner (an organisation: not a person or a
+/// delegation).
+fn is_partner(projection: &Projection, not_partners: &HashSet<ClassId>, node: NodeId) -> bool {
+    projection.node(node).kind == NodeKind::Actor
+        && !projection
+            .node(node)
+            .class
+            .is_some_and(|class| not_partners.contains(&class))
 }
 
 /// The classes never proposed as partners (people, delegations).

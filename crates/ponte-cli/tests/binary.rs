@@ -569,15 +569,21 @@ fn ponte_eval_beats_the_baselines_on_a_generated_ecosystem() {
     assert_ne!(first, generate("4"));
 }
 
+/// A store in `dir` made by `ponte load` of one triple: created and seeded.
+fn seeded_store(dir: &tempfile::TempDir) -> std::path::PathBuf {
+    let location = dir.path().join("store");
+    let data = dir.path().join("data.ttl");
+    std::fs::write(&data, "<urn:a> <urn:p> \"x\" .\n").unwrap();
+    let loc = location.to_str().unwrap();
+    ponte_ok(&["load", "--location", loc, data.to_str().unwrap()]);
+    location
+}
+
 #[test]
 fn ponte_match_on_the_command_line_gives_the_answer_of_the_api() {
     let dir = tempfile::tempdir().unwrap();
-    let location = dir.path().join("store");
+    let location = seeded_store(&dir);
     let loc = location.to_str().unwrap();
-    let data = dir.path().join("data.ttl");
-    std::fs::write(&data, "<urn:a> <urn:p> \"x\" .\n").unwrap();
-    // `load` creates and seeds the store.
-    ponte_ok(&["load", "--location", loc, data.to_str().unwrap()]);
     let args = [
         "match",
         "--location",
@@ -788,11 +794,8 @@ fn fitted_weights_are_written_by_eval_and_read_by_match_and_serve() {
 #[test]
 fn ponte_plan_answers_as_the_api_does() {
     let dir = tempfile::tempdir().unwrap();
-    let location = dir.path().join("store");
+    let location = seeded_store(&dir);
     let loc = location.to_str().unwrap();
-    let data = dir.path().join("data.ttl");
-    std::fs::write(&data, "<urn:a> <urn:p> \"x\" .\n").unwrap();
-    ponte_ok(&["load", "--location", loc, data.to_str().unwrap()]);
     let parse = |text: &str| -> serde_json::Value { serde_json::from_str(text).unwrap() };
     let plan = parse(&ponte_ok(&[
         "plan",

@@ -284,24 +284,9 @@ fn read(pattern: &GraphPattern) -> Result<(MatchCall, Bindings), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spargebra::SparqlParser;
 
     fn service_pattern(body: &str) -> GraphPattern {
-        let query = SparqlParser::new()
-            .parse_query(&format!(
-                "PREFIX ponte: <https://w3id.org/ponte/ontology#> SELECT * {{ SERVICE <{MATCH_SERVICE}> {{ {body} }} }}"
-            ))
-            .unwrap();
-        let spargebra::Query::Select { pattern, .. } = query else {
-            unreachable!()
-        };
-        let GraphPattern::Project { inner, .. } = pattern else {
-            panic!("{pattern:?}")
-        };
-        let GraphPattern::Service { inner, .. } = *inner else {
-            panic!("{inner:?}")
-        };
-        *inner
+        crate::sparql::service_test::service_pattern(MATCH_SERVICE, body)
     }
 
     #[test]

@@ -18,6 +18,8 @@ mod answer;
 mod cartesian;
 mod federation;
 mod match_service;
+#[cfg(test)]
+mod service_test;
 mod text_search;
 
 pub use answer::{Answer, SpillPolicy};

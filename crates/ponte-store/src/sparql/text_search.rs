@@ -164,24 +164,9 @@ impl Request {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spargebra::SparqlParser;
 
     fn service_pattern(body: &str) -> GraphPattern {
-        let query = SparqlParser::new()
-            .parse_query(&format!(
-                "PREFIX ponte: <https://w3id.org/ponte/ontology#> SELECT * {{ SERVICE <{SEARCH_SERVICE}> {{ {body} }} }}"
-            ))
-            .unwrap();
-        let spargebra::Query::Select { pattern, .. } = query else {
-            unreachable!()
-        };
-        let GraphPattern::Project { inner, .. } = pattern else {
-            panic!("{pattern:?}")
-        };
-        let GraphPattern::Service { inner, .. } = *inner else {
-            panic!("{inner:?}")
-        };
-        *inner
+        crate::sparql::service_test::service_pattern(SEARCH_SERVICE, body)
     }
 
     #[test]
