@@ -78,17 +78,9 @@ impl PonteStore {
         let above = self.closure(&class.into_owned(), &[rdfs::SUB_CLASS_OF.as_str()], &[])?;
         let mut complements = HashSet::new();
         for class in &above {
+            // `ponte:complements` is read both ways.
             complements.extend(self.objects(class, &[COMPLEMENTS])?);
-            for quad in self.store.quads_for_pattern(
-                None,
-                Some(NamedNodeRef::new_unchecked(COMPLEMENTS)),
-                Some(class.as_ref().into()),
-                None,
-            ) {
-                if let NamedOrBlankNode::NamedNode(subject) = quad?.subject {
-                    complements.insert(subject);
-                }
-            }
+            complements.extend(self.subjects(class, COMPLEMENTS)?);
         }
         let mut all = HashSet::new();
         for class in complements {
@@ -632,6 +624,26 @@ impl PonteStore {
 
     /// `start` and every node reached from it by following `forward` links, or `backward`
     /// links in reverse, any number of times.
+    /// The IRIs that are `subject predicate node` in any graph.
+    fn subjects(
+        &self,
+        node: &NamedNode,
+        predicate: &str,
+    ) -> Result<HashSet<NamedNode>, StoreError> {
+        let mut found = HashSet::new();
+        for quad in self.store.quads_for_pattern(
+            None,
+            Some(NamedNodeRef::new_unchecked(predicate)),
+            Some(node.as_ref().into()),
+            None,
+        ) {
+            if let NamedOrBlankNode::NamedNode(subject) = quad?.subject {
+                found.insert(subject);
+            }
+        }
+        Ok(found)
+    }
+
     fn closure(
         &self,
         start: &NamedNode,
@@ -643,16 +655,7 @@ impl PonteStore {
         while let Some(node) = frontier.pop() {
             let mut next = self.objects(&node, forward)?;
             for predicate in backward {
-                for quad in self.store.quads_for_pattern(
-                    None,
-                    Some(NamedNodeRef::new_unchecked(predicate)),
-                    Some(node.as_ref().into()),
-                    None,
-                ) {
-                    if let NamedOrBlankNode::NamedNode(subject) = quad?.subject {
-                        next.insert(subject);
-                    }
-                }
+                next.extend(self.subjects(&node, predicate)?);
             }
             for found in next {
                 if all.insert(found.clone()) {
