@@ -145,6 +145,26 @@ impl Server {
         }
     }
 
+    /// CPU seconds the server process has used so far (user and system, from `/proc`).
+    fn cpu_seconds(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
+        // The fields after the command name, which is in parentheses and may hold spaces.
+        let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+        let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+        let per_second: f64 = String::from_utf8(
+            Command::new("getconf")
+                .arg("CLK_TCK")
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+        ticks / per_second
+    }
+
     /// A query sent directly in a POST body.
     fn post_query(&self, query: &str) -> (u16, String, String) {
         self.request(
@@ -215,6 +235,68 @@ fn a_cross_join_under_a_2s_timeout_is_a_503_within_3s_and_the_server_goes_on() {
     assert_eq!(status, 200);
     assert!(body.contains("true"));
     assert!(started.elapsed() < Duration::from_secs(1));
+}
+
+/// The hostile queries of issue 14, which produce rows without reading the store: four of
+/// them at once held every evaluation slot for minutes after their 503s. Now each stops at its
+/// deadline, and the server spends no CPU on them afterwards.
+#[test]
+fn heavy_queries_stop_at_their_503_and_leave_the_server_idle() {
+    let server = Server::start(&[
+        "--memory",
+        "--query-timeout",
+        "2",
+        "--max-concurrent-queries",
+        "4",
+    ]);
+    let values = |name: &str, n: usize| {
+        let items: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
+        format!("VALUES ?{name} {{ {} }}", items.join(" "))
+    };
+    let (a, b, c) = (values("a", 1000), values("b", 1000), values("c", 1000));
+    let queries = [
+        format!("SELECT (COUNT(*) AS ?n) WHERE {{ {a} {b} {c} }}"),
+        format!("SELECT ?a ?b ?c WHERE {{ {a} {b} {c} }} ORDER BY DESC(?a) STR(?b) ?c LIMIT 1"),
+        format!("SELECT ?a (SUM(?b * ?c) AS ?s) WHERE {{ {a} {b} {c} }} GROUP BY ?a"),
+        format!("SELECT * WHERE {{ {a} {b} {c} FILTER(?a + ?b + ?c < 0) }}"),
+    ];
+    let server = std::sync::Arc::new(server);
+    let started = Instant::now();
+    let clients: Vec<_> = queries
+        .into_iter()
+        .map(|query| {
+            let server = std::sync::Arc::clone(&server);
+            std::thread::spawn(move || {
+                let (status, _, body) = server.post_query(&query);
+                (status, body, started.elapsed())
+            })
+        })
+        .collect();
+    for client in clients {
+        let (status, body, elapsed) = client.join().unwrap();
+        assert_eq!(status, 503, "{body}");
+        assert!(
+            elapsed < Duration::from_secs(3),
+            "answered after {elapsed:?}"
+        );
+    }
+    // Within a second of the last 503 every slot is free again and a cheap query is answered.
+    let answered = Instant::now();
+    while server.running() > 0 {
+        assert!(
+            answered.elapsed() < Duration::from_secs(1),
+            "evaluations still running {:?} after their 503",
+            answered.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (status, _, body) = server.query("ASK { ?s a ?t }");
+    assert_eq!(status, 200, "{body}");
+    // And nothing runs in the background: the process is idle.
+    let cpu = server.cpu_seconds();
+    std::thread::sleep(Duration::from_secs(1));
+    let spent = server.cpu_seconds() - cpu;
+    assert!(spent < 0.3, "{spent} s of CPU in the second after the 503s");
 }
 
 #[test]

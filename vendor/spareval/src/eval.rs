@@ -108,12 +108,21 @@ impl<'a, D: QueryableDataset<'a>> EvalDataset<'a, D> {
         graph_name: Option<Option<&D::InternalTerm>>,
     ) -> impl Iterator<Item = Result<InternalQuad<D::InternalTerm>, QueryEvaluationError>> + use<'a, D>
     {
+        // Ponte patch: once cancelled, the stream yields one error and ends, instead of one
+        // error per remaining quad (which callers collecting errors would keep reading).
         let cancellation_token = self.cancellation_token.clone();
+        let mut stopped = false;
         self.dataset
             .internal_quads_for_pattern(subject, predicate, object, graph_name)
-            .map(move |r| {
-                cancellation_token.ensure_alive()?;
-                r.map_err(|e| QueryEvaluationError::Dataset(Box::new(e)))
+            .map_while(move |r| {
+                if stopped {
+                    return None;
+                }
+                if cancellation_token.is_cancelled() {
+                    stopped = true;
+                    return Some(Err(QueryEvaluationError::Cancelled));
+                }
+                Some(r.map_err(|e| QueryEvaluationError::Dataset(Box::new(e))))
             })
     }
 
@@ -698,6 +707,18 @@ impl<'a, D: QueryableDataset<'a>> SimpleEvaluator<'a, D> {
             Ok(e) => e,
             Err(e) => return (Err(e), stats),
         };
+        // Ponte patch: every operator's output checks the cancellation token and ends after
+        // it is cancelled. Joins of `VALUES`, cross products and the like produce rows without
+        // reading a quad, so a check on quad reads alone let them run long after their deadline.
+        let token = self.dataset.cancellation_token.clone();
+        let unchecked = evaluator;
+        evaluator = Rc::new(move |tuple| {
+            Box::new(CancellableIterator {
+                inner: unchecked(tuple),
+                token: token.clone(),
+                stopped: false,
+            })
+        });
         if self.run_stats {
             let stats = Rc::clone(&stats);
             evaluator = Rc::new(move |tuple| {
@@ -1622,6 +1643,7 @@ impl<'a, D: QueryableDataset<'a>> SimpleEvaluator<'a, D> {
                         })
                     })
                     .collect::<Result<Vec<_>, QueryEvaluationError>>()?;
+                let token = self.dataset.cancellation_token.clone();
                 Rc::new(move |from| {
                     let mut errors = Vec::default();
                     let mut values = child(from)
@@ -1633,7 +1655,8 @@ impl<'a, D: QueryableDataset<'a>> SimpleEvaluator<'a, D> {
                             }
                         })
                         .collect::<Vec<_>>();
-                    values.sort_unstable_by(|a, b| {
+                    // Ponte patch: sorted in runs that check the cancellation token.
+                    let sorted = cancellable_sort(&mut values, &token, |a, b| {
                         for comp in &by {
                             match comp {
                                 ComparatorFunction::Asc(expression) => {
@@ -1656,6 +1679,9 @@ impl<'a, D: QueryableDataset<'a>> SimpleEvaluator<'a, D> {
                         }
                         Ordering::Equal
                     });
+                    if !sorted {
+                        return Box::new(once(Err(QueryEvaluationError::Cancelled)));
+                    }
                     Box::new(errors.into_iter().chain(values.into_iter().map(Ok)))
                 })
             }
@@ -4485,6 +4511,90 @@ impl<T: Hash> Extend<InternalTuple<T>> for InternalTupleSet<T> {
         for tuple in iter {
             self.insert(tuple);
         }
+    }
+}
+
+/// Ponte patch: rows sorted between two checks of the cancellation token.
+const SORT_RUN: usize = 1 << 14;
+
+/// Ponte patch: sorts `values` as `sort_unstable_by` does, but in runs of [`SORT_RUN`] rows
+/// merged pairwise, checking `token` before each run and every [`SORT_RUN`] merged rows, so that
+/// sorting millions of rows stops soon after the query is cancelled. Returns false when
+/// cancelled (`values` is then left empty or partly sorted).
+fn cancellable_sort<T>(
+    values: &mut Vec<T>,
+    token: &CancellationToken,
+    mut compare: impl FnMut(&T, &T) -> Ordering,
+) -> bool {
+    if values.len() <= SORT_RUN {
+        values.sort_unstable_by(compare);
+        return true;
+    }
+    let mut runs = Vec::with_capacity(values.len().div_ceil(SORT_RUN));
+    while !values.is_empty() {
+        // Split from the end, so that each row moves once.
+        let start = (values.len() - 1) / SORT_RUN * SORT_RUN;
+        runs.push(values.split_off(start));
+    }
+    runs.reverse();
+    for run in &mut runs {
+        if token.is_cancelled() {
+            return false;
+        }
+        run.sort_unstable_by(&mut compare);
+    }
+    while runs.len() > 1 {
+        let mut merged = Vec::with_capacity(runs.len().div_ceil(2));
+        let mut pairs = runs.into_iter();
+        while let Some(left) = pairs.next() {
+            let Some(right) = pairs.next() else {
+                merged.push(left);
+                break;
+            };
+            let mut out = Vec::with_capacity(left.len() + right.len());
+            let mut left = left.into_iter().peekable();
+            let mut right = right.into_iter().peekable();
+            loop {
+                if out.len() % SORT_RUN == 0 && token.is_cancelled() {
+                    return false;
+                }
+                let take_left = match (left.peek(), right.peek()) {
+                    (Some(l), Some(r)) => compare(l, r) != Ordering::Greater,
+                    (Some(_), None) => true,
+                    (None, Some(_)) => false,
+                    (None, None) => break,
+                };
+                out.extend(if take_left { left.next() } else { right.next() });
+            }
+            merged.push(out);
+        }
+        runs = merged;
+    }
+    *values = runs.pop().unwrap_or_default();
+    true
+}
+
+/// Ponte patch: ends an operator's output once the evaluation is cancelled, after one
+/// [`QueryEvaluationError::Cancelled`].
+struct CancellableIterator<'a, T> {
+    inner: InternalTuplesIterator<'a, T>,
+    token: CancellationToken,
+    stopped: bool,
+}
+
+impl<T> Iterator for CancellableIterator<'_, T> {
+    type Item = Result<InternalTuple<T>, QueryEvaluationError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.stopped {
+            return None;
+        }
+        if self.token.is_cancelled() {
+            self.stopped = true;
+            return Some(Err(QueryEvaluationError::Cancelled));
+        }
+        self.inner.next()
     }
 }
 
