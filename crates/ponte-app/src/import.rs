@@ -102,6 +102,8 @@ impl App {
                 ));
             }
             let target = GraphName::from(graph.clone().unwrap_or_else(minted));
+            // Nesting and entity bounds before any parser recurses.
+            ponte_store::check_body(format, input.data)?;
             let quads = if matches!(format, RdfFormat::JsonLd { .. }) {
                 // A JSON-LD document is a node object or an array of them (as documented).
                 let document: serde_json::Value =

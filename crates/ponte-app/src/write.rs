@@ -126,7 +126,10 @@ impl App {
         request.node()?;
         let triples = request.triples(collection.namespace())?;
         let iri = match single_subject(&triples)? {
-            NamedOrBlankNode::NamedNode(iri) => iri,
+            NamedOrBlankNode::NamedNode(iri) => {
+                check_entity_iri(&iri)?;
+                iri
+            }
             NamedOrBlankNode::BlankNode(_) => mint(&self.store, collection, &triples)?,
         };
         let triples = about(&iri, triples);
@@ -161,6 +164,7 @@ impl App {
     ) -> Result<WriteReport, AppError> {
         request.node()?;
         let iri = &self.canonical(Some(request.collection), iri)?;
+        check_entity_iri(iri)?;
         let triples = at_address(iri, request.triples(iri.as_str())?)?;
         self.check_kinds(request.collection, &triples)?;
         let report =
@@ -247,6 +251,43 @@ impl App {
             .map_err(|e| missing_as_404(e, collection, iri))?;
         Ok(WriteReport::new(iri, &report))
     }
+}
+
+/// Refuses an IRI a new entity may not have: entities are web resources, so the IRI is
+/// `http` or `https` with a host (no `javascript:`, `data:`, `file:`…, no user name), written in
+/// its normal form: scheme and host in lower case, no `.` or `..` path segment (which a client
+/// resolving the IRI would remove, so that two spellings would name one page).
+pub(crate) fn check_entity_iri(iri: &NamedNode) -> Result<(), AppError> {
+    let refuse = |why: &str| {
+        Err(AppError::invalid(format!("<{iri}> cannot name an entity: {why}")).with_field("@id"))
+    };
+    let text = iri.as_str();
+    let Some(rest) = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+    else {
+        return refuse("an entity's IRI starts with https:// or http:// (in lower case)");
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, rest) = rest.split_at(end);
+    if authority.is_empty() || authority.contains('@') {
+        return refuse("it needs a host, and no user name");
+    }
+    if authority.bytes().any(|b| b.is_ascii_uppercase()) {
+        return refuse(&format!(
+            "write the host in lower case ({})",
+            authority.to_ascii_lowercase()
+        ));
+    }
+    let path = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
+    let dot_segment = path.split('/').any(|segment| {
+        let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
+        decoded == "." || decoded == ".."
+    });
+    if dot_segment {
+        return refuse("its path has a . or .. segment");
+    }
+    Ok(())
 }
 
 /// The one node a body describes; several (or none) is the client's mistake.

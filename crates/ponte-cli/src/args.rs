@@ -216,9 +216,13 @@ pub struct ServeArgs {
     /// Bearer token required by every write; without one, the server accepts no write.
     #[arg(long, env = "PONTE_WRITE_TOKEN", hide_env_values = true)]
     pub write_token: Option<String>,
-    /// Seconds after which a query or update is stopped and answered with 503.
+    /// Seconds after which a query is stopped and answered with 503.
     #[arg(long, env = "PONTE_QUERY_TIMEOUT", default_value_t = 30.0)]
     pub query_timeout: f64,
+    /// Seconds after which a write (SPARQL update, Graph Store or REST write, import) is
+    /// stopped, not applied, and answered with 503; waiting for the write lock counts.
+    #[arg(long, env = "PONTE_WRITE_TIMEOUT", default_value_t = 120.0)]
+    pub write_timeout: f64,
     /// Evaluations allowed at once (default: twice the cores, at least 4).
     #[arg(long, env = "PONTE_MAX_CONCURRENT_QUERIES")]
     pub max_concurrent_queries: Option<usize>,
@@ -246,6 +250,16 @@ pub struct ServeArgs {
     /// (e.g. https://ponte.example.org); used in minted IRIs instead of the Host header.
     #[arg(long, env = "PONTE_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// A `Host` header value (host and port, e.g. ponte.lan:7878) trusted in minted IRIs when
+    /// there is no --public-url (repeat the flag, or comma-separate in the variable). The
+    /// address listened on and its loopback names are always trusted; any other Host is
+    /// replaced by the address listened on.
+    #[arg(
+        long = "allowed-host",
+        env = "PONTE_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allowed_hosts: Vec<String>,
     /// A remote SPARQL endpoint `SERVICE` may call (repeat the flag, or comma-separate in the
     /// variable); with none, every `SERVICE` is refused. `LOAD` is always refused.
     #[arg(

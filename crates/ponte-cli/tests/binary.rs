@@ -134,9 +134,8 @@ impl Server {
         health["evaluations_running"].as_u64().unwrap()
     }
 
-    /// Waits until no evaluation runs, failing with `why` after fifteen seconds. Five was
-    /// too short beside the suite's bulk-load tests on two cores: a stopped evaluation of
-    /// expressions alone checks its token rarely (issue 14 is to bound that).
+    /// Waits until no evaluation runs, failing with `why` after fifteen seconds (generous: the
+    /// suite's bulk-load tests share the two cores).
     fn wait_until_idle(&self, why: &str) {
         let started = Instant::now();
         while self.running() > 0 {

@@ -19,8 +19,13 @@ pub struct Executor {
     permits: Arc<Semaphore>,
     max_concurrent: usize,
     timeout: Duration,
+    write_timeout: Duration,
     jobs: Sender<Job>,
 }
+
+/// How long a write that missed its deadline may take to stop before the client is answered:
+/// writes check their token between batches and before committing, so they stop within it.
+const WRITE_STOP_GRACE: Duration = Duration::from_secs(1);
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -40,8 +45,9 @@ impl Drop for CancelOnDrop {
 }
 
 impl Executor {
-    /// At most `max_concurrent` evaluations at once, each stopped after `timeout`.
-    pub fn new(max_concurrent: usize, timeout: Duration) -> Self {
+    /// At most `max_concurrent` evaluations at once, each query stopped after `timeout` and
+    /// each write after `write_timeout`.
+    pub fn new(max_concurrent: usize, timeout: Duration, write_timeout: Duration) -> Self {
         let max_concurrent = max_concurrent.max(1);
         // One worker per permit: a request holding a permit always finds a free worker. The
         // workers end when the last `Executor` clone (and so the sender) is dropped.
@@ -64,6 +70,7 @@ impl Executor {
             permits: Arc::new(Semaphore::new(max_concurrent)),
             max_concurrent,
             timeout,
+            write_timeout,
             jobs,
         }
     }
@@ -81,8 +88,28 @@ impl Executor {
         &self,
         work: impl FnOnce(CancellationToken) -> Result<T, E> + Send + 'static,
     ) -> Result<T, Problem> {
-        let deadline = Instant::now() + self.timeout;
-        let seconds = self.timeout.as_secs_f64();
+        self.run_within(self.timeout, false, work).await
+    }
+
+    /// Runs a write as [`run`](Self::run) runs a query, under the write time limit. At the
+    /// deadline the token is cancelled and the answer waits (up to a second) for the write to
+    /// stop, so that it tells the truth: a write that committed just before its deadline is a
+    /// success, one that stopped is a 503, and either way the write lock is free again.
+    pub async fn run_write<T: Send + 'static, E: Into<Problem> + Send + 'static>(
+        &self,
+        work: impl FnOnce(CancellationToken) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, Problem> {
+        self.run_within(self.write_timeout, true, work).await
+    }
+
+    async fn run_within<T: Send + 'static, E: Into<Problem> + Send + 'static>(
+        &self,
+        timeout: Duration,
+        is_write: bool,
+        work: impl FnOnce(CancellationToken) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, Problem> {
+        let deadline = Instant::now() + timeout;
+        let seconds = timeout.as_secs_f64();
         let permit = tokio::time::timeout_at(deadline, Arc::clone(&self.permits).acquire_owned())
             .await
             .map_err(|_| {
@@ -92,6 +119,7 @@ impl Executor {
             })?
             .map_err(|_| Problem::unavailable("Shutting down", "the server is shutting down"))?;
         let token = CancellationToken::new();
+        let token_for_writes = token.clone();
         let mut guard = CancelOnDrop(Some(token.clone()));
         let (sender, receiver) = oneshot::channel();
         let job: Job = Box::new(move || {
@@ -105,11 +133,25 @@ impl Executor {
                 "the server is shutting down",
             ));
         }
-        let result = tokio::time::timeout_at(deadline, receiver).await;
+        let mut receiver = receiver;
+        let mut result = tokio::time::timeout_at(deadline, &mut receiver).await;
+        if is_write && result.is_err() {
+            guard.0 = None;
+            token_for_writes.cancel();
+            result = tokio::time::timeout(WRITE_STOP_GRACE, &mut receiver).await;
+        }
         match result {
             Ok(Ok(Ok(result))) => {
                 guard.0 = None;
-                result.map_err(Into::into)
+                match result {
+                    Ok(value) => Ok(value),
+                    // It failed because it was stopped at the deadline (or failed anyway):
+                    // either way nothing was applied.
+                    Err(_) if is_write && token_for_writes.is_cancelled() => {
+                        Err(write_timeout(seconds))
+                    }
+                    Err(error) => Err(error.into()),
+                }
             }
             Ok(Ok(Err(_panic))) => {
                 tracing::error!("evaluation panicked");
@@ -122,11 +164,24 @@ impl Executor {
             ))),
             Err(_elapsed) => {
                 drop(guard);
-                Err(Problem::unavailable(
-                    "Query timeout",
-                    format!("the evaluation was stopped after the {seconds} s time limit"),
-                ))
+                token_for_writes.cancel();
+                Err(if is_write {
+                    write_timeout(seconds)
+                } else {
+                    Problem::unavailable(
+                        "Query timeout",
+                        format!("the evaluation was stopped after the {seconds} s time limit"),
+                    )
+                })
             }
         }
     }
+}
+
+/// The 503 of a write stopped at its time limit.
+fn write_timeout(seconds: f64) -> Problem {
+    Problem::unavailable(
+        "Write timeout",
+        format!("the write was stopped after the {seconds} s write time limit and not applied"),
+    )
 }

@@ -107,7 +107,7 @@ async fn handle(
             let store = state.store.clone();
             let existed = state
                 .executor
-                .run(move |token| store.delete_graph(&target, &token))
+                .run_write(move |token| store.delete_graph(&target, &token))
                 .await?;
             if existed {
                 Ok(StatusCode::NO_CONTENT.into_response())
@@ -183,7 +183,7 @@ async fn write(
     let store = state.store.clone();
     let created = state
         .executor
-        .run(move |token| store.write_graph(&target, replace, &parts, Some(&base), &token))
+        .run_write(move |token| store.write_graph(&target, replace, &parts, Some(&base), &token))
         .await?;
     Ok(if created {
         StatusCode::CREATED.into_response()

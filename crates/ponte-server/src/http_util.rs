@@ -70,9 +70,10 @@ pub fn content_type(headers: &HeaderMap) -> Result<Option<String>, Problem> {
 }
 
 /// The base URL IRIs minted for this request start with: the configured public URL when there
-/// is one (a proxy or TLS in front), else `http://HOST` from the request's `Host` header when
-/// that is a plain host name or address (anything else could smuggle text into IRIs), else the
-/// address the server listens on.
+/// is one (a proxy or TLS in front), else `http://HOST` when the request's `Host` header names
+/// a trusted host (see [`trusted_host`]), else the address the server listens on. A `Host`
+/// header is the client's to choose: copied unchecked, it would let anyone put another site in
+/// the IRIs, `Location` headers and `@context` links others receive.
 pub fn origin(headers: &HeaderMap, config: &ServerConfig) -> String {
     if let Some(url) = &config.public_url {
         return url.trim_end_matches('/').to_owned();
@@ -80,13 +81,30 @@ pub fn origin(headers: &HeaderMap, config: &ServerConfig) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.bytes().all(|b| {
-                    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
-                })
-        });
+        .filter(|h| trusted_host(h, config));
     format!("http://{}", host.unwrap_or(&config.public_host))
+}
+
+/// Whether `host` (a `Host` header's value) is one the server answers as: the address it
+/// listens on, that port on a loopback name (`localhost`, `127.0.0.1`, `[::1]`), or one of
+/// `--allowed-host`. Compared without regard to case.
+pub fn trusted_host(host: &str, config: &ServerConfig) -> bool {
+    if host.eq_ignore_ascii_case(&config.public_host)
+        || config
+            .allowed_hosts
+            .iter()
+            .any(|allowed| host.eq_ignore_ascii_case(allowed))
+    {
+        return true;
+    }
+    let Some((_, port)) = config.public_host.rsplit_once(':') else {
+        return false;
+    };
+    ["localhost", "127.0.0.1", "[::1]"].iter().any(|name| {
+        host.len() == name.len() + 1 + port.len()
+            && host[..name.len()].eq_ignore_ascii_case(name)
+            && host[name.len()..] == format!(":{port}")
+    })
 }
 
 /// The body as UTF-8 text, or a 400 naming the byte where it stops being UTF-8.

@@ -44,6 +44,9 @@ pub struct ServerConfig {
     pub write_token: Option<String>,
     /// Time after which an evaluation is stopped and answered with 503.
     pub query_timeout: Duration,
+    /// Time limit of one write (an update, a Graph Store or REST write, an import), waiting
+    /// for the write lock included.
+    pub write_timeout: Duration,
     /// Evaluations run at once; more wait (within their timeout) for a slot.
     pub max_concurrent_queries: usize,
     /// Largest request body accepted, in bytes.
@@ -56,8 +59,12 @@ pub struct ServerConfig {
     pub spill_dir: Option<std::path::PathBuf>,
     /// Whether a query's default graph is the union of all graphs.
     pub union_default_graph: bool,
-    /// Host (and port) used in minted IRIs when a request's `Host` header is unusable.
+    /// Host (and port) the server listens on: used in minted IRIs when a request's `Host`
+    /// header is not a trusted one.
     pub public_host: String,
+    /// Further `Host` header values (host and port, e.g. `ponte.lan:7878`) trusted in minted
+    /// IRIs when there is no public URL.
+    pub allowed_hosts: Vec<String>,
     /// The URL clients reach the server at (`https://ponte.example.org`), when a proxy or TLS
     /// sits in front: minted graph IRIs and the query base use it instead of the `Host` header.
     pub public_url: Option<String>,
@@ -74,6 +81,7 @@ impl Default for ServerConfig {
         Self {
             write_token: None,
             query_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(120),
             max_concurrent_queries: default_concurrency(),
             max_body_bytes: 64 << 20,
             max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
@@ -81,6 +89,7 @@ impl Default for ServerConfig {
             spill_dir: None,
             union_default_graph: true,
             public_host: "127.0.0.1:7878".into(),
+            allowed_hosts: Vec::new(),
             public_url: None,
             federation: None,
             result_cache_bytes: DEFAULT_RESULT_CACHE_BYTES,
@@ -126,7 +135,11 @@ impl AppState {
         Self {
             app: App::new(store.clone()).with_weights(config.match_weights),
             store,
-            executor: Executor::new(config.max_concurrent_queries, config.query_timeout),
+            executor: Executor::new(
+                config.max_concurrent_queries,
+                config.query_timeout,
+                config.write_timeout,
+            ),
             results: Arc::new(result_cache::ResultCache::new(config.result_cache_bytes)),
             config: Arc::new(config),
         }

@@ -392,6 +392,9 @@ pub async fn as_problem(response: Response) -> Response {
     response
 }
 
+/// The value of `X-Content-Type-Options` on every answer.
+const NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
+
 /// Whether `response` is an error answer that is not explained yet. A problem document, or an
 /// error page made for a browser by the web pages, is already what the client should see.
 fn needs_problem(response: &Response) -> bool {
@@ -406,8 +409,10 @@ fn needs_problem(response: &Response) -> bool {
     !is_explained && (status.is_client_error() || status.is_server_error())
 }
 
-/// Applies [`as_problem`] to every answer of the service it wraps. Answers that need no change
-/// (nearly all) pass through without a boxed future or a copy of the service.
+/// Applies [`as_problem`] to every answer of the service it wraps, and marks every answer
+/// `X-Content-Type-Options: nosniff` (a browser must not guess that a Turtle file or a JSON
+/// answer holding user text is HTML). Answers that need no change (nearly all) pass through
+/// without a boxed future or a copy of the service.
 #[derive(Clone, Copy, Default)]
 pub struct ProblemLayer;
 
@@ -465,7 +470,10 @@ where
         loop {
             match self.as_mut().project() {
                 ProblemFutureProjection::Inner { future } => {
-                    let response = ready!(future.poll(cx))?;
+                    let mut response = ready!(future.poll(cx))?;
+                    response
+                        .headers_mut()
+                        .insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
                     if !needs_problem(&response) {
                         return Poll::Ready(Ok(response));
                     }
@@ -474,7 +482,12 @@ where
                     });
                 }
                 ProblemFutureProjection::Converting { future } => {
-                    return future.as_mut().poll(cx).map(Ok);
+                    return future.as_mut().poll(cx).map(|mut response| {
+                        response
+                            .headers_mut()
+                            .insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+                        Ok(response)
+                    });
                 }
             }
         }

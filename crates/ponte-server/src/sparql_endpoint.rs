@@ -212,7 +212,7 @@ pub(crate) async fn run(
             authorize_write(headers, state.config.write_token.as_deref())?;
             state
                 .executor
-                .run(move |token| {
+                .run_write(move |token| {
                     let parsed = parse_update(&update, Some(&base), &dataset, &services, token)?;
                     store.execute_update(parsed)
                 })

@@ -1,6 +1,6 @@
 //! The operations behind the SPARQL 1.1 Graph Store HTTP Protocol, each atomic.
 
-use crate::sparql::{SpillPolicy, SpillWriter, ensure_alive, write_error};
+use crate::sparql::{CHECK_EVERY, SpillPolicy, SpillWriter, ensure_alive, write_error};
 use crate::validation::Scope;
 use crate::{PonteStore, RdfFormat, StoreError};
 use oxigraph::io::{RdfParser, RdfSerializer};
@@ -114,9 +114,7 @@ impl PonteStore {
             transaction.insert_named_graph(node);
         }
         for (format, body) in parts {
-            if *format == RdfFormat::RdfXml {
-                crate::rdf_xml::check_depth(body.as_ref())?;
-            }
+            crate::check_body(*format, body.as_ref())?;
             // A graph holds triples: a body naming other graphs is an error, not a side door.
             let mut parser = RdfParser::from_format(*format)
                 .without_named_graphs()
@@ -126,9 +124,16 @@ impl PonteStore {
                     StoreError::BadRequest(format!("invalid base IRI <{base_iri}>: {e}"))
                 })?;
             }
-            transaction
-                .load_from_slice(parser, body.as_ref())
-                .map_err(|e| locate(e.into(), *format, body.as_ref()))?;
+            // Quad by quad, so that a write stopped at its deadline stops here too; blank
+            // nodes get fresh names, as two bodies' `_:b0` are two nodes.
+            let quads = parser.rename_blank_nodes().for_slice(body.as_ref());
+            for (i, quad) in quads.enumerate() {
+                let quad = quad.map_err(|e| locate(e.into(), *format, body.as_ref()))?;
+                if i % CHECK_EVERY == 0 {
+                    ensure_alive(token)?;
+                }
+                transaction.insert(quad.as_ref());
+            }
         }
         self.commit_validated(transaction, &Scope::graph(graph_name), Some(token))?;
         Ok(created)

@@ -5,7 +5,7 @@ use crate::seed::{
     description, hashed_description, now_xsd_date_time, recorded_hash, remove_description,
     sha256_hex,
 };
-use crate::sparql::ensure_alive;
+use crate::sparql::{CHECK_EVERY, ensure_alive};
 use crate::validation::Scope;
 use crate::{PonteStore, StoreError};
 use oxigraph::model::vocab::xsd;
@@ -69,7 +69,10 @@ impl PonteStore {
             }
         }
         let mut added = 0;
-        for quad in &quads {
+        for (i, quad) in quads.iter().enumerate() {
+            if i % CHECK_EVERY == 0 {
+                ensure_alive(token)?;
+            }
             if replace || !self.store.contains(quad)? {
                 added += 1;
             }

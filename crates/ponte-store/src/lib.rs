@@ -5,6 +5,8 @@
 //! dumps and checks the store. Its API is synchronous, like oxigraph's: async callers run it on a
 //! blocking thread.
 
+mod body_check;
+pub use body_check::{MAX_RDF_NESTING, check_body};
 mod entities;
 pub use entities::{
     EntityFilter, FacetValues, PlaceMemo, Point, PreparedFilter, SearchableText, distinct_triples,

@@ -31,10 +31,48 @@ pub(crate) fn check_depth(body: &[u8]) -> Result<(), StoreError> {
                 }
             }
             Ok(Event::End(_)) => depth = depth.saturating_sub(1),
+            // Entities that refer to other entities expand exponentially ("billion laughs");
+            // one level of plain entities (`<!ENTITY xsd "http://…">`, as ontology editors
+            // write) stays within a small multiple of the body.
+            Ok(Event::DocType(doctype)) if entity_refers_to_entity(&doctype) => {
+                let offset = usize::try_from(reader.buffer_position()).unwrap_or(body.len());
+                let (line, column) = line_and_column(body, offset);
+                return Err(StoreError::RdfSyntax {
+                    message: "the document type declares an entity that refers to another entity; nested entities are not accepted".into(),
+                    line: Some(line),
+                    column: Some(column),
+                });
+            }
             Ok(Event::Eof) | Err(_) => return Ok(()),
             Ok(_) => {}
         }
     }
+}
+
+/// Whether a document type declaration (its text between `<!DOCTYPE` and `>`) declares an
+/// entity whose value holds an entity reference (`&name;`; character references `&#…;` are
+/// plain characters). Parameter entities (`%name;`) are refused the same way.
+fn entity_refers_to_entity(doctype: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(doctype);
+    // Each declaration runs to the next one: a `>` inside a quoted value does not end it.
+    text.split("<!ENTITY").skip(1).any(|declaration| {
+        declaration.trim_start().starts_with('%')
+            || reference_after(declaration, '&')
+            || reference_after(declaration, '%')
+    })
+}
+
+/// Whether `text` holds a reference `{sigil}name;` (a name: a letter or `_`, then name
+/// characters).
+fn reference_after(text: &str, sigil: char) -> bool {
+    text.match_indices(sigil).any(|(at, _)| {
+        let rest = &text[at + 1..];
+        let name_end = rest
+            .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')))
+            .unwrap_or(rest.len());
+        rest.starts_with(|c: char| c.is_alphabetic() || c == '_')
+            && rest[name_end..].starts_with(';')
+    })
 }
 
 /// RDF/XML syntax errors carry no position: find it by parsing again one byte at a time and
@@ -71,7 +109,7 @@ pub(crate) fn locate_rdf_xml_error(body: &[u8]) -> Option<(u64, u64)> {
 }
 
 /// The 1-based line and column (in characters) of byte `offset` of `body`.
-fn line_and_column(body: &[u8], offset: usize) -> (u64, u64) {
+pub(crate) fn line_and_column(body: &[u8], offset: usize) -> (u64, u64) {
     let consumed = &body[..offset.min(body.len())];
     let line = consumed.iter().filter(|b| **b == b'\n').count() + 1;
     let line_start = consumed
@@ -107,5 +145,34 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn nested_entities_are_refused_and_plain_ones_pass() {
+        let laughs = r#"<?xml version="1.0"?>
+<!DOCTYPE rdf:RDF [
+  <!ENTITY lol "lol">
+  <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+  <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about="urn:x"><rdf:value>&lol2;</rdf:value></rdf:Description>
+</rdf:RDF>"#;
+        assert!(
+            matches!(check_depth(laughs.as_bytes()), Err(StoreError::RdfSyntax { message, .. }) if message.contains("entity")),
+        );
+        let parameter = r#"<?xml version="1.0"?>
+<!DOCTYPE rdf:RDF [ <!ENTITY % p "<!ENTITY x 'y'>"> %p; ]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>"#;
+        assert!(check_depth(parameter.as_bytes()).is_err());
+        let plain = r#"<?xml version="1.0"?>
+<!DOCTYPE rdf:RDF [
+  <!ENTITY xsd "http://www.w3.org/2001/XMLSchema#" >
+  <!ENTITY odd "a &#38; b, 100% <sure>" >
+]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about="urn:x"><rdf:value rdf:datatype="&xsd;integer">1</rdf:value></rdf:Description>
+</rdf:RDF>"#;
+        check_depth(plain.as_bytes()).unwrap();
     }
 }

@@ -21,8 +21,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         open_for_writing(&args.store)?
     };
-    if !args.query_timeout.is_finite() || args.query_timeout <= 0.0 {
-        bail!("--query-timeout must be a positive number of seconds");
+    for (flag, seconds) in [
+        ("--query-timeout", args.query_timeout),
+        ("--write-timeout", args.write_timeout),
+    ] {
+        if !seconds.is_finite() || seconds <= 0.0 {
+            bail!("{flag} must be a positive number of seconds");
+        }
     }
     if let Some(url) = &args.public_url
         && oxigraph::model::NamedNode::new(url.as_str()).is_err()
@@ -48,6 +53,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         match_weights,
         write_token: args.write_token.filter(|t| !t.is_empty()),
         query_timeout: Duration::from_secs_f64(args.query_timeout),
+        write_timeout: Duration::from_secs_f64(args.write_timeout),
         max_concurrent_queries: args
             .max_concurrent_queries
             .unwrap_or_else(default_concurrency),
@@ -58,6 +64,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         union_default_graph: args.union_default_graph,
         result_cache_bytes: args.result_cache_bytes,
         public_host: args.bind.clone(),
+        allowed_hosts: args.allowed_hosts,
         public_url: args.public_url,
         federation,
     };

@@ -117,7 +117,7 @@ pub async fn import(
     let app = state.app.clone();
     let report = state
         .executor
-        .run(move |token| {
+        .run_write(move |token| {
             let input = ImportInput {
                 media_type: &media_type,
                 data: &data,

@@ -121,7 +121,7 @@ pub async fn delete(
     let app = state.app.clone();
     let report = state
         .executor
-        .run(move |token| app.delete(collection, &iri, &precondition, &token))
+        .run_write(move |token| app.delete(collection, &iri, &precondition, &token))
         .await?;
     report_response(StatusCode::OK, &report)
 }
@@ -159,7 +159,7 @@ async fn write(
     let app = state.app.clone();
     state
         .executor
-        .run(move |token| {
+        .run_write(move |token| {
             let request = WriteRequest {
                 collection,
                 body: &body,

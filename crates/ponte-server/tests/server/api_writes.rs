@@ -619,3 +619,64 @@ async fn import_csv(router: &Router, query: &str, csv: &str) -> (StatusCode, Str
     let (status, _, answer) = send(router, post(&uri, &content_type, body, Some(TOKEN))).await;
     (status, answer)
 }
+
+#[tokio::test]
+async fn an_entity_iri_is_http_in_normal_form_or_a_400_that_changes_nothing() {
+    let router = router();
+    let before = quads(&router).await;
+    let company = |id: &str| {
+        serde_json::json!({
+            "@context": OURS,
+            "@id": id,
+            "type": "Startup",
+            "label": {"en": "Mallory"},
+            "location": "id:bologna",
+        })
+    };
+    for id in [
+        "javascript:alert(1)",
+        "data:text/html,hi",
+        "file:///etc/passwd",
+        "urn:x",
+        "https://w3id.org/ponte/id/../../x",
+        "https://w3id.org/ponte/id/%2e%2E/x",
+        "https://W3ID.org/ponte/id/x",
+        "https://user@w3id.org/ponte/id/x",
+    ] {
+        let (status, _, _, body) = send_tagged(
+            &router,
+            json_write("POST", "/api/actors", &company(id), None),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{id}: {body}");
+        assert_eq!(json(&body)["field"], "@id", "{id}: {body}");
+    }
+    // The same through an address: PUT creates what is absent.
+    for uri in [
+        "/api/actors/..%2F..%2Fx",
+        "/api/actors/https%3A%2F%2Fw3id.org%2Fponte%2Fid%2F..%2Fx",
+    ] {
+        let mut body = company("x");
+        body.as_object_mut().unwrap().remove("@id");
+        let (status, _, _, answer) =
+            send_tagged(&router, json_write("PUT", uri, &body, None)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {answer}");
+    }
+    assert_eq!(
+        quads(&router).await,
+        before,
+        "a refused write changed the store"
+    );
+    // A plain IRI elsewhere on the web is fine.
+    let (status, _, _, body) = send_tagged(
+        &router,
+        json_write(
+            "POST",
+            "/api/actors",
+            &company("https://mallory.example/about#org"),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}

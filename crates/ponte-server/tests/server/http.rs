@@ -387,6 +387,64 @@ async fn a_slow_query_is_stopped_at_the_deadline() {
 }
 
 #[tokio::test]
+async fn a_write_over_its_time_limit_is_a_503_that_applied_nothing_and_freed_the_lock() {
+    let state = seeded_state(ServerConfig {
+        write_timeout: Duration::from_millis(100),
+        ..config()
+    });
+    let executor = state.executor.clone();
+    let router = app(state);
+    let before = count(&router, "GRAPH ?g { ?s ?p ?o }").await;
+    let big: String = (0..300_000)
+        .map(|i| format!("<urn:s{i}> <urn:p> \"value {i}\" .\n"))
+        .collect();
+    let started = Instant::now();
+    let (status, _, body) = send(
+        &router,
+        write(
+            "PUT",
+            "/store?graph=urn:big",
+            "application/n-triples",
+            big,
+            Some(TOKEN),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(
+        body.contains("Write timeout") && body.contains("not applied"),
+        "{body}"
+    );
+    // The answer waited for the write to stop: the lock is free, the slot too.
+    assert!(
+        started.elapsed() < Duration::from_millis(1_600),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(executor.running(), 0);
+    assert_eq!(count(&router, "GRAPH ?g { ?s ?p ?o }").await, before);
+    let (status, _, body) = send(
+        &router,
+        write(
+            "PUT",
+            "/store?graph=urn:small",
+            "text/turtle",
+            "<urn:a> <urn:b> 1 .",
+            Some(TOKEN),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // Queries keep their own limit: a write limit of 100 ms does not stop a read.
+    let (status, _, _) = send(
+        &router,
+        get(&query_uri("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn a_dropped_request_stops_its_evaluation() {
     let state = seeded_state(ServerConfig {
         max_concurrent_queries: 1,
@@ -537,6 +595,65 @@ async fn deeply_nested_json_ld_and_rdf_xml_do_not_hurt() {
     assert_eq!(status, StatusCode::OK);
 }
 
+/// The bodies that aborted the whole process (triple terms nested thousands deep) or took it
+/// to gigabytes (nested RDF/XML entities), sent with the token to every write path: each is a
+/// 400 naming the bound, nothing is written, and the server goes on.
+#[tokio::test]
+async fn hostile_bodies_are_400s_on_every_write_path() {
+    let router = router();
+    let before = count(&router, "GRAPH ?g { ?s ?p ?o }").await;
+    let depth = 12_000;
+    let turtle_terms = format!(
+        "<urn:s> <urn:p> {}<urn:c>{} .",
+        "<< <urn:a> <urn:b> ".repeat(depth),
+        " >>".repeat(depth)
+    );
+    let ntriples_terms = format!(
+        "<urn:s> <urn:p> {}<urn:c>{} .\n",
+        "<<( <urn:a> <urn:b> ".repeat(depth),
+        " )>>".repeat(depth)
+    );
+    let trig_lists = format!(
+        "GRAPH <urn:g> {{ <urn:s> <urn:p> {}1{} }}",
+        "( [ <urn:q> ".repeat(depth),
+        " ] )".repeat(depth)
+    );
+    let laughs = (1..10).fold(String::from("<!ENTITY lol0 \"lol\">"), |entities, level| {
+        let refs = format!("&lol{};", level - 1).repeat(10);
+        format!("{entities}<!ENTITY lol{level} \"{refs}\">")
+    });
+    let rdf_xml = format!(
+        "<?xml version=\"1.0\"?><!DOCTYPE rdf:RDF [{laughs}]><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><rdf:Description rdf:about=\"urn:x\"><rdf:value>&lol9;</rdf:value></rdf:Description></rdf:RDF>"
+    );
+    let bodies = [
+        ("text/turtle", turtle_terms, "nest"),
+        ("application/n-triples", ntriples_terms, "nest"),
+        ("application/trig", trig_lists, "nest"),
+        ("application/rdf+xml", rdf_xml, "entit"),
+    ];
+    for (content_type, body, says) in &bodies {
+        // The Graph Store takes triples, a TriG import names its own graphs, and the import
+        // reads no RDF/XML.
+        let paths: &[&str] = match *content_type {
+            "application/trig" => &["/api/import"],
+            "application/rdf+xml" => &["/store?graph=urn:deep"],
+            _ => &["/store?graph=urn:deep", "/api/import?graph=urn:deep"],
+        };
+        for path in paths {
+            let (status, problem_type, answer) =
+                send(&router, post(path, content_type, body.clone(), Some(TOKEN))).await;
+            assert_eq!(
+                status,
+                StatusCode::BAD_REQUEST,
+                "{path} {content_type}: {answer}"
+            );
+            assert_eq!(problem_type, "application/problem+json");
+            assert!(answer.contains(says), "{path} {content_type}: {answer}");
+        }
+    }
+    assert_eq!(count(&router, "GRAPH ?g { ?s ?p ?o }").await, before);
+}
+
 #[tokio::test]
 async fn federation_and_load_are_refused() {
     let router = router();
@@ -634,6 +751,64 @@ async fn a_public_url_replaces_the_host_in_minted_iris() {
     // Without a write token, the description does not announce updates.
     let (_, _, body) = send(&app(seeded_state(ServerConfig::default())), get("/sparql")).await;
     assert!(!body.contains("SPARQL11Update"), "{body}");
+}
+
+#[tokio::test]
+async fn an_untrusted_host_header_never_reaches_minted_iris() {
+    let router = app(seeded_state(ServerConfig {
+        allowed_hosts: vec!["ponte.lan:7878".into()],
+        ..config()
+    }));
+    let write_with_host = |host: &str| {
+        Request::post("/store")
+            .header(header::HOST, host)
+            .header(header::CONTENT_TYPE, "text/turtle")
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .body(Body::from("<urn:b> <urn:p> 1 ."))
+            .unwrap()
+    };
+    for (host, expected) in [
+        ("evil.example", "http://127.0.0.1:7878/store/"),
+        ("evil.example:7878", "http://127.0.0.1:7878/store/"),
+        ("localhost:9999", "http://127.0.0.1:7878/store/"),
+        ("localhost:7878", "http://localhost:7878/store/"),
+        ("[::1]:7878", "http://[::1]:7878/store/"),
+        ("PONTE.lan:7878", "http://PONTE.lan:7878/store/"),
+    ] {
+        let (status, headers, body) = send_with_headers(&router, write_with_host(host)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let location = headers[header::LOCATION].to_str().unwrap();
+        assert!(location.starts_with(expected), "Host {host}: {location}");
+    }
+    let request = Request::get("/api/actors/kaist")
+        .header(header::HOST, "evil.example")
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, body) = send(&router, request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!body.contains("evil.example"), "{body}");
+}
+
+#[tokio::test]
+async fn every_answer_forbids_content_sniffing() {
+    let router = router();
+    for uri in [
+        query_uri("ASK {}"),
+        "/health".into(),
+        "/nothing-here".into(),
+        "/api/actors/kaist".into(),
+        "/".into(),
+        query_uri("SELECT WHERE"),
+    ] {
+        let (status, headers, _) = send_with_headers(&router, get(&uri)).await;
+        assert_eq!(
+            headers
+                .get(header::X_CONTENT_TYPE_OPTIONS)
+                .map(|v| v.to_str().unwrap()),
+            Some("nosniff"),
+            "{uri} ({status})"
+        );
+    }
 }
 
 #[tokio::test]

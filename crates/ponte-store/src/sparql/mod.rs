@@ -372,6 +372,9 @@ impl PonteStore {
     }
 }
 
+/// Quads a write handles between two checks of its cancellation token.
+pub(crate) const CHECK_EVERY: usize = 4096;
+
 /// Fails with [`StoreError::Cancelled`] once `token` is cancelled.
 pub(crate) fn ensure_alive(token: &CancellationToken) -> Result<(), StoreError> {
     if token.is_cancelled() {
@@ -503,6 +506,23 @@ fn guard(text: &str, allow_service: bool, is_query: bool) -> Result<(), StoreErr
             }
             // An escape in a prefixed name (`ex:a\#`, `ex:a\)`): the next byte is plain text.
             b'\\' => {
+                i += 2;
+                continue;
+            }
+            // An RDF 1.2 triple term (`<<`, `<<(`) nests like a bracket: the parser recurses
+            // into it, and so do the store and the serializers once it is written.
+            b'<' if bytes.get(i + 1) == Some(&b'<') => {
+                depth += 1;
+                structure += 1;
+                if depth > MAX_NESTING {
+                    return Err(too_deep(line, line_start, i, "nesting"));
+                }
+                i += 2;
+                continue;
+            }
+            b'>' if bytes.get(i + 1) == Some(&b'>') => {
+                depth = depth.saturating_sub(1);
+                structure += 1;
                 i += 2;
                 continue;
             }
@@ -667,8 +687,8 @@ mod tests {
         ] {
             let query = format!(
                 "SELECT * WHERE {}{} ",
-                open.repeat(10_000),
-                close.repeat(10_000)
+                open.repeat(2_000),
+                close.repeat(2_000)
             );
             let error = parse(&query).err().expect("refused");
             assert!(
@@ -676,6 +696,24 @@ mod tests {
                 "{error}"
             );
         }
+    }
+
+    #[test]
+    fn deep_triple_terms_are_refused_before_parsing() {
+        for (open, close) in [
+            ("<< <urn:a> <urn:b> ", " >>"),
+            ("<<( <urn:a> <urn:b> ", " )>>"),
+        ] {
+            let query = format!(
+                "SELECT * WHERE {{ ?s ?p {}?o{} }}",
+                open.repeat(200),
+                close.repeat(200)
+            );
+            let error = parse(&query).err().expect("refused");
+            assert!(error.to_string().contains("nesting"), "{error}");
+        }
+        // A few levels are data.
+        parse("SELECT * WHERE { ?s ?p << <urn:a> <urn:b> << ?x ?y ?z >> >> }").unwrap();
     }
 
     #[test]
