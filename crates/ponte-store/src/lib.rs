@@ -27,7 +27,7 @@ pub mod vocab;
 pub use error::StoreError;
 pub use graph_store::GraphTarget;
 pub use import::{ImportReport, QuadImportReport};
-pub use load::{LoadReport, Validation};
+pub use load::{LoadReport, Validation, is_ponte_dump};
 pub use oxigraph::io::RdfFormat;
 pub use oxigraph::model::{
     GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, TermRef, Triple,

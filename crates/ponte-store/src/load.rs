@@ -28,6 +28,39 @@ pub struct LoadReport {
     pub bytes: u64,
 }
 
+/// Whether any of `files` is a dump of a Ponte store: a dataset that holds Ponte's meta graph
+/// (and so its ontology and seed graphs, with their blank nodes). Such a file restores a new
+/// store; loaded into a store that has data, its blank nodes would be new nodes beside the
+/// store's own, doubling every fact they carry (a project with two budgets).
+pub fn is_ponte_dump(files: &[PathBuf]) -> Result<bool, StoreError> {
+    use std::io::Read;
+    let needle = format!("<{}>", crate::vocab::META_GRAPH.as_str()).into_bytes();
+    for path in files {
+        let mut file = File::open(path).map_err(|source| io_error(path, source))?;
+        // Chunks that overlap by the needle's length, so that no occurrence is cut in two.
+        let mut buffer = vec![0_u8; 1 << 20];
+        let mut kept = 0;
+        loop {
+            let read = file
+                .read(&mut buffer[kept..])
+                .map_err(|source| io_error(path, source))?;
+            if read == 0 {
+                break;
+            }
+            let filled = kept + read;
+            if buffer[..filled]
+                .windows(needle.len())
+                .any(|window| window == needle.as_slice())
+            {
+                return Ok(true);
+            }
+            kept = needle.len().min(filled);
+            buffer.copy_within(filled - kept..filled, 0);
+        }
+    }
+    Ok(false)
+}
+
 impl PonteStore {
     /// Loads `files` with oxigraph's bulk loader, checking what they add against the SHACL
     /// shapes (at the same time, committing only if they conform) unless `validation` says to

@@ -1,18 +1,41 @@
 //! Commands on the store itself: `load`, `query`, `dump`, `check`.
 
-use super::{open_existing, open_for_writing};
+use super::{open_existing, open_for_writing, seeded};
 use crate::args::{DumpArgs, LoadArgs, OutputName, QueryArgs, StoreArgs};
-use anyhow::bail;
+use anyhow::{Context, bail};
 use ponte_store::sparql::{OutputFormat, QueryKind};
-use ponte_store::{CancellationToken, QueryResultsFormat, RdfFormat, Validation};
+use ponte_store::{CancellationToken, PonteStore, QueryResultsFormat, RdfFormat, Validation};
 use std::io::Write;
 use std::time::{Duration, Instant};
 use tracing::info;
 
 /// Bulk-loads files, all or nothing.
 pub fn load(args: LoadArgs) -> anyhow::Result<()> {
-    let store = open_for_writing(&args.store)?;
     let started = Instant::now();
+    // A dump restores a new store as it was: it carries its own ontology, seed graphs and
+    // meta graph, so the new store is not seeded first (the seed graphs' blank nodes would
+    // otherwise be there twice); it is seeded after, which finds the seed unchanged or
+    // brings it up to date.
+    let restoring = ponte_store::is_ponte_dump(&args.files)?;
+    let is_new =
+        !args.store.location.exists() || std::fs::read_dir(&args.store.location)?.next().is_none();
+    if restoring && !is_new {
+        anyhow::bail!(
+            "{} is a dump of a Ponte store (it holds the meta graph): load it into a new --location; loaded into a store that has data, its blank nodes would double the facts they carry",
+            args.files
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let store = if restoring {
+        PonteStore::open(&args.store.location).with_context(|| {
+            format!("cannot open the store at {}", args.store.location.display())
+        })?
+    } else {
+        open_for_writing(&args.store)?
+    };
     let report = store.bulk_load(
         &args.files,
         args.format.map(Into::into),
@@ -23,6 +46,7 @@ pub fn load(args: LoadArgs) -> anyhow::Result<()> {
             Validation::Shapes
         },
     )?;
+    let store = if restoring { seeded(store)? } else { store };
     store.flush()?;
     info!(
         files = report.files,
