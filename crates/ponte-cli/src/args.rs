@@ -226,6 +226,10 @@ pub struct ServeArgs {
     /// Evaluations allowed at once (default: twice the cores, at least 4).
     #[arg(long, env = "PONTE_MAX_CONCURRENT_QUERIES")]
     pub max_concurrent_queries: Option<usize>,
+    /// Most client connections open at once; at the cap a new client closes the oldest
+    /// connection with no request in progress. A request's headers must arrive within 10 s.
+    #[arg(long, env = "PONTE_MAX_CONNECTIONS", default_value_t = ponte_server::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "PONTE_MAX_BODY_BYTES", default_value_t = 64 << 20)]
     pub max_body_bytes: usize,

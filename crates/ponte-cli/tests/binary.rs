@@ -298,6 +298,96 @@ fn heavy_queries_stop_at_their_503_and_leave_the_server_idle() {
     assert!(spent < 0.3, "{spent} s of CPU in the second after the 503s");
 }
 
+/// Opens `n` connections to `server`, each having sent `prefix` (then nothing more).
+fn stalled_connections(server: &Server, n: usize, prefix: &str) -> Vec<TcpStream> {
+    (0..n)
+        .map(|_| {
+            let mut stream = TcpStream::connect(&server.addr).unwrap();
+            stream.write_all(prefix.as_bytes()).unwrap();
+            stream
+        })
+        .collect()
+}
+
+/// A cheap query answered within a second, with its time.
+fn answered_quickly(server: &Server) -> Duration {
+    let started = Instant::now();
+    let (status, _, body) = server.query("ASK { ?s a ?t }");
+    let elapsed = started.elapsed();
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        elapsed < Duration::from_secs(1),
+        "answered after {elapsed:?}"
+    );
+    elapsed
+}
+
+#[test]
+fn idle_and_slow_header_connections_do_not_keep_a_new_client_waiting() {
+    let server = Server::start(&["--memory"]);
+    let idle = stalled_connections(&server, 1_000, "");
+    let slow = stalled_connections(
+        &server,
+        1,
+        "GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\nX-Slow: ",
+    );
+    answered_quickly(&server);
+    drop((idle, slow));
+}
+
+#[test]
+fn half_sent_requests_beyond_the_connection_cap_do_not_keep_a_new_client_out() {
+    let server = Server::start(&["--memory", "--max-connections", "500"]);
+    // Four times the cap: the oldest are closed to make room for the newest.
+    let stalled = stalled_connections(
+        &server,
+        2_000,
+        "GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n",
+    );
+    answered_quickly(&server);
+    // The cap held: the first stalled connections were closed by the server.
+    let mut first = stalled.into_iter().next().unwrap();
+    first
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut byte = [0_u8; 1];
+    assert_eq!(
+        std::io::Read::read(&mut first, &mut byte).unwrap_or(0),
+        0,
+        "the oldest half-sent request was closed"
+    );
+}
+
+/// What hyper answers by itself (a URI or headers too long, a request line that is not HTTP)
+/// is a problem document too.
+#[test]
+fn errors_made_below_the_application_are_problems() {
+    let server = Server::start(&["--memory"]);
+    let long_uri = format!("/sparql?query={}", "a".repeat(70_000));
+    let huge_header = "b".repeat(600_000);
+    let huge = [("X-Huge", huge_header.as_str())];
+    let cases = [
+        (long_uri, &[][..], 414),
+        ("/health".into(), &huge[..], 431),
+        ("/health with spaces".into(), &[][..], 400),
+    ];
+    for (path, headers, expected) in cases {
+        // The server closes with the rest of a too-large request unread, and the kernel may
+        // then reset the connection before the client reads the answer: try again then.
+        let (status, head, body) = (0..5)
+            .find_map(|_| server.request("GET", &path, headers, "").ok())
+            .expect("an answer in five tries");
+        assert_eq!(status, expected, "{head}{body}");
+        assert!(
+            head.contains("content-type: application/problem+json"),
+            "{head}"
+        );
+        let problem: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(problem["status"], expected);
+    }
+    answered_quickly(&server);
+}
+
 #[test]
 fn a_client_that_disconnects_stops_its_evaluation() {
     let server = Server::start(&["--memory"]); // the default 30 s timeout is far away

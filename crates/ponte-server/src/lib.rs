@@ -7,11 +7,13 @@
 mod access_log;
 mod api;
 mod auth;
+mod connections;
 mod executor;
 mod extract;
 mod federation;
 mod graph_store;
 mod http_util;
+mod hyper_errors;
 mod negotiate;
 mod problem;
 mod result_cache;
@@ -19,6 +21,7 @@ mod service_description;
 mod sparql_endpoint;
 mod web;
 
+pub use connections::{DEFAULT_MAX_CONNECTIONS, HEADER_READ_TIMEOUT};
 pub use executor::Executor;
 pub use federation::http_federation;
 pub use problem::Problem;
@@ -44,6 +47,8 @@ pub struct ServerConfig {
     pub write_token: Option<String>,
     /// Time after which an evaluation is stopped and answered with 503.
     pub query_timeout: Duration,
+    /// Most connections open at once; at the cap a new client closes the oldest idle one.
+    pub max_connections: usize,
     /// Time limit of one write (an update, a Graph Store or REST write, an import), waiting
     /// for the write lock included.
     pub write_timeout: Duration,
@@ -82,6 +87,7 @@ impl Default for ServerConfig {
             write_token: None,
             query_timeout: Duration::from_secs(30),
             write_timeout: Duration::from_secs(120),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             max_concurrent_queries: default_concurrency(),
             max_body_bytes: 64 << 20,
             max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
@@ -238,8 +244,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.store.clone();
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    let max_connections = state.config.max_connections;
+    connections::serve_connections(app(state), listener, max_connections, shutdown).await;
     store.flush().map_err(std::io::Error::other)
 }

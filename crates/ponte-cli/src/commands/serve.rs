@@ -54,6 +54,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         write_token: args.write_token.filter(|t| !t.is_empty()),
         query_timeout: Duration::from_secs_f64(args.query_timeout),
         write_timeout: Duration::from_secs_f64(args.write_timeout),
+        max_connections: args.max_connections,
         max_concurrent_queries: args
             .max_concurrent_queries
             .unwrap_or_else(default_concurrency),
