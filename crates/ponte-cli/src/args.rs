@@ -230,6 +230,10 @@ pub struct ServeArgs {
     /// connection with no request in progress. A request's headers must arrive within 10 s.
     #[arg(long, env = "PONTE_MAX_CONNECTIONS", default_value_t = ponte_server::DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
+    /// Largest SPARQL query or form body read from a client without the write token, in
+    /// bytes; a larger one is 413 before it is read.
+    #[arg(long, env = "PONTE_MAX_QUERY_BYTES", default_value_t = ponte_server::DEFAULT_MAX_QUERY_BYTES)]
+    pub max_query_bytes: usize,
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "PONTE_MAX_BODY_BYTES", default_value_t = 64 << 20)]
     pub max_body_bytes: usize,

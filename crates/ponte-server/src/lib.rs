@@ -40,6 +40,9 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
+/// Default largest SPARQL body read without the write token: 1 MiB.
+pub const DEFAULT_MAX_QUERY_BYTES: usize = 1 << 20;
+
 /// The server's limits and policies.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -47,6 +50,8 @@ pub struct ServerConfig {
     pub write_token: Option<String>,
     /// Time after which an evaluation is stopped and answered with 503.
     pub query_timeout: Duration,
+    /// Largest SPARQL request body (a query, or a form) read without the write token.
+    pub max_query_bytes: usize,
     /// Most connections open at once; at the cap a new client closes the oldest idle one.
     pub max_connections: usize,
     /// Time limit of one write (an update, a Graph Store or REST write, an import), waiting
@@ -88,6 +93,7 @@ impl Default for ServerConfig {
             query_timeout: Duration::from_secs(30),
             write_timeout: Duration::from_secs(120),
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_query_bytes: DEFAULT_MAX_QUERY_BYTES,
             max_concurrent_queries: default_concurrency(),
             max_body_bytes: 64 << 20,
             max_result_bytes: DEFAULT_MAX_RESULT_BYTES,

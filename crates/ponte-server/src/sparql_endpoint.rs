@@ -50,9 +50,29 @@ pub async fn post(
 ) -> Result<Response, Problem> {
     let url_params = parse_params(raw.unwrap_or_default().as_bytes());
     let limit = state.config.max_body_bytes;
+    // Anyone may query, so a body sent without the token is bounded small before it is read:
+    // a query needs no 60 MB, and four such bodies are not held in memory for nothing.
+    let anonymous_limit = if authorize_write(&headers, state.config.write_token.as_deref()).is_ok()
+    {
+        limit
+    } else {
+        state.config.max_query_bytes.min(limit)
+    };
+    let read_anonymous = async |body| {
+        read_body(body, anonymous_limit).await.map_err(|problem| {
+            if problem.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE && anonymous_limit < limit {
+                Problem::payload_too_large(anonymous_limit).with(
+                    "hint",
+                    "a request without the write token may send this much; send a smaller query, or the token",
+                )
+            } else {
+                problem
+            }
+        })
+    };
     match content_type(&headers)?.as_deref() {
         Some("application/sparql-query") => {
-            let query = utf8(&read_body(body, limit).await?)?;
+            let query = utf8(&read_anonymous(body).await?)?;
             let dataset = dataset(&url_params, "default-graph-uri", "named-graph-uri");
             run(&state, &headers, Operation::Query(query, dataset)).await
         }
@@ -64,7 +84,7 @@ pub async fn post(
             run(&state, &headers, Operation::Update(update, dataset)).await
         }
         Some("application/x-www-form-urlencoded") => {
-            let mut params = parse_params(&read_body(body, limit).await?);
+            let mut params = parse_params(&read_anonymous(body).await?);
             params.extend(url_params);
             match operation(&params)? {
                 Operation::Describe => Err(Problem::bad_request(

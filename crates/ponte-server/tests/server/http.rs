@@ -501,6 +501,27 @@ async fn hostile_nesting_is_a_400_and_the_server_lives_on() {
 }
 
 #[tokio::test]
+async fn a_query_body_without_the_token_is_bounded_small() {
+    let router = router();
+    // Two megabytes of comment before a trivial query: legal, but not from anyone.
+    let query = format!("#{}\nASK {{}}", "x".repeat(2 << 20));
+    let form = format!("query={}", enc(&query));
+    for (content_type, body) in [
+        ("application/sparql-query", query.clone()),
+        ("application/x-www-form-urlencoded", form.clone()),
+    ] {
+        let (status, _, answer) =
+            send(&router, post("/sparql", content_type, body.clone(), None)).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+        assert_eq!(json(&answer)["limit"], 1 << 20, "{answer}");
+        // With the token the same body is read (the general body limit applies).
+        let (status, _, answer) =
+            send(&router, post("/sparql", content_type, body, Some(TOKEN))).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+    }
+}
+
+#[tokio::test]
 async fn oversized_bodies_are_413() {
     let router = app(seeded_state(ServerConfig {
         max_body_bytes: 1024,

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Measures the release binary under the hostile input classes of issue 14 and prints the
+markdown table of docs/RELIABILITY.md: for each class, the statuses, the worst latency, the
+server's CPU in the second after the answers, its peak memory, and whether it survived.
+
+Usage: scripts/hostile.py PATH/TO/ponte   (starts its own server on a free loopback port)
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+TOKEN = "hostile-token"
+TIMEOUT_S = 3
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, binary, *args):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [binary, "serve", "--memory", "--bind", f"127.0.0.1:{self.port}",
+             "--write-token", TOKEN, "--query-timeout", str(TIMEOUT_S), *args],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(self.base + "/health", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("the server did not start")
+
+    def stat(self):
+        """(CPU seconds, peak RSS in MiB) of the server process."""
+        with open(f"/proc/{self.process.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        cpu = (int(fields[11]) + int(fields[12])) / ticks
+        with open(f"/proc/{self.process.pid}/status") as f:
+            peak = next(int(line.split()[1]) for line in f if line.startswith("VmHWM"))
+        return cpu, peak / 1024
+
+    def alive(self):
+        try:
+            return urllib.request.urlopen(self.base + "/health", timeout=2).status == 200
+        except OSError:
+            return False
+
+    def send(self, path, body=None, content_type=None, token=False):
+        headers = {}
+        if content_type:
+            headers["Content-Type"] = content_type
+        if token:
+            headers["Authorization"] = f"Bearer {TOKEN}"
+        request = urllib.request.Request(self.base + path, data=body, headers=headers,
+                                         method="POST" if body is not None else "GET")
+        started = time.time()
+        try:
+            status = urllib.request.urlopen(request, timeout=60).status
+        except urllib.error.HTTPError as e:
+            status = e.code
+        except OSError:
+            status = 0
+        return status, time.time() - started
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+
+
+def values(name, n):
+    return f"VALUES ?{name} {{ {' '.join(str(i) for i in range(1, n + 1))} }}"
+
+
+ABC = f"{values('a', 1000)} {values('b', 1000)} {values('c', 1000)}"
+QUERIES = {
+    "join of three VALUES blocks (12 KB)": f"SELECT (COUNT(*) AS ?n) WHERE {{ {ABC} }}",
+    "ORDER BY over a cross product": f"SELECT * WHERE {{ {ABC} }} ORDER BY DESC(?a) ?b ?c LIMIT 1",
+    "GROUP BY over a cross product": f"SELECT ?a (SUM(?b * ?c) AS ?s) WHERE {{ {ABC} }} GROUP BY ?a",
+    "100 nested UNIONs": "SELECT * WHERE " + "{ ?s ?p ?o { } UNION " * 100 + "{ ?s ?p ?o }" + " }" * 100,
+    "100 nested OPTIONALs": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o " + "OPTIONAL { ?s ?p ?o " * 100 + "}" * 100 + " }",
+}
+
+
+def deep(open_, inner, close, depth):
+    return (open_ * depth + inner + close * depth).encode()
+
+
+LAUGHS = "".join(
+    f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10 if i else "lol"}">' for i in range(10))
+BODIES = {
+    "Turtle, triple terms 12,000 deep": ("/api/import?graph=urn:deep", "text/turtle",
+        b"<urn:s> <urn:p> " + deep("<< <urn:a> <urn:b> ", "<urn:c>", " >>", 12_000) + b" ."),
+    "Turtle, triple terms 90,000 deep (Graph Store)": ("/store?graph=urn:deep", "text/turtle",
+        b"<urn:s> <urn:p> " + deep("<< <urn:a> <urn:b> ", "<urn:c>", " >>", 90_000) + b" ."),
+    "RDF/XML, nested entities (billion laughs)": ("/store?graph=urn:deep", "application/rdf+xml",
+        f'<?xml version="1.0"?><!DOCTYPE rdf:RDF [{LAUGHS}]><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="urn:x"><rdf:value>&lol9;</rdf:value></rdf:Description></rdf:RDF>'.encode()),
+    "JSON-LD nested 100,000 deep": ("/api/import?graph=urn:deep", "application/ld+json",
+        deep('{"urn:p":', "1", "}", 100_000)),
+    "TriG lists nested 100,000 deep": ("/api/import", "application/trig",
+        b"GRAPH <urn:g> { <urn:s> <urn:p> " + deep("( ", "1", " )", 100_000) + b" }"),
+}
+
+
+def row(name, statuses, worst, cpu_after, peak, alive):
+    return f"| {name} | {', '.join(str(s) for s in sorted(set(statuses)))} | {worst:.2f} | {cpu_after:.2f} | {peak:.0f} | {'yes' if alive else 'NO'} |"
+
+
+def main():
+    binary = sys.argv[1]
+    print(f"| class | statuses | worst latency s | server CPU s in the 1 s after | peak RSS MiB | server alive |")
+    print("|---|---|---:|---:|---:|---|")
+    server = Server(binary, "--max-concurrent-queries", "4")
+    try:
+        for name, query in QUERIES.items():
+            results = []
+            clients = [threading.Thread(target=lambda: results.append(
+                server.send("/sparql", query.encode(), "application/sparql-query")))
+                for _ in range(4)]
+            for c in clients:
+                c.start()
+            for c in clients:
+                c.join()
+            cpu, _ = server.stat()
+            time.sleep(1)
+            cpu_after = server.stat()[0] - cpu
+            print(row(f"4 × {name}, no token", [s for s, _ in results],
+                      max(t for _, t in results), cpu_after, server.stat()[1], server.alive()))
+        for name, (path, content_type, body) in BODIES.items():
+            status, elapsed = server.send(path, body, content_type, token=True)
+            cpu, _ = server.stat()
+            time.sleep(1)
+            print(row(f"{name}, with the token", [status], elapsed, server.stat()[0] - cpu,
+                      server.stat()[1], server.alive()))
+    finally:
+        server.stop()
+    server = Server(binary, "--max-connections", "1000")
+    try:
+        sockets = []
+        request = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n"
+        for _ in range(5000):
+            s = socket.create_connection(("127.0.0.1", server.port))
+            s.sendall(request)
+            sockets.append(s)
+        status, elapsed = server.send("/sparql?query=ASK%7B%7D")
+        print(row("5,000 half-sent requests (cap 1,000), then a new client", [status], elapsed,
+                  0, server.stat()[1], server.alive()))
+        for s in sockets:
+            s.close()
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
