@@ -119,11 +119,11 @@ impl Executor {
             })?
             .map_err(|_| Problem::unavailable("Shutting down", "the server is shutting down"))?;
         let token = CancellationToken::new();
-        let token_for_writes = token.clone();
         let mut guard = CancelOnDrop(Some(token.clone()));
-        let (sender, receiver) = oneshot::channel();
+        let (sender, mut receiver) = oneshot::channel();
+        let job_token = token.clone();
         let job: Job = Box::new(move || {
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(token)));
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(job_token)));
             drop(permit);
             let _client_gone = sender.send(result);
         });
@@ -133,11 +133,10 @@ impl Executor {
                 "the server is shutting down",
             ));
         }
-        let mut receiver = receiver;
         let mut result = tokio::time::timeout_at(deadline, &mut receiver).await;
         if is_write && result.is_err() {
             guard.0 = None;
-            token_for_writes.cancel();
+            token.cancel();
             result = tokio::time::timeout(WRITE_STOP_GRACE, &mut receiver).await;
         }
         match result {
@@ -147,9 +146,7 @@ impl Executor {
                     Ok(value) => Ok(value),
                     // It failed because it was stopped at the deadline (or failed anyway):
                     // either way nothing was applied.
-                    Err(_) if is_write && token_for_writes.is_cancelled() => {
-                        Err(write_timeout(seconds))
-                    }
+                    Err(_) if is_write && token.is_cancelled() => Err(write_timeout(seconds)),
                     Err(error) => Err(error.into()),
                 }
             }
@@ -163,8 +160,8 @@ impl Executor {
                 "evaluation worker stopped".into(),
             ))),
             Err(_elapsed) => {
+                // Cancels a query's evaluation; a write's token is cancelled already.
                 drop(guard);
-                token_for_writes.cancel();
                 Err(if is_write {
                     write_timeout(seconds)
                 } else {

@@ -32,10 +32,19 @@ pub struct LoadReport {
 /// (and so its ontology and seed graphs, with their blank nodes). Such a file restores a new
 /// store; loaded into a store that has data, its blank nodes would be new nodes beside the
 /// store's own, doubling every fact they carry (a project with two budgets).
-pub fn is_ponte_dump(files: &[PathBuf]) -> Result<bool, StoreError> {
+/// Only dataset files (`format`, or each file's extension) can hold graphs, so only they are
+/// read; a triple file costs nothing here.
+pub fn is_ponte_dump(files: &[PathBuf], format: Option<RdfFormat>) -> Result<bool, StoreError> {
     use std::io::Read;
     let needle = format!("<{}>", crate::vocab::META_GRAPH.as_str()).into_bytes();
     for path in files {
+        let is_dataset = match format {
+            Some(format) => format.supports_datasets(),
+            None => format_of(path).is_ok_and(|format| format.supports_datasets()),
+        };
+        if !is_dataset {
+            continue;
+        }
         let mut file = File::open(path).map_err(|source| io_error(path, source))?;
         // Chunks that overlap by the needle's length, so that no occurrence is cut in two.
         let mut buffer = vec![0_u8; 1 << 20];

@@ -16,7 +16,7 @@ pub fn load(args: LoadArgs) -> anyhow::Result<()> {
     // meta graph, so the new store is not seeded first (the seed graphs' blank nodes would
     // otherwise be there twice); it is seeded after, which finds the seed unchanged or
     // brings it up to date.
-    let restoring = ponte_store::is_ponte_dump(&args.files)?;
+    let restoring = ponte_store::is_ponte_dump(&args.files, args.format.map(Into::into))?;
     let is_new =
         !args.store.location.exists() || std::fs::read_dir(&args.store.location)?.next().is_none();
     if restoring && !is_new {
