@@ -271,6 +271,22 @@ fn heavy_queries_stop_at_their_503_and_leave_the_server_idle() {
             })
         })
         .collect();
+    // While they hold every evaluation slot (and their connections' threads), the server
+    // goes on answering what needs no slot.
+    while server.running() < 4 {
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "the four queries never all ran"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let asked = Instant::now();
+    assert!(server.running() > 0);
+    assert!(
+        asked.elapsed() < Duration::from_millis(500),
+        "/health took {:?} beside four heavy queries",
+        asked.elapsed()
+    );
     for client in clients {
         let (status, body, elapsed) = client.join().unwrap();
         assert_eq!(status, 503, "{body}");

@@ -1,16 +1,18 @@
-//! The accept loop: hyper serving each connection, with what `axum::serve` lacks against slow
-//! and many clients. A request's headers must arrive within [`HEADER_READ_TIMEOUT`]; at most
+//! The accept loop: hyper serving each connection (on a connection thread when one is free),
+//! with what `axum::serve` lacks against slow and many clients. A request's headers must arrive within [`HEADER_READ_TIMEOUT`]; at most
 //! `max_connections` are open at once, and a new client at the cap closes the oldest
 //! connection that has no request in progress (an idle keep-alive, or a request whose head is
 //! still being trickled in), so that thousands of half-sent requests cannot keep a real client
 //! out, nor use up the process's file descriptors.
 
+use crate::connection_threads::{ConnectionThreads, MAX_THREADS};
+use crate::executor::CLIENT_SOCKET;
 use crate::hyper_errors::ProblemIo;
 use axum::Router;
 use axum::extract::Request;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -18,6 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::runtime::Runtime;
 use tokio::sync::Notify;
 use tower::ServiceExt;
 
@@ -87,8 +90,74 @@ impl Drop for InProgress {
     }
 }
 
+/// Removes a connection from the registry when its serving ends (or never starts).
+struct Registered {
+    registry: Arc<Mutex<Registry>>,
+    id: u64,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.registry
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .open
+            .remove(&self.id);
+    }
+}
+
+/// One admitted connection, and what serving it needs.
+struct Connection {
+    app: Router,
+    builder: Builder<TokioExecutor>,
+    watcher: Watcher,
+    in_progress: Arc<AtomicUsize>,
+    close: Arc<Notify>,
+    registered: Registered,
+}
+
+impl Connection {
+    /// Serves the connection until it ends or is told to close. With the `client`'s socket,
+    /// its queries may be evaluated on this task (see `executor`).
+    async fn serve(self, stream: tokio::net::TcpStream, client: Option<Arc<socket2::Socket>>) {
+        let Self {
+            app,
+            builder,
+            watcher,
+            in_progress,
+            close,
+            registered,
+        } = self;
+        let service = TowerToHyperService::new(tower::service_fn(move |request: Request<_>| {
+            let counted = InProgress::start(&in_progress);
+            let answer = app.clone().oneshot(request.map(axum::body::Body::new));
+            async move {
+                let answer = answer.await;
+                drop(counted);
+                answer
+            }
+        }));
+        let connection =
+            builder.serve_connection_with_upgrades(TokioIo::new(ProblemIo::new(stream)), service);
+        let connection = watcher.watch(connection.into_owned());
+        let served = async {
+            tokio::select! {
+                _ = connection => {}
+                () = close.notified() => {}
+            }
+        };
+        match client {
+            Some(client) => CLIENT_SOCKET.scope(client, served).await,
+            None => served.await,
+        }
+        drop(registered);
+    }
+}
+
 /// Serves `app` on `listener` (HTTP/1.1 and HTTP/2) until `shutdown` completes, then lets the
-/// requests in progress finish.
+/// requests in progress finish. A connection is served on a connection thread while there is
+/// one (see `connection_threads`), where its queries are evaluated without changing threads;
+/// on this runtime otherwise.
 pub async fn serve_connections(
     app: Router,
     listener: TcpListener,
@@ -98,6 +167,7 @@ pub async fn serve_connections(
     let max_connections = max_connections.max(1);
     let registry = Arc::new(Mutex::new(Registry::default()));
     let graceful = GracefulShutdown::new();
+    let threads = ConnectionThreads::new(MAX_THREADS);
     let mut builder = Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -129,32 +199,47 @@ pub async fn serve_connections(
             );
             continue;
         };
-        let app = app.clone();
-        let service = TowerToHyperService::new(tower::service_fn(move |request: Request<_>| {
-            let counted = InProgress::start(&in_progress);
-            let answer = app.clone().oneshot(request.map(axum::body::Body::new));
-            async move {
-                let answer = answer.await;
-                drop(counted);
-                answer
+        let connection = Connection {
+            app: app.clone(),
+            builder: builder.clone(),
+            watcher: graceful.watcher(),
+            in_progress,
+            close,
+            registered: Registered {
+                registry: Arc::clone(&registry),
+                id,
+            },
+        };
+        match threads.reserve() {
+            Some(thread) => {
+                // A second descriptor of the socket, for the watchdog of queries evaluated on
+                // the connection's thread (see `executor`).
+                let client = socket2::SockRef::from(&stream)
+                    .try_clone()
+                    .map(Arc::new)
+                    .map_err(|error| tracing::warn!(%error, "cannot duplicate a client's socket"))
+                    .ok();
+                // Leaves this runtime's reactor, to join the connection thread's.
+                let stream = match stream.into_std() {
+                    Ok(stream) => stream,
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot hand a connection to its thread");
+                        continue;
+                    }
+                };
+                thread.run(Box::new(move |runtime: &Runtime| {
+                    runtime.block_on(async move {
+                        match tokio::net::TcpStream::from_std(stream) {
+                            Ok(stream) => connection.serve(stream, client).await,
+                            Err(error) => tracing::warn!(%error, "cannot serve a connection"),
+                        }
+                    });
+                }));
             }
-        }));
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(ProblemIo::new(stream)), service)
-            .into_owned();
-        let connection = graceful.watch(connection);
-        let registry = Arc::clone(&registry);
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = connection => {}
-                () = close.notified() => {}
+            None => {
+                tokio::spawn(connection.serve(stream, None));
             }
-            registry
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .open
-                .remove(&id);
-        });
+        }
     }
     drop(listener);
     graceful.shutdown().await;

@@ -2,16 +2,32 @@
 //! evaluations at once, a deadline that cancels the evaluation itself (not just the wait), and
 //! cancellation when the client goes away.
 //!
-//! The workers have large stacks because oxigraph parses and evaluates recursively: a long but
-//! legal query (thousands of chained `UNION`s) must not depend on the caller's runtime settings.
+//! A query asked on an HTTP/1 connection is evaluated on the connection's own thread (each
+//! connection has one, see `connection_threads`), which it blocks: a [`Watchdog`] cancels the
+//! evaluation at its deadline or when the client leaves, which the blocked thread cannot see.
+//! This saves the two thread wake-ups of a hand-off, which on a small query cost more time
+//! than the evaluation. Everything else (writes, HTTP/2 streams, in-process callers) runs on
+//! the evaluation workers.
+//!
+//! Every thread that evaluates has a large stack because oxigraph parses and evaluates
+//! recursively: a long but legal query (thousands of chained `UNION`s) must not depend on the
+//! caller's runtime settings.
 
 use crate::problem::Problem;
+use crate::watchdog::Watchdog;
 use crossbeam_channel::{Sender, unbounded};
 use ponte_store::{CancellationToken, StoreError};
+use socket2::Socket;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::time::Instant;
+
+tokio::task_local! {
+    /// The client's socket (a duplicate of the connection's descriptor), for requests of an
+    /// HTTP/1 connection on its connection thread: they may be evaluated on this task.
+    pub(crate) static CLIENT_SOCKET: Arc<Socket>;
+}
 
 /// Admission and time limits shared by all requests.
 #[derive(Clone)]
@@ -21,6 +37,7 @@ pub struct Executor {
     timeout: Duration,
     write_timeout: Duration,
     jobs: Sender<Job>,
+    watchdog: Watchdog,
 }
 
 /// How long a write that missed its deadline may take to stop before the client is answered:
@@ -29,8 +46,8 @@ const WRITE_STOP_GRACE: Duration = Duration::from_secs(1);
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// Stack of each worker thread.
-const WORKER_STACK_BYTES: usize = 64 << 20;
+/// Stack of each worker thread (as large as a connection thread's).
+const WORKER_STACK_BYTES: usize = crate::connection_threads::STACK_BYTES;
 
 /// Cancels the token when dropped: if the handler's future is dropped because the client
 /// disconnected, the evaluation stops too.
@@ -72,6 +89,7 @@ impl Executor {
             timeout,
             write_timeout,
             jobs,
+            watchdog: Watchdog::default(),
         }
     }
 
@@ -81,9 +99,9 @@ impl Executor {
     }
 
     /// Runs `work` with a fresh cancellation token. Waiting for a slot counts against the
-    /// deadline; when the deadline passes the token is cancelled (the store checks it on every
-    /// quad it reads) and a 503 is returned at once. The slot is held until the work has really
-    /// stopped, so cancelled work cannot pile up.
+    /// deadline; when the deadline passes the token is cancelled (the evaluator checks it on
+    /// every row) and the answer is a 503. The slot is held until the work has really stopped,
+    /// so cancelled work cannot pile up.
     pub async fn run<T: Send + 'static, E: Into<Problem> + Send + 'static>(
         &self,
         work: impl FnOnce(CancellationToken) -> Result<T, E> + Send + 'static,
@@ -118,6 +136,67 @@ impl Executor {
                 ))
             })?
             .map_err(|_| Problem::unavailable("Shutting down", "the server is shutting down"))?;
+        match Self::client_to_watch(is_write) {
+            Some(client) => self.run_here(permit, deadline, seconds, client, work).await,
+            None => {
+                self.run_on_worker(permit, deadline, seconds, is_write, work)
+                    .await
+            }
+        }
+    }
+
+    /// The client's socket when `work` may run on this task: a query, on an HTTP/1
+    /// connection's own thread.
+    fn client_to_watch(is_write: bool) -> Option<Arc<Socket>> {
+        if is_write {
+            // A write must be answered at its deadline even if it is slow to stop, and it
+            // gets its grace period on the evaluation workers.
+            return None;
+        }
+        CLIENT_SOCKET.try_with(Arc::clone).ok()
+    }
+
+    /// Runs a query on this task, blocking its thread, under the watchdog's eye.
+    async fn run_here<T: Send + 'static, E: Into<Problem> + Send + 'static>(
+        &self,
+        permit: OwnedSemaphorePermit,
+        deadline: Instant,
+        seconds: f64,
+        client: Arc<Socket>,
+        work: impl FnOnce(CancellationToken) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, Problem> {
+        let token = CancellationToken::new();
+        let Some(watch) = self
+            .watchdog
+            .watch(token.clone(), deadline.into_std(), client)
+        else {
+            return self
+                .run_on_worker(permit, deadline, seconds, false, work)
+                .await;
+        };
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(token)));
+        drop(permit);
+        if watch.timed_out() {
+            return Err(query_timeout(seconds));
+        }
+        drop(watch);
+        match result {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(error.into()),
+            Err(_panic) => Err(panicked()),
+        }
+    }
+
+    /// Runs `work` on an evaluation worker; the answer is given at the deadline (for a
+    /// query) whether or not the work has stopped yet.
+    async fn run_on_worker<T: Send + 'static, E: Into<Problem> + Send + 'static>(
+        &self,
+        permit: OwnedSemaphorePermit,
+        deadline: Instant,
+        seconds: f64,
+        is_write: bool,
+        work: impl FnOnce(CancellationToken) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, Problem> {
         let token = CancellationToken::new();
         let mut guard = CancelOnDrop(Some(token.clone()));
         let (sender, mut receiver) = oneshot::channel();
@@ -150,12 +229,7 @@ impl Executor {
                     Err(error) => Err(error.into()),
                 }
             }
-            Ok(Ok(Err(_panic))) => {
-                tracing::error!("evaluation panicked");
-                Err(Problem::from(StoreError::Internal(
-                    "evaluation panicked".into(),
-                )))
-            }
+            Ok(Ok(Err(_panic))) => Err(panicked()),
             Ok(Err(_closed)) => Err(Problem::from(StoreError::Internal(
                 "evaluation worker stopped".into(),
             ))),
@@ -165,14 +239,25 @@ impl Executor {
                 Err(if is_write {
                     write_timeout(seconds)
                 } else {
-                    Problem::unavailable(
-                        "Query timeout",
-                        format!("the evaluation was stopped after the {seconds} s time limit"),
-                    )
+                    query_timeout(seconds)
                 })
             }
         }
     }
+}
+
+/// The problem of work that panicked (logged: it is a bug).
+fn panicked() -> Problem {
+    tracing::error!("evaluation panicked");
+    Problem::from(StoreError::Internal("evaluation panicked".into()))
+}
+
+/// The 503 of a query stopped at its time limit.
+fn query_timeout(seconds: f64) -> Problem {
+    Problem::unavailable(
+        "Query timeout",
+        format!("the evaluation was stopped after the {seconds} s time limit"),
+    )
 }
 
 /// The 503 of a write stopped at its time limit.

@@ -7,6 +7,7 @@
 mod access_log;
 mod api;
 mod auth;
+mod connection_threads;
 mod connections;
 mod executor;
 mod extract;
@@ -19,6 +20,7 @@ mod problem;
 mod result_cache;
 mod service_description;
 mod sparql_endpoint;
+mod watchdog;
 mod web;
 
 pub use connections::{DEFAULT_MAX_CONNECTIONS, HEADER_READ_TIMEOUT};
