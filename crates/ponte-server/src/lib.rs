@@ -128,9 +128,13 @@ pub fn default_concurrency() -> usize {
     std::thread::available_parallelism().map_or(4, |n| (n.get() * 2).max(4))
 }
 
-/// What every handler shares.
+/// What every handler shares. One `Arc`: axum clones the state for every request, and one
+/// shared count costs less than one per part.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The parts of [`AppState`].
+pub struct Shared {
     /// The store (the SPARQL endpoint and the Graph Store use it directly).
     pub store: PonteStore,
     /// The operations every face shares, over the same store.
@@ -143,10 +147,18 @@ pub struct AppState {
     pub results: Arc<result_cache::ResultCache>,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
 impl AppState {
     /// State over `store` with `config`.
     pub fn new(store: PonteStore, config: ServerConfig) -> Self {
-        Self {
+        Self(Arc::new(Shared {
             app: App::new(store.clone()).with_weights(config.match_weights),
             store,
             executor: Executor::new(
@@ -156,7 +168,7 @@ impl AppState {
             ),
             results: Arc::new(result_cache::ResultCache::new(config.result_cache_bytes)),
             config: Arc::new(config),
-        }
+        }))
     }
 
     /// Where a SPARQL answer is kept until it is sent: memory, then a temporary file.
