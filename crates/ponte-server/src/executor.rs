@@ -14,10 +14,9 @@
 //! caller's runtime settings.
 
 use crate::problem::Problem;
-use crate::watchdog::Watchdog;
+use crate::watchdog::{LONG_AFTER, Stop, Watch, Watchdog, Watched};
 use crossbeam_channel::{Sender, unbounded};
 use ponte_store::{CancellationToken, StoreError};
-use socket2::Socket;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
@@ -26,7 +25,7 @@ use tokio::time::Instant;
 tokio::task_local! {
     /// The client's socket (a duplicate of the connection's descriptor), for requests of an
     /// HTTP/1 connection on its connection thread: they may be evaluated on this task.
-    pub(crate) static CLIENT_SOCKET: Arc<Socket>;
+    pub(crate) static CLIENT_SOCKET: Arc<socket2::Socket>;
 }
 
 /// Admission and time limits shared by all requests.
@@ -63,15 +62,19 @@ impl Drop for CancelOnDrop {
 
 impl Executor {
     /// At most `max_concurrent` evaluations at once, each query stopped after `timeout` and
-    /// each write after `write_timeout`.
+    /// each write after `write_timeout`. Half of them (at least one) may be long: a query
+    /// that runs past [`LONG_AFTER`] gives its slot back and takes a long slot, or is stopped
+    /// with a 429 when there is none, so that heavy queries never hold every slot.
     pub fn new(max_concurrent: usize, timeout: Duration, write_timeout: Duration) -> Self {
         let max_concurrent = max_concurrent.max(1);
-        // One worker per permit: a request holding a permit always finds a free worker. The
-        // workers end when the last `Executor` clone (and so the sender) is dropped.
+        let watchdog = Watchdog::new(max_concurrent / 2);
+        // One worker per slot, long ones included: a request holding a slot always finds a
+        // free worker. The workers end when the last `Executor` clone (and so the sender) is
+        // dropped.
         // crossbeam's receivers spin briefly before sleeping, which saves a futex wake-up per
         // request when requests come back to back.
         let (jobs, receiver) = unbounded::<Job>();
-        for i in 0..max_concurrent {
+        for i in 0..max_concurrent + watchdog.max_long() {
             let receiver = receiver.clone();
             std::thread::Builder::new()
                 .name(format!("ponte-eval-{i}"))
@@ -89,13 +92,13 @@ impl Executor {
             timeout,
             write_timeout,
             jobs,
-            watchdog: Watchdog::default(),
+            watchdog,
         }
     }
 
     /// Evaluations running now, including cancelled ones that have not stopped yet.
     pub fn running(&self) -> usize {
-        self.max_concurrent - self.permits.available_permits()
+        self.max_concurrent - self.permits.available_permits() + self.watchdog.long_running()
     }
 
     /// Runs `work` with a fresh cancellation token. Waiting for a slot counts against the
@@ -136,74 +139,109 @@ impl Executor {
                 ))
             })?
             .map_err(|_| Problem::unavailable("Shutting down", "the server is shutting down"))?;
-        match Self::client_to_watch(is_write) {
-            Some(client) => self.run_here(permit, deadline, seconds, client, work).await,
-            None => {
-                self.run_on_worker(permit, deadline, seconds, is_write, work)
-                    .await
+        let token = CancellationToken::new();
+        if is_write {
+            // A write must be answered at its deadline even if it is slow to stop, and it gets
+            // its grace period there; it may run as long as its limit allows.
+            return self
+                .run_on_worker(
+                    Held::Slot(permit),
+                    None,
+                    token,
+                    deadline,
+                    seconds,
+                    true,
+                    work,
+                )
+                .await;
+        }
+        let client = CLIENT_SOCKET.try_with(Arc::clone).ok();
+        let on_own_thread = client.is_some();
+        match self
+            .watchdog
+            .watch(token.clone(), deadline.into_std(), client, permit)
+        {
+            Ok(watch) if on_own_thread => self.run_here(watch, token, seconds, work),
+            Ok(watch) => {
+                let watched = watch.watched();
+                self.run_on_worker(
+                    Held::Watch(watch),
+                    Some(watched),
+                    token,
+                    deadline,
+                    seconds,
+                    false,
+                    work,
+                )
+                .await
+            }
+            Err(permit) => {
+                self.run_on_worker(
+                    Held::Slot(permit),
+                    None,
+                    token,
+                    deadline,
+                    seconds,
+                    false,
+                    work,
+                )
+                .await
             }
         }
     }
 
-    /// The client's socket when `work` may run on this task: a query, on an HTTP/1
-    /// connection's own thread.
-    fn client_to_watch(is_write: bool) -> Option<Arc<Socket>> {
-        if is_write {
-            // A write must be answered at its deadline even if it is slow to stop, and it
-            // gets its grace period on the evaluation workers.
-            return None;
-        }
-        CLIENT_SOCKET.try_with(Arc::clone).ok()
-    }
-
     /// Runs a query on this task, blocking its thread, under the watchdog's eye.
-    async fn run_here<T: Send + 'static, E: Into<Problem> + Send + 'static>(
+    fn run_here<T, E: Into<Problem>>(
         &self,
-        permit: OwnedSemaphorePermit,
-        deadline: Instant,
+        watch: Watch,
+        token: CancellationToken,
         seconds: f64,
-        client: Arc<Socket>,
-        work: impl FnOnce(CancellationToken) -> Result<T, E> + Send + 'static,
+        work: impl FnOnce(CancellationToken) -> Result<T, E>,
     ) -> Result<T, Problem> {
-        let token = CancellationToken::new();
-        let Some(watch) = self
-            .watchdog
-            .watch(token.clone(), deadline.into_std(), client)
-        else {
-            return self
-                .run_on_worker(permit, deadline, seconds, false, work)
-                .await;
-        };
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(token)));
-        drop(permit);
-        if watch.timed_out() {
-            return Err(query_timeout(seconds));
-        }
+        let watched = watch.watched();
         drop(watch);
-        match result {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(error.into()),
-            Err(_panic) => Err(panicked()),
+        match (watched.stopped(), result) {
+            (Some(Stop::Deadline), _) => Err(query_timeout(seconds)),
+            (Some(Stop::OverShare), Err(_) | Ok(Err(_))) => Err(self.over_share(seconds)),
+            (_, Ok(Ok(value))) => Ok(value),
+            (_, Ok(Err(error))) => Err(error.into()),
+            (_, Err(_panic)) => Err(panicked()),
         }
     }
 
-    /// Runs `work` on an evaluation worker; the answer is given at the deadline (for a
-    /// query) whether or not the work has stopped yet.
+    /// The 429 of a query stopped for running long beyond the share of long queries.
+    fn over_share(&self, seconds: f64) -> Problem {
+        Problem::over_share(
+            format!(
+                "the query ran past {} ms while {} other long queries were running, the most \
+                 the server runs at once; retry later",
+                LONG_AFTER.as_millis(),
+                self.watchdog.max_long()
+            ),
+            seconds.ceil() as u64,
+        )
+    }
+
+    /// Runs `work` on an evaluation worker, holding its slot until it stops; the answer is
+    /// given at the deadline (for a query) whether or not the work has stopped yet.
+    #[allow(clippy::too_many_arguments)]
     async fn run_on_worker<T: Send + 'static, E: Into<Problem> + Send + 'static>(
         &self,
-        permit: OwnedSemaphorePermit,
+        held: Held,
+        watched: Option<Arc<Watched>>,
+        token: CancellationToken,
         deadline: Instant,
         seconds: f64,
         is_write: bool,
         work: impl FnOnce(CancellationToken) -> Result<T, E> + Send + 'static,
     ) -> Result<T, Problem> {
-        let token = CancellationToken::new();
         let mut guard = CancelOnDrop(Some(token.clone()));
         let (sender, mut receiver) = oneshot::channel();
         let job_token = token.clone();
         let job: Job = Box::new(move || {
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(job_token)));
-            drop(permit);
+            drop(held);
             let _client_gone = sender.send(result);
         });
         if self.jobs.send(job).is_err() {
@@ -218,6 +256,7 @@ impl Executor {
             token.cancel();
             result = tokio::time::timeout(WRITE_STOP_GRACE, &mut receiver).await;
         }
+        let over_share = || watched.as_ref().and_then(|w| w.stopped()) == Some(Stop::OverShare);
         match result {
             Ok(Ok(Ok(result))) => {
                 guard.0 = None;
@@ -226,6 +265,7 @@ impl Executor {
                     // It failed because it was stopped at the deadline (or failed anyway):
                     // either way nothing was applied.
                     Err(_) if is_write && token.is_cancelled() => Err(write_timeout(seconds)),
+                    Err(_) if over_share() => Err(self.over_share(seconds)),
                     Err(error) => Err(error.into()),
                 }
             }
@@ -244,6 +284,14 @@ impl Executor {
             }
         }
     }
+}
+
+/// What an evaluation holds while it runs, given back when it is dropped.
+enum Held {
+    /// Its evaluation slot.
+    Slot(#[allow(dead_code)] OwnedSemaphorePermit),
+    /// Its watch, which holds its slot.
+    Watch(#[allow(dead_code)] Watch),
 }
 
 /// The problem of work that panicked (logged: it is a bug).

@@ -21,8 +21,8 @@ pub struct Problem {
     detail: String,
     extra: Map<String, Value>,
     www_authenticate: bool,
-    /// Whether to tell the client to retry after a second (the server was busy).
-    retry_after: bool,
+    /// Seconds after which the client may retry (the server was busy).
+    retry_after: Option<u64>,
     /// The methods the resource allows, for a 405.
     allow: Option<String>,
 }
@@ -36,15 +36,27 @@ impl Problem {
             detail: detail.into(),
             extra: Map::new(),
             www_authenticate: false,
-            retry_after: false,
+            retry_after: None,
             allow: None,
         }
+    }
+
+    /// 429: the request needs more than the client's share of the server now (it ran long
+    /// while as many long evaluations as allowed were running); retry after `seconds`.
+    pub fn over_share(detail: impl Into<String>, seconds: u64) -> Self {
+        let mut problem = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many long queries",
+            detail,
+        );
+        problem.retry_after = Some(seconds.max(1));
+        problem
     }
 
     /// 503: no evaluation slot became free in time; the client may retry.
     pub fn busy(detail: impl Into<String>) -> Self {
         let mut problem = Self::unavailable("Server busy", detail);
-        problem.retry_after = true;
+        problem.retry_after = Some(1);
         problem
     }
 
@@ -341,8 +353,8 @@ impl IntoResponse for Problem {
                 HeaderValue::from_static("Bearer realm=\"ponte\""),
             );
         }
-        if self.retry_after {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         if let Some(allow) = self
             .allow

@@ -1,68 +1,132 @@
-//! The watchdog of evaluations that run on their connection's own task: it cancels an
-//! evaluation when its deadline passes or its client goes away, which the blocked task cannot
-//! notice by itself.
+//! The watchdog of query evaluations: it cancels an evaluation when its deadline passes or
+//! its client goes away (which a task blocked in the evaluation cannot notice by itself), and
+//! keeps long evaluations to their share.
 //!
-//! One thread looks at every watched evaluation each [`TICK`]: a clock comparison, and a peek
-//! at the client's socket (a duplicate of the connection's descriptor), which reads end of
-//! stream or an error once the client has closed or reset the connection. It ticks whether or
-//! not anything is watched, so that starting an evaluation never has to wake it.
+//! One thread looks at every watched evaluation each [`TICK`]: a clock comparison, and for an
+//! evaluation on its connection's thread a peek at the client's socket (a duplicate of the
+//! connection's descriptor), which reads end of stream or an error once the client has closed
+//! or reset the connection. It ticks whether or not anything is watched, so that starting an
+//! evaluation never has to wake it.
+//!
+//! **Long evaluations** (running past [`LONG_AFTER`]) give back their evaluation slot and take
+//! one of the few long slots instead; one that finds none free is stopped with a 429. So
+//! however many heavy queries clients send, the evaluation slots keep room for short ones.
 
 use ponte_store::CancellationToken;
 use socket2::Socket;
 use std::mem::MaybeUninit;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::time::{Duration, Instant};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// How often the watchdog looks: the most a deadline or a departure is noticed late.
 const TICK: Duration = Duration::from_millis(20);
 
+/// Time after which an evaluation counts as long.
+pub(crate) const LONG_AFTER: Duration = Duration::from_millis(250);
+
+/// Why the watchdog stopped an evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// Its deadline passed.
+    Deadline,
+    /// It ran long while every long slot was taken.
+    OverShare,
+}
+
+const RUNNING: u8 = 0;
+const STOPPED_AT_DEADLINE: u8 = 1;
+const STOPPED_OVER_SHARE: u8 = 2;
+const LONG: u8 = 3;
+
 /// One watched evaluation.
-struct Watched {
+pub(crate) struct Watched {
     token: CancellationToken,
+    started: Instant,
     deadline: Instant,
-    client: Arc<Socket>,
-    /// Set when the watchdog cancelled it at its deadline.
-    timed_out: AtomicBool,
+    /// The client's socket, for an evaluation that blocks its connection's thread.
+    client: Option<Arc<Socket>>,
+    /// Running, long, or why it was stopped.
+    state: AtomicU8,
+    /// The evaluation slot it holds, then its long slot.
+    slot: Mutex<Option<OwnedSemaphorePermit>>,
+}
+
+impl Watched {
+    /// Why the watchdog stopped it, if it did.
+    pub(crate) fn stopped(&self) -> Option<Stop> {
+        match self.state.load(Ordering::Acquire) {
+            STOPPED_AT_DEADLINE => Some(Stop::Deadline),
+            STOPPED_OVER_SHARE => Some(Stop::OverShare),
+            _ => None,
+        }
+    }
 }
 
 type WatchList = Mutex<Vec<Arc<Watched>>>;
 
 /// The watched evaluations and the thread that looks at them (started on first use; it ends
 /// when the last clone of its [`Watchdog`] is dropped).
-#[derive(Default, Clone)]
+#[derive(Clone)]
 pub(crate) struct Watchdog {
     watched: Arc<WatchList>,
     started: Arc<OnceLock<bool>>,
+    long_slots: Arc<Semaphore>,
+    max_long: usize,
 }
 
-/// An evaluation under watch until dropped.
+/// An evaluation under watch until dropped (which frees its slot).
 pub(crate) struct Watch {
     watched: Arc<WatchList>,
     entry: Arc<Watched>,
 }
 
 impl Watchdog {
-    /// Watches an evaluation: `token` is cancelled at `deadline`, or as soon as `client` has
-    /// gone. `None` if the watchdog thread could not be started (the caller then runs the
-    /// evaluation where a blocked task is not needed to stop it).
+    /// At most `max_long` long evaluations at once.
+    pub(crate) fn new(max_long: usize) -> Self {
+        let max_long = max_long.max(1);
+        Self {
+            watched: Arc::default(),
+            started: Arc::default(),
+            long_slots: Arc::new(Semaphore::new(max_long)),
+            max_long,
+        }
+    }
+
+    /// Long slots in use.
+    pub(crate) fn long_running(&self) -> usize {
+        self.max_long - self.long_slots.available_permits()
+    }
+
+    /// The most long evaluations at once.
+    pub(crate) fn max_long(&self) -> usize {
+        self.max_long
+    }
+
+    /// Watches an evaluation holding `slot`: `token` is cancelled at `deadline`, as soon as
+    /// `client` (if given) has gone, or when it runs long with no long slot free. The slot
+    /// comes back if the watchdog thread could not be started.
     pub(crate) fn watch(
         &self,
         token: CancellationToken,
         deadline: Instant,
-        client: Arc<Socket>,
-    ) -> Option<Watch> {
+        client: Option<Arc<Socket>>,
+        slot: OwnedSemaphorePermit,
+    ) -> Result<Watch, OwnedSemaphorePermit> {
         if !*self.started.get_or_init(|| self.start()) {
-            return None;
+            return Err(slot);
         }
         let entry = Arc::new(Watched {
             token,
+            started: Instant::now(),
             deadline,
             client,
-            timed_out: AtomicBool::new(false),
+            state: AtomicU8::new(RUNNING),
+            slot: Mutex::new(Some(slot)),
         });
         lock(&self.watched).push(Arc::clone(&entry));
-        Some(Watch {
+        Ok(Watch {
             watched: Arc::clone(&self.watched),
             entry,
         })
@@ -70,24 +134,30 @@ impl Watchdog {
 
     fn start(&self) -> bool {
         let watched = Arc::downgrade(&self.watched);
+        let long_slots = Arc::clone(&self.long_slots);
         std::thread::Builder::new()
             .name("ponte-watchdog".into())
-            .spawn(move || look_until_dropped(&watched))
+            .spawn(move || look_until_dropped(&watched, &long_slots))
             .map_err(|error| tracing::error!(%error, "cannot start the evaluation watchdog"))
             .is_ok()
     }
 }
 
 impl Watch {
-    /// Whether the watchdog stopped the evaluation because its deadline passed.
-    pub(crate) fn timed_out(&self) -> bool {
-        self.entry.timed_out.load(Ordering::Acquire)
+    /// What the watchdog knows of the evaluation (it outlives the watch).
+    pub(crate) fn watched(&self) -> Arc<Watched> {
+        Arc::clone(&self.entry)
     }
 }
 
 impl Drop for Watch {
     fn drop(&mut self) {
         lock(&self.watched).retain(|entry| !Arc::ptr_eq(entry, &self.entry));
+        self.entry
+            .slot
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
     }
 }
 
@@ -95,7 +165,7 @@ fn lock(watched: &WatchList) -> std::sync::MutexGuard<'_, Vec<Arc<Watched>>> {
     watched.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn look_until_dropped(watched: &Weak<WatchList>) {
+fn look_until_dropped(watched: &Weak<WatchList>, long_slots: &Arc<Semaphore>) {
     loop {
         std::thread::sleep(TICK);
         let Some(watched) = watched.upgrade() else {
@@ -103,15 +173,37 @@ fn look_until_dropped(watched: &Weak<WatchList>) {
         };
         let now = Instant::now();
         for entry in lock(&watched).iter() {
-            if entry.token.is_cancelled() {
-                continue;
+            look_at(entry, now, long_slots);
+        }
+    }
+}
+
+/// Stops `entry` if it must stop, or moves it to a long slot once it has run long.
+fn look_at(entry: &Watched, now: Instant, long_slots: &Arc<Semaphore>) {
+    if entry.token.is_cancelled() {
+        return;
+    }
+    let stop = |state| {
+        entry.state.store(state, Ordering::Release);
+        entry.token.cancel();
+    };
+    if now >= entry.deadline {
+        stop(STOPPED_AT_DEADLINE);
+    } else if entry.client.as_deref().is_some_and(client_gone) {
+        entry.token.cancel();
+    } else if entry.state.load(Ordering::Acquire) == RUNNING
+        && now.duration_since(entry.started) >= LONG_AFTER
+    {
+        match Arc::clone(long_slots).try_acquire_owned() {
+            Ok(long_slot) => {
+                // Gives its evaluation slot back to the short queries.
+                let mut slot = entry.slot.lock().unwrap_or_else(PoisonError::into_inner);
+                if slot.is_some() {
+                    *slot = Some(long_slot);
+                    entry.state.store(LONG, Ordering::Release);
+                }
             }
-            if now >= entry.deadline {
-                entry.timed_out.store(true, Ordering::Release);
-                entry.token.cancel();
-            } else if client_gone(&entry.client) {
-                entry.token.cancel();
-            }
+            Err(_) => stop(STOPPED_OVER_SHARE),
         }
     }
 }
@@ -143,6 +235,10 @@ mod tests {
         (client, Arc::new(Socket::from(server_end)))
     }
 
+    fn slot(slots: &Arc<Semaphore>) -> OwnedSemaphorePermit {
+        Arc::clone(slots).try_acquire_owned().unwrap()
+    }
+
     fn cancelled_within(token: &CancellationToken, limit: Duration) -> bool {
         let started = Instant::now();
         while !token.is_cancelled() {
@@ -156,46 +252,96 @@ mod tests {
 
     #[test]
     fn a_deadline_cancels_and_says_so() {
-        let watchdog = Watchdog::default();
+        let watchdog = Watchdog::new(1);
+        let slots = Arc::new(Semaphore::new(1));
         let (_client, server_end) = connected();
         let token = CancellationToken::new();
         let deadline = Instant::now() + Duration::from_millis(50);
-        let watch = watchdog.watch(token.clone(), deadline, server_end).unwrap();
+        let watch = watchdog
+            .watch(token.clone(), deadline, Some(server_end), slot(&slots))
+            .ok()
+            .unwrap();
         assert!(cancelled_within(&token, Duration::from_secs(1)));
         assert!(Instant::now() >= deadline);
-        assert!(watch.timed_out());
+        assert_eq!(watch.watched().stopped(), Some(Stop::Deadline));
+        drop(watch);
+        assert_eq!(slots.available_permits(), 1, "the slot is free again");
     }
 
     #[test]
     fn a_client_that_leaves_cancels_and_one_that_stays_or_sends_more_does_not() {
-        let watchdog = Watchdog::default();
-        let far = Instant::now() + Duration::from_secs(60);
+        let watchdog = Watchdog::new(4);
+        let slots = Arc::new(Semaphore::new(2));
+        // Far, but before they would count as long.
+        let far = Instant::now() + LONG_AFTER - TICK;
         let (mut staying, staying_end) = connected();
         let (leaving, leaving_end) = connected();
         let stays = CancellationToken::new();
         let leaves = CancellationToken::new();
-        let _stays = watchdog.watch(stays.clone(), far, staying_end).unwrap();
-        let leaves_watch = watchdog.watch(leaves.clone(), far, leaving_end).unwrap();
+        let _stays = watchdog
+            .watch(stays.clone(), far, Some(staying_end), slot(&slots))
+            .ok()
+            .unwrap();
+        let leaves_watch = watchdog
+            .watch(leaves.clone(), far, Some(leaving_end), slot(&slots))
+            .ok()
+            .unwrap();
         // A pipelined next request is not a departure.
         std::io::Write::write_all(&mut staying, b"GET / HTTP/1.1\r\n").unwrap();
         drop(leaving);
         assert!(cancelled_within(&leaves, Duration::from_secs(1)));
-        assert!(!leaves_watch.timed_out());
+        assert_eq!(leaves_watch.watched().stopped(), None);
         std::thread::sleep(TICK * 3);
         assert!(!stays.is_cancelled());
     }
 
     #[test]
+    fn long_evaluations_give_back_their_slot_and_beyond_their_share_are_stopped() {
+        let watchdog = Watchdog::new(1);
+        let slots = Arc::new(Semaphore::new(3));
+        let far = Instant::now() + Duration::from_secs(60);
+        let first = CancellationToken::new();
+        let first_watch = watchdog
+            .watch(first.clone(), far, None, slot(&slots))
+            .ok()
+            .unwrap();
+        std::thread::sleep(TICK * 2);
+        let second = CancellationToken::new();
+        let second_watch = watchdog
+            .watch(second.clone(), far, None, slot(&slots))
+            .ok()
+            .unwrap();
+        // The first runs long and takes the one long slot; the second, long after it, is over
+        // the share.
+        assert!(cancelled_within(&second, LONG_AFTER * 4));
+        assert_eq!(second_watch.watched().stopped(), Some(Stop::OverShare));
+        assert!(!first.is_cancelled());
+        assert_eq!(first_watch.watched().stopped(), None);
+        assert_eq!(watchdog.long_running(), 1);
+        drop(second_watch);
+        assert_eq!(
+            slots.available_permits(),
+            3,
+            "the long one gave its slot back"
+        );
+        drop(first_watch);
+        assert_eq!(watchdog.long_running(), 0);
+    }
+
+    #[test]
     fn a_finished_evaluation_is_no_longer_watched() {
-        let watchdog = Watchdog::default();
+        let watchdog = Watchdog::new(1);
+        let slots = Arc::new(Semaphore::new(1));
         let (_client, server_end) = connected();
         let token = CancellationToken::new();
         let watch = watchdog
             .watch(
                 token.clone(),
                 Instant::now() + Duration::from_millis(30),
-                server_end,
+                Some(server_end),
+                slot(&slots),
             )
+            .ok()
             .unwrap();
         drop(watch);
         assert!(lock(&watchdog.watched).is_empty());

@@ -40,7 +40,10 @@ macro_rules! problem_group {
 
 problem_group! {
     /// What any operation may answer when the server cannot run it in time.
-    Unavailable [(503, "Busy (with `Retry-After`) or over the time limit")]
+    Unavailable [
+        (429, "Ran long while the most long operations the server runs at once were running (with `Retry-After`)"),
+        (503, "Busy (with `Retry-After`) or over the time limit"),
+    ]
 }
 
 problem_group! {
