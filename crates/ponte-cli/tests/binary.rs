@@ -1156,3 +1156,119 @@ fn ponte_plan_answers_as_the_api_does() {
         refused.err
     );
 }
+
+/// `kill -9` of the server under a write load of mixed HTTP writes (SPARQL updates, Graph
+/// Store `PUT`s and `POST`s, from three clients): every write acknowledged before the kill is
+/// in the store after it, and `ponte check` passes, at five kill points in each of three runs
+/// over the same store.
+#[test]
+fn kill_9_under_write_load_loses_no_acknowledged_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let location = dir.path().join("store");
+    let location = location.to_str().unwrap().to_owned();
+    let auth = ("Authorization", "Bearer kill-token");
+    let mut acknowledged = std::collections::BTreeSet::new();
+    for run in 0..3_u64 {
+        for point in 0..5_u64 {
+            let server = Arc::new(Server::start(&[
+                "--location",
+                &location,
+                "--write-token",
+                "kill-token",
+            ]));
+            let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let writers: Vec<_> = (0..3_u64)
+                .map(|kind| {
+                    let (server, stop) = (Arc::clone(&server), Arc::clone(&stop));
+                    std::thread::spawn(move || {
+                        let mut done = Vec::new();
+                        for n in 0.. {
+                            if stop.load(std::sync::atomic::Ordering::Acquire) {
+                                break;
+                            }
+                            let id = format!("r{run}p{point}k{kind}n{n}");
+                            let triple = format!("<urn:kill:{id}> <urn:kill:p> \"{id}\" .");
+                            let answer = match kind {
+                                0 => server.request(
+                                    "POST",
+                                    "/sparql",
+                                    &[auth, ("Content-Type", "application/sparql-update")],
+                                    &format!(
+                                        "INSERT DATA {{ GRAPH <urn:kill:updates> {{ {triple} }} }}"
+                                    ),
+                                ),
+                                1 => server.request(
+                                    "PUT",
+                                    &format!("/store?graph=urn:kill:put:{id}"),
+                                    &[auth, ("Content-Type", "text/turtle")],
+                                    &triple,
+                                ),
+                                _ => server.request(
+                                    "POST",
+                                    "/store?graph=urn:kill:posts",
+                                    &[auth, ("Content-Type", "text/turtle")],
+                                    &triple,
+                                ),
+                            };
+                            match answer {
+                                Ok((status, _, _)) if (200..300).contains(&status) => done.push(id),
+                                Ok((0, _, _)) | Err(_) => break, // the server is gone
+                                Ok((status, _, body)) => panic!("{id}: {status} {body}"),
+                            }
+                        }
+                        done
+                    })
+                })
+                .collect();
+            // Kill points spread over the first second of writing, different in every run.
+            std::thread::sleep(Duration::from_millis(150 + 170 * point + 37 * run));
+            // SIGKILL by process id: the writers still hold the server.
+            let killed = Command::new("kill")
+                .args(["-9", &server.child.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(killed.success());
+            stop.store(true, std::sync::atomic::Ordering::Release);
+            let mut written = 0;
+            for writer in writers {
+                let done = writer.join().unwrap();
+                written += done.len();
+                acknowledged.extend(done);
+            }
+            drop(server);
+            assert!(
+                written > 0,
+                "no write was acknowledged before kill point {point}"
+            );
+            // Every acknowledged write is there, and the store is whole.
+            let present: std::collections::BTreeSet<String> = ponte_ok(&[
+                "query",
+                "--location",
+                &location,
+                "--format",
+                "csv",
+                "SELECT ?id WHERE { GRAPH ?g { ?s <urn:kill:p> ?id } }",
+            ])
+            .lines()
+            .skip(1)
+            .map(|line| line.trim().to_owned())
+            .collect();
+            let lost: Vec<_> = acknowledged.difference(&present).collect();
+            assert!(
+                lost.is_empty(),
+                "run {run}, kill point {point}: {} acknowledged writes lost: {lost:?}",
+                lost.len()
+            );
+            let check = ponte(&["check", "--location", &location]);
+            assert!(
+                check.ok,
+                "ponte check after kill point {point}: {}",
+                check.err
+            );
+        }
+    }
+    eprintln!(
+        "{} acknowledged writes over 15 kills, none lost",
+        acknowledged.len()
+    );
+}
