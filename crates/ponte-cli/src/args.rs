@@ -40,6 +40,12 @@ pub enum Command {
     /// Checks the store's integrity, that its seed graphs match the embedded files, and that
     /// its data conforms to the SHACL shapes.
     Check(StoreArgs),
+    /// Backs a store that no server holds up into a new directory (a server backs its own
+    /// store up with `POST /backups`): a consistent copy and a manifest of its graphs' digests.
+    Backup(BackupArgs),
+    /// Restores a backup into a new location, verifying it against its manifest before and
+    /// after the copy.
+    Restore(RestoreArgs),
     /// Imports an external registry into its own named graph.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -247,6 +253,10 @@ pub struct ServeArgs {
     /// Directory of those temporary files (default: the system's temporary directory).
     #[arg(long, env = "PONTE_SPILL_DIR")]
     pub spill_dir: Option<std::path::PathBuf>,
+    /// Directory where `POST /backups` (with the write token) puts online backups of the
+    /// store; without it, backups over HTTP are off.
+    #[arg(long, env = "PONTE_BACKUP_DIR")]
+    pub backup_dir: Option<std::path::PathBuf>,
     /// Bytes of query answers kept between writes, so a repeated query costs a lookup; any
     /// write empties it. 0 switches it off.
     #[arg(long, env = "PONTE_RESULT_CACHE_BYTES", default_value_t = ponte_server::DEFAULT_RESULT_CACHE_BYTES)]
@@ -310,6 +320,23 @@ pub struct QueryArgs {
     /// Seconds after which the query is stopped.
     #[arg(long, default_value_t = 30.0)]
     pub timeout: f64,
+}
+
+#[derive(Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The new directory to back up into.
+    pub target: PathBuf,
+}
+
+#[derive(Args)]
+pub struct RestoreArgs {
+    /// The backup's directory (it holds `ponte-backup.txt` and `store/`).
+    pub backup: PathBuf,
+    /// The new location of the restored store.
+    #[arg(long)]
+    pub location: PathBuf,
 }
 
 #[derive(Args)]

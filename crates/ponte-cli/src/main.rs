@@ -22,6 +22,8 @@ fn main() -> anyhow::Result<()> {
         Command::Query(args) => commands::store::query(args),
         Command::Dump(args) => commands::store::dump(args),
         Command::Check(args) => commands::store::check(args),
+        Command::Backup(args) => commands::store::backup(args),
+        Command::Restore(args) => commands::store::restore(args),
         Command::Import(ImportCommand::Ror(args)) => commands::import::ror(args),
         Command::Match(args) => commands::matching::suggest(args),
         Command::Plan(args) => commands::matching::plan(args),

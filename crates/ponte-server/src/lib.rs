@@ -7,6 +7,7 @@
 mod access_log;
 mod api;
 mod auth;
+mod backups;
 mod connection_threads;
 mod connections;
 mod executor;
@@ -69,6 +70,8 @@ pub struct ServerConfig {
     pub result_memory_bytes: usize,
     /// Directory of those temporary files; `None`: the system's temporary directory.
     pub spill_dir: Option<std::path::PathBuf>,
+    /// Directory where `POST /backups` puts backups; `None`: no backups over HTTP.
+    pub backup_dir: Option<std::path::PathBuf>,
     /// Whether a query's default graph is the union of all graphs.
     pub union_default_graph: bool,
     /// Host (and port) the server listens on: used in minted IRIs when a request's `Host`
@@ -101,6 +104,7 @@ impl Default for ServerConfig {
             max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
             result_memory_bytes: DEFAULT_RESULT_MEMORY_BYTES,
             spill_dir: None,
+            backup_dir: None,
             union_default_graph: true,
             public_host: "127.0.0.1:7878".into(),
             allowed_hosts: Vec::new(),
@@ -219,6 +223,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(sparql_endpoint::router())
         .merge(graph_store::router())
+        .merge(backups::router())
         .route("/health", get(health))
         .merge(api::router())
         .merge(web::router())

@@ -49,6 +49,14 @@ pub enum StoreError {
         /// The cause.
         source: std::io::Error,
     },
+    /// A file could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file or directory.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
     /// The storage layer failed (disk, corruption, lock held by another process...).
     #[error("storage error: {0}")]
     Storage(#[from] StorageError),

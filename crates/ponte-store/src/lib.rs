@@ -5,6 +5,8 @@
 //! dumps and checks the store. Its API is synchronous, like oxigraph's: async callers run it on a
 //! blocking thread.
 
+mod backup;
+pub use backup::{GraphDigest, Manifest, restore};
 mod body_check;
 pub use body_check::{MAX_RDF_NESTING, check_body};
 mod entities;
@@ -47,6 +49,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub struct PonteStore {
     store: Store,
     read_only: bool,
+    /// Whether the store lives on disk (only such a store can be backed up).
+    on_disk: bool,
     /// Serializes writers: oxigraph transactions are repeatable-read, so two concurrent
     /// read-modify-write updates could otherwise both commit on stale reads.
     write_lock: Arc<Mutex<()>>,
@@ -70,23 +74,24 @@ pub struct CheckReport {
 impl PonteStore {
     /// Opens (or creates) the on-disk store at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        Ok(Self::new(Store::open(path)?, false))
+        Ok(Self::new(Store::open(path)?, false, true))
     }
 
     /// Opens the on-disk store at `path` for reading only; every write is refused.
     pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
-        Ok(Self::new(Store::open_read_only(path)?, true))
+        Ok(Self::new(Store::open_read_only(path)?, true, true))
     }
 
     /// Creates an empty in-memory store.
     pub fn in_memory() -> Result<Self, StoreError> {
-        Ok(Self::new(Store::new()?, false))
+        Ok(Self::new(Store::new()?, false, false))
     }
 
-    fn new(store: Store, read_only: bool) -> Self {
+    fn new(store: Store, read_only: bool, on_disk: bool) -> Self {
         Self {
             store,
             read_only,
+            on_disk,
             write_lock: Arc::new(Mutex::new(())),
             generation: Arc::new(AtomicU64::new(0)),
         }
@@ -159,6 +164,18 @@ impl PonteStore {
             stale_seed_files: seed::stale_files(&self.store, SEED_FILES)?,
             violations: self.validate_all()?,
         })
+    }
+
+    /// Backs the store up into the new directory `target` while it serves: a consistent
+    /// checkpoint and the manifest of what it holds (see [`Manifest`]); [`restore`] verifies
+    /// and restores it.
+    pub fn backup(&self, target: &Path, token: &CancellationToken) -> Result<Manifest, StoreError> {
+        if !self.on_disk {
+            return Err(StoreError::BadRequest(
+                "an in-memory store cannot be backed up; dump it instead".into(),
+            ));
+        }
+        backup::back_up(&self.store, target, token)
     }
 
     /// Flushes memory buffers to disk (used before a clean shutdown).

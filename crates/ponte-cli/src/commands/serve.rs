@@ -63,6 +63,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_result_bytes: args.max_result_bytes,
         result_memory_bytes: args.result_memory_bytes,
         spill_dir: args.spill_dir,
+        backup_dir: args.backup_dir,
         union_default_graph: args.union_default_graph,
         result_cache_bytes: args.result_cache_bytes,
         public_host: args.bind.clone(),

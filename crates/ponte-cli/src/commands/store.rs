@@ -1,7 +1,7 @@
-//! Commands on the store itself: `load`, `query`, `dump`, `check`.
+//! Commands on the store itself: `load`, `query`, `dump`, `check`, `backup`, `restore`.
 
 use super::{open_existing, open_for_writing, seeded};
-use crate::args::{DumpArgs, LoadArgs, OutputName, QueryArgs, StoreArgs};
+use crate::args::{BackupArgs, DumpArgs, LoadArgs, OutputName, QueryArgs, RestoreArgs, StoreArgs};
 use anyhow::{Context, bail};
 use ponte_store::sparql::{OutputFormat, QueryKind};
 use ponte_store::{CancellationToken, PonteStore, QueryResultsFormat, RdfFormat, Validation};
@@ -91,6 +91,38 @@ pub fn dump(args: DumpArgs) -> anyhow::Result<()> {
 }
 
 /// Checks integrity, seed graphs and shapes.
+pub fn backup(args: BackupArgs) -> anyhow::Result<()> {
+    if !args.store.location.exists() {
+        bail!("no store at {}", args.store.location.display());
+    }
+    // Read-write: the lock tells whether a server holds the store.
+    let store = PonteStore::open(&args.store.location).with_context(|| {
+        format!(
+            "cannot open the store at {} (if a server holds it, back it up with POST /backups)",
+            args.store.location.display()
+        )
+    })?;
+    let manifest = store.backup(&args.target, &CancellationToken::new())?;
+    println!(
+        "backed up {} quads in {} graphs into {}",
+        manifest.quads(),
+        manifest.graphs.len(),
+        args.target.display()
+    );
+    Ok(())
+}
+
+pub fn restore(args: RestoreArgs) -> anyhow::Result<()> {
+    let manifest = ponte_store::restore(&args.backup, &args.location)?;
+    println!(
+        "restored {} quads in {} graphs into {}; every graph matches the backup's manifest",
+        manifest.quads(),
+        manifest.graphs.len(),
+        args.location.display()
+    );
+    Ok(())
+}
+
 pub fn check(args: StoreArgs) -> anyhow::Result<()> {
     let store = open_existing(&args)?;
     let report = store.check()?;

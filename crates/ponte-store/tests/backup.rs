@@ -1,0 +1,94 @@
+//! Backups taken from a serving store restore to the same quads, and a copy that differs from
+//! its manifest is refused.
+
+use ponte_store::{
+    CancellationToken, GraphTarget, Manifest, NamedNode, PonteStore, RdfFormat, SEED_FILES, restore,
+};
+
+fn write(store: &PonteStore, graph: &str, turtle: &str) {
+    store
+        .write_graph(
+            &GraphTarget::Named(NamedNode::new(graph).unwrap()),
+            true,
+            &[(RdfFormat::Turtle, turtle.as_bytes())],
+            None,
+            &CancellationToken::new(),
+        )
+        .unwrap();
+}
+
+fn nquads(store: &PonteStore) -> Vec<String> {
+    let mut out = Vec::new();
+    store.dump(RdfFormat::NQuads, &mut out).unwrap();
+    let mut lines: Vec<String> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    lines.sort_unstable();
+    lines
+}
+
+#[test]
+fn a_backup_restores_the_same_quads_and_a_tampered_copy_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = PonteStore::open(&dir.path().join("live")).unwrap();
+    store.seed(SEED_FILES).unwrap();
+    write(
+        &store,
+        "urn:test:a",
+        "<urn:s> <urn:p> \"one\" , [ <urn:q> \"blank\" ] .",
+    );
+    let backup = dir.path().join("backup");
+    let manifest = store.backup(&backup, &CancellationToken::new()).unwrap();
+    // Written after the checkpoint: not in the backup.
+    write(&store, "urn:test:later", "<urn:s> <urn:p> \"later\" .");
+    let before_later: Vec<String> = nquads(&store)
+        .into_iter()
+        .filter(|line| !line.contains("urn:test:later"))
+        .collect();
+    assert!(
+        manifest
+            .graphs
+            .iter()
+            .any(|g| g.graph == "<urn:test:a>" && g.quads == 3)
+    );
+    assert_eq!(manifest.graphs[0].graph, "default");
+    assert_eq!(Manifest::read(&backup).unwrap(), manifest);
+
+    let restored = dir.path().join("restored");
+    assert_eq!(restore(&backup, &restored).unwrap(), manifest);
+    let copy = PonteStore::open_read_only(&restored).unwrap();
+    assert_eq!(
+        nquads(&copy),
+        before_later,
+        "the restored store is the store at the backup"
+    );
+    assert_eq!(copy.len().unwrap(), manifest.quads());
+    drop(copy);
+
+    // A backup goes into a new directory, a restore into a new location.
+    assert!(store.backup(&backup, &CancellationToken::new()).is_err());
+    assert!(restore(&backup, &restored).is_err());
+
+    // A manifest that does not match what the backup holds is refused, naming the graph.
+    let path = backup.join("ponte-backup.txt");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let line = text.lines().find(|l| l.ends_with("<urn:test:a>")).unwrap();
+    let tampered = line.replacen(&line[..1], if &line[..1] == "0" { "1" } else { "0" }, 1);
+    std::fs::write(&path, text.replace(line, &tampered)).unwrap();
+    let refused = restore(&backup, &dir.path().join("again"))
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("<urn:test:a> differs"), "{refused}");
+}
+
+#[test]
+fn an_in_memory_store_cannot_be_backed_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = PonteStore::in_memory()
+        .unwrap()
+        .backup(&dir.path().join("backup"), &CancellationToken::new())
+        .unwrap_err();
+    assert!(refused.to_string().contains("in-memory"), "{refused}");
+}
