@@ -157,37 +157,21 @@ impl Executor {
         }
         let client = CLIENT_SOCKET.try_with(Arc::clone).ok();
         let on_own_thread = client.is_some();
-        match self
-            .watchdog
-            .watch(token.clone(), deadline.into_std(), client, permit)
-        {
-            Ok(watch) if on_own_thread => self.run_here(watch, token, seconds, work),
-            Ok(watch) => {
-                let watched = watch.watched();
-                self.run_on_worker(
-                    Held::Watch(watch),
-                    Some(watched),
-                    token,
-                    deadline,
-                    seconds,
-                    false,
-                    work,
-                )
-                .await
-            }
-            Err(permit) => {
-                self.run_on_worker(
-                    Held::Slot(permit),
-                    None,
-                    token,
-                    deadline,
-                    seconds,
-                    false,
-                    work,
-                )
-                .await
-            }
-        }
+        let (held, watched) =
+            match self
+                .watchdog
+                .watch(token.clone(), deadline.into_std(), client, permit)
+            {
+                Ok(watch) if on_own_thread => return self.run_here(watch, token, seconds, work),
+                Ok(watch) => {
+                    let watched = watch.watched();
+                    (Held::Watch(watch), Some(watched))
+                }
+                // No watchdog: the evaluation worker's own deadline and disconnect checks.
+                Err(permit) => (Held::Slot(permit), None),
+            };
+        self.run_on_worker(held, watched, token, deadline, seconds, false, work)
+            .await
     }
 
     /// Runs a query on this task, blocking its thread, under the watchdog's eye.
