@@ -1376,3 +1376,149 @@ fn an_online_backup_during_writes_restores_verified() {
     assert!(!again.ok);
     assert!(again.err.contains("not empty"), "{}", again.err);
 }
+
+/// A tmpfs mounted for a test, unmounted when dropped.
+struct SmallDisk {
+    path: PathBuf,
+}
+
+impl SmallDisk {
+    /// Mounts a tmpfs of `megabytes` under `dir`, or says why it cannot (it needs root).
+    fn mount(dir: &Path, megabytes: u32) -> Result<Self, String> {
+        let path = dir.join("disk");
+        std::fs::create_dir_all(&path).unwrap();
+        let output = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
+            .arg(&path)
+            .output()
+            .map_err(|e| e.to_string())?;
+        if output.status.success() {
+            Ok(Self { path })
+        } else {
+            Err(String::from_utf8_lossy(&output.stderr).into_owned())
+        }
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.path).status();
+    }
+}
+
+/// When the store's disk fills, writes are answered 507 and change nothing, reads go on, the
+/// server stays up; once space is freed it takes writes again without a restart, and
+/// `ponte check` passes. Needs root to mount a small tmpfs; says so and passes otherwise.
+#[test]
+fn a_full_disk_answers_507_keeps_reading_and_writes_again_once_space_is_freed() {
+    let dir = tempfile::tempdir().unwrap();
+    let disk = match SmallDisk::mount(dir.path(), 320) {
+        Ok(disk) => disk,
+        Err(why) => {
+            eprintln!("skipped: cannot mount a small tmpfs for the full-disk test ({why})");
+            return;
+        }
+    };
+    let location = disk.path.join("store");
+    let server = Server::start(&[
+        "--location",
+        location.to_str().unwrap(),
+        "--write-token",
+        "disk-token",
+    ]);
+    let auth = ("Authorization", "Bearer disk-token");
+    let count = || {
+        let (status, _, body) =
+            server.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }");
+        assert_eq!(status, 200, "reads go on: {body}");
+        body
+    };
+    // Fill the disk but for a few megabytes, with a file that can be removed later.
+    let filler = disk.path.join("filler");
+    {
+        let mut file = std::fs::File::create(&filler).unwrap();
+        let chunk = vec![7_u8; 1 << 20];
+        while file.write_all(&chunk).is_ok() {}
+        let _ = file.sync_all();
+    }
+    // Shrink the filler so that a few megabytes are free: the first writes succeed.
+    let filled = std::fs::metadata(&filler).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&filler)
+        .unwrap()
+        .set_len(filled - (6 << 20))
+        .unwrap();
+    let graph = |n: usize| {
+        (0..4_000)
+            .map(|i| {
+                format!(
+                    "<urn:disk:s{n}x{i}> <urn:disk:p> \"{}{i}\" .\n",
+                    "v".repeat(200)
+                )
+            })
+            .collect::<String>()
+    };
+    let mut full = None;
+    for n in 0..200 {
+        let (status, head, body) = server
+            .request(
+                "PUT",
+                &format!("/store?graph=urn:disk:g{n}"),
+                &[auth, ("Content-Type", "text/turtle")],
+                &graph(n),
+            )
+            .unwrap();
+        if status != 201 {
+            full = Some((n, status, head, body));
+            break;
+        }
+    }
+    let (refused, status, head, body) = full.expect("the disk never filled");
+    assert_eq!(status, 507, "{body}");
+    assert!(head.contains("application/problem+json"), "{head}");
+    assert!(body.contains("disk is full"), "{body}");
+    let before = count();
+    // Still full: still refused, nothing applied, still readable.
+    let (status, _, _) = server
+        .request(
+            "PUT",
+            "/store?graph=urn:disk:small",
+            &[auth, ("Content-Type", "text/turtle")],
+            "<urn:disk:a> <urn:disk:p> \"small\" .",
+        )
+        .unwrap();
+    assert_eq!(status, 507);
+    assert_eq!(count(), before, "a refused write changed nothing");
+    // Space freed: within RocksDB's recovery poll, writes are taken again.
+    std::fs::remove_file(&filler).unwrap();
+    let freed = Instant::now();
+    loop {
+        let (status, _, body) = server
+            .request(
+                "PUT",
+                &format!("/store?graph=urn:disk:g{refused}"),
+                &[auth, ("Content-Type", "text/turtle")],
+                &graph(refused),
+            )
+            .unwrap();
+        if status == 201 {
+            break;
+        }
+        assert_eq!(status, 507, "{body}");
+        assert!(
+            freed.elapsed() < Duration::from_secs(30),
+            "writes still refused {:?} after space was freed",
+            freed.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    eprintln!(
+        "disk full after {refused} graphs: 507; writes taken again {:?} after space was freed",
+        freed.elapsed()
+    );
+    drop(server);
+    let check = ponte(&["check", "--location", location.to_str().unwrap()]);
+    assert!(check.ok, "{}", check.err);
+    drop(disk);
+}

@@ -170,6 +170,15 @@ impl From<StoreError> for Problem {
                 None => problem,
             }
         };
+        if error.is_disk_full() {
+            tracing::error!(%error, "the store's disk is full");
+            return Self::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "Disk full",
+                "the store's disk is full: the write was not applied; reads go on, and writes \
+                 are taken again once space is freed",
+            );
+        }
         match error {
             StoreError::SparqlSyntax { line, column, .. } => with_location(
                 Self::new(StatusCode::BAD_REQUEST, "SPARQL syntax error", detail),

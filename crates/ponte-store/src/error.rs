@@ -99,6 +99,18 @@ fn violations_summary(violations: &[ponte_shacl::Violation]) -> String {
 }
 
 impl StoreError {
+    /// Whether the store's disk is full (the write was not applied; reads go on, and RocksDB
+    /// takes writes again once enough space is free).
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            Self::Storage(StorageError::Io(error)) => {
+                error.kind() == std::io::ErrorKind::StorageFull
+            }
+            Self::Write { source, .. } => source.kind() == std::io::ErrorKind::StorageFull,
+            _ => false,
+        }
+    }
+
     /// Prefixes a syntax error's message with the file it is in.
     pub(crate) fn in_file(self, path: &str) -> Self {
         match self {

@@ -31,7 +31,12 @@ macro_rules! ffi_result {
         if error.is_null() {
             Ok(result)
         } else {
-            Err(ErrorStatus(::std::ffi::CString::from_raw(error)))
+            // Ponte patch: RocksDB's C API allocates the message with `strdup` (C's malloc);
+            // taking it as a `CString` freed it with Rust's global allocator, which crashes
+            // when that is not C's malloc (Ponte uses mimalloc). Copy it, then free it as C.
+            let message = ::std::ffi::CStr::from_ptr(error).to_string_lossy().into_owned();
+            rocksdb_free(error.cast());
+            Err(ErrorStatus(message))
         }
     }}
 }
@@ -1227,11 +1232,11 @@ impl SstFileWriter {
     }
 }
 
-struct ErrorStatus(CString);
+struct ErrorStatus(String);
 
 impl ErrorStatus {
     fn message(&self) -> &str {
-        self.0.to_str().unwrap_or("Invalid RocksDB error message")
+        &self.0
     }
 }
 
