@@ -146,16 +146,20 @@ def main():
                       server.stat()[1], server.alive()))
     finally:
         server.stop()
-    server = Server(binary, "--max-connections", "1000")
+    # PONTE_HOSTILE_HALF_SENT and PONTE_HOSTILE_MAX_CONNECTIONS change the last row's sizes
+    # (the process's file descriptor limit bounds the first).
+    half_sent = int(os.environ.get("PONTE_HOSTILE_HALF_SENT", "5000"))
+    cap = int(os.environ.get("PONTE_HOSTILE_MAX_CONNECTIONS", "1000"))
+    server = Server(binary, "--max-connections", str(cap))
     try:
         sockets = []
         request = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n"
-        for _ in range(5000):
+        for _ in range(half_sent):
             s = socket.create_connection(("127.0.0.1", server.port))
             s.sendall(request)
             sockets.append(s)
         status, elapsed = server.send("/sparql?query=ASK%7B%7D")
-        print(row("5,000 half-sent requests (cap 1,000), then a new client", [status], elapsed,
+        print(row(f"{half_sent:,} half-sent requests (cap {cap:,}), then a new client", [status], elapsed,
                   0, server.stat()[1], server.alive()))
         for s in sockets:
             s.close()
