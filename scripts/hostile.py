@@ -3,7 +3,12 @@
 markdown table of docs/RELIABILITY.md: for each class, the statuses, the worst latency, the
 server's CPU in the second after the answers, its peak memory, and whether it survived.
 
-Usage: scripts/hostile.py PATH/TO/ponte   (starts its own server on a free loopback port)
+Usage: scripts/hostile.py PATH/TO/ponte [--check]   (starts its own server on a free loopback port)
+
+With --check (the README's test command runs it so) it also exits non-zero when a class breaks
+its promise: a status other than 200/429/503 for a query or 400/413 for a body, an answer
+later than the 3 s limit plus one second, CPU spent in the second after, a dead server, a new
+client not answered within a second, or a peak memory of 1 GiB or more.
 """
 
 import json
@@ -118,8 +123,18 @@ def row(name, statuses, worst, cpu_after, peak, alive):
     return f"| {name} | {', '.join(str(s) for s in sorted(set(statuses)))} | {worst:.2f} | {cpu_after:.2f} | {peak:.0f} | {'yes' if alive else 'NO'} |"
 
 
+FAILURES = []
+
+
+def expect(name, ok, what):
+    """Records a broken promise of class `name` (for --check)."""
+    if not ok:
+        FAILURES.append(f"{name}: {what}")
+
+
 def main():
     binary = sys.argv[1]
+    check = "--check" in sys.argv[2:]
     print(f"| class | statuses | worst latency s | server CPU s in the 1 s after | peak RSS MiB | server alive |")
     print("|---|---|---:|---:|---:|---|")
     server = Server(binary, "--max-concurrent-queries", "4")
@@ -136,14 +151,24 @@ def main():
             cpu, _ = server.stat()
             time.sleep(1)
             cpu_after = server.stat()[0] - cpu
-            print(row(f"4 × {name}, no token", [s for s, _ in results],
-                      max(t for _, t in results), cpu_after, server.stat()[1], server.alive()))
+            statuses = [s for s, _ in results]
+            worst = max(t for _, t in results)
+            print(row(f"4 × {name}, no token", statuses, worst, cpu_after, server.stat()[1],
+                      server.alive()))
+            expect(name, set(statuses) <= {200, 429, 503}, f"statuses {statuses}")
+            expect(name, worst <= 4.0, f"answered after {worst:.2f} s under a 3 s limit")
+            expect(name, cpu_after <= 0.3, f"{cpu_after:.2f} s of CPU in the second after")
+            expect(name, server.alive(), "the server died")
         for name, (path, content_type, body) in BODIES.items():
             status, elapsed = server.send(path, body, content_type, token=True)
             cpu, _ = server.stat()
             time.sleep(1)
             print(row(f"{name}, with the token", [status], elapsed, server.stat()[0] - cpu,
                       server.stat()[1], server.alive()))
+            expect(name, status in (400, 413), f"status {status}")
+            expect(name, server.alive(), "the server died")
+        peak = server.stat()[1]
+        expect("the whole suite", peak < 1024, f"peak RSS {peak:.0f} MiB")
     finally:
         server.stop()
     # PONTE_HOSTILE_HALF_SENT and PONTE_HOSTILE_MAX_CONNECTIONS change the last row's sizes
@@ -161,10 +186,15 @@ def main():
         status, elapsed = server.send("/sparql?query=ASK%7B%7D")
         print(row(f"{half_sent:,} half-sent requests (cap {cap:,}), then a new client", [status], elapsed,
                   0, server.stat()[1], server.alive()))
+        expect("half-sent requests", status == 200 and elapsed <= 1.0,
+               f"the new client got {status} after {elapsed:.2f} s")
         for s in sockets:
             s.close()
     finally:
         server.stop()
+    if check and FAILURES:
+        print("\n".join(["hostile: broken promises:"] + FAILURES), file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
