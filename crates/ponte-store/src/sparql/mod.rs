@@ -18,6 +18,7 @@ mod answer;
 mod cartesian;
 mod federation;
 mod match_service;
+mod parse_cache;
 #[cfg(test)]
 mod service_test;
 mod text_search;
@@ -145,9 +146,12 @@ pub fn parse_query(
     services: &Services,
     token: CancellationToken,
 ) -> Result<ParsedQuery, StoreError> {
-    guard(text, services.any(), true)?;
-    let mut query = parser(base_iri)?.parse_query(text)?;
-    cartesian::split_cross_joins(&mut query)?;
+    let query = parse_cache::parsed(text, base_iri, services.any(), || {
+        guard(text, services.any(), true)?;
+        let mut query = parser(base_iri)?.parse_query(text)?;
+        cartesian::split_cross_joins(&mut query)?;
+        Ok::<_, StoreError>(query)
+    })?;
     let kind = match &query {
         spargebra::Query::Select { .. } => QueryKind::Solutions,
         spargebra::Query::Ask { .. } => QueryKind::Boolean,
