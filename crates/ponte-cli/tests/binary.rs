@@ -92,39 +92,7 @@ impl Server {
         headers: &[(&str, &str)],
         body: &str,
     ) -> std::io::Result<(u16, String, String)> {
-        let mut stream = TcpStream::connect(&self.addr)?;
-        stream.set_read_timeout(Some(Duration::from_secs(60)))?;
-        let mut request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            self.addr,
-            body.len()
-        );
-        for (name, value) in headers {
-            request.push_str(&format!("{name}: {value}\r\n"));
-        }
-        request.push_str("\r\n");
-        request.push_str(body);
-        stream.write_all(request.as_bytes())?;
-        let mut reader = BufReader::new(stream);
-        let mut status_line = String::new();
-        reader.read_line(&mut status_line)?;
-        let status = status_line
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let mut head = String::new();
-        loop {
-            let mut line = String::new();
-            reader.read_line(&mut line)?;
-            if line == "\r\n" || line.is_empty() {
-                break;
-            }
-            head.push_str(&line.to_ascii_lowercase());
-        }
-        let mut body = Vec::new();
-        reader.read_to_end(&mut body)?;
-        Ok((status, head, String::from_utf8_lossy(&body).into_owned()))
+        request_to(&self.addr, method, path, headers, body)
     }
 
     /// Evaluations running now, from `/health`.
@@ -180,6 +148,49 @@ impl Server {
         self.request("GET", &format!("/sparql?query={encoded}"), &[], "")
             .unwrap()
     }
+}
+
+/// One HTTP/1.1 request to `addr`; returns status, headers (lowercased names) and body.
+fn request_to(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> std::io::Result<(u16, String, String)> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        addr,
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes())?;
+    let mut reader = BufReader::new(stream);
+    let mut status_line = String::new();
+    reader.read_line(&mut status_line)?;
+    let status = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line)?;
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+        head.push_str(&line.to_ascii_lowercase());
+    }
+    let mut body = Vec::new();
+    reader.read_to_end(&mut body)?;
+    Ok((status, head, String::from_utf8_lossy(&body).into_owned()))
 }
 
 impl Drop for Server {
@@ -1170,16 +1181,12 @@ fn kill_9_under_write_load_loses_no_acknowledged_write() {
     let mut acknowledged = std::collections::BTreeSet::new();
     for run in 0..3_u64 {
         for point in 0..5_u64 {
-            let server = Arc::new(Server::start(&[
-                "--location",
-                &location,
-                "--write-token",
-                "kill-token",
-            ]));
+            let mut server =
+                Server::start(&["--location", &location, "--write-token", "kill-token"]);
             let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
             let writers: Vec<_> = (0..3_u64)
                 .map(|kind| {
-                    let (server, stop) = (Arc::clone(&server), Arc::clone(&stop));
+                    let (addr, stop) = (server.addr.clone(), Arc::clone(&stop));
                     std::thread::spawn(move || {
                         let mut done = Vec::new();
                         for n in 0.. {
@@ -1189,7 +1196,8 @@ fn kill_9_under_write_load_loses_no_acknowledged_write() {
                             let id = format!("r{run}p{point}k{kind}n{n}");
                             let triple = format!("<urn:kill:{id}> <urn:kill:p> \"{id}\" .");
                             let answer = match kind {
-                                0 => server.request(
+                                0 => request_to(
+                                    &addr,
                                     "POST",
                                     "/sparql",
                                     &[auth, ("Content-Type", "application/sparql-update")],
@@ -1197,13 +1205,15 @@ fn kill_9_under_write_load_loses_no_acknowledged_write() {
                                         "INSERT DATA {{ GRAPH <urn:kill:updates> {{ {triple} }} }}"
                                     ),
                                 ),
-                                1 => server.request(
+                                1 => request_to(
+                                    &addr,
                                     "PUT",
                                     &format!("/store?graph=urn:kill:put:{id}"),
                                     &[auth, ("Content-Type", "text/turtle")],
                                     &triple,
                                 ),
-                                _ => server.request(
+                                _ => request_to(
+                                    &addr,
                                     "POST",
                                     "/store?graph=urn:kill:posts",
                                     &[auth, ("Content-Type", "text/turtle")],
@@ -1222,12 +1232,10 @@ fn kill_9_under_write_load_loses_no_acknowledged_write() {
                 .collect();
             // Kill points spread over the first second of writing, different in every run.
             std::thread::sleep(Duration::from_millis(150 + 170 * point + 37 * run));
-            // SIGKILL by process id: the writers still hold the server.
-            let killed = Command::new("kill")
-                .args(["-9", &server.child.id().to_string()])
-                .status()
-                .unwrap();
-            assert!(killed.success());
+            // `Child::kill` is SIGKILL on Unix; waiting makes sure the process is gone (and
+            // its lock on the store released) before the store is read.
+            server.child.kill().unwrap();
+            server.child.wait().unwrap();
             stop.store(true, std::sync::atomic::Ordering::Release);
             let mut written = 0;
             for writer in writers {
