@@ -299,6 +299,7 @@ fn heavy_queries_stop_at_their_503_or_429_and_leave_the_server_idle() {
     let mut statuses = Vec::new();
     for client in clients {
         let (status, head, body, elapsed) = client.join().unwrap();
+        eprintln!("heavy query: {status} after {elapsed:?}");
         assert!(status == 503 || status == 429, "{status} {body}");
         if status == 429 {
             assert!(

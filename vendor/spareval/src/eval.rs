@@ -1655,7 +1655,11 @@ impl<'a, D: QueryableDataset<'a>> SimpleEvaluator<'a, D> {
                             }
                         })
                         .collect::<Vec<_>>();
-                    // Ponte patch: sorted in runs that check the cancellation token.
+                    // Ponte patch: a collection ended by cancellation is not sorted (splitting
+                    // it into runs would copy every row first), and sorting checks the token.
+                    if token.is_cancelled() {
+                        return Box::new(once(Err(QueryEvaluationError::Cancelled)));
+                    }
                     let sorted = cancellable_sort(&mut values, &token, |a, b| {
                         for comp in &by {
                             match comp {
