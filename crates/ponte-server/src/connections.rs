@@ -1,9 +1,10 @@
 //! The accept loop: hyper serving each connection (on a connection thread when one is free),
-//! with what `axum::serve` lacks against slow and many clients. A request's headers must arrive within [`HEADER_READ_TIMEOUT`]; at most
-//! `max_connections` are open at once, and a new client at the cap closes the oldest
-//! connection that has no request in progress (an idle keep-alive, or a request whose head is
-//! still being trickled in), so that thousands of half-sent requests cannot keep a real client
-//! out, nor use up the process's file descriptors.
+//! with what `axum::serve` lacks against slow and many clients. A request's headers must
+//! arrive within [`HEADER_READ_TIMEOUT`]; at most `max_connections` are open at once, and a
+//! new client at the cap closes the oldest connection that has no request in progress (an idle
+//! keep-alive, or a request whose head is still being trickled in), so that thousands of
+//! half-sent requests cannot keep a real client out, nor use up the process's file
+//! descriptors.
 
 use crate::connection_threads::{ConnectionThreads, MAX_THREADS};
 use crate::executor::CLIENT_SOCKET;

@@ -2,8 +2,8 @@
 //! evaluations at once, a deadline that cancels the evaluation itself (not just the wait), and
 //! cancellation when the client goes away.
 //!
-//! A query asked on an HTTP/1 connection is evaluated on the connection's own thread (each
-//! connection has one, see `connection_threads`), which it blocks: a [`Watchdog`] cancels the
+//! A query asked on an HTTP/1 connection that has a thread of its own (see
+//! `connection_threads`) is evaluated on that thread, which it blocks: a [`Watchdog`] cancels the
 //! evaluation at its deadline or when the client leaves, which the blocked thread cannot see.
 //! This saves the two thread wake-ups of a hand-off, which on a small query cost more time
 //! than the evaluation. Everything else (writes, HTTP/2 streams, in-process callers) runs on
@@ -144,33 +144,21 @@ impl Executor {
             // A write must be answered at its deadline even if it is slow to stop, and it gets
             // its grace period there; it may run as long as its limit allows.
             return self
-                .run_on_worker(
-                    Held::Slot(permit),
-                    None,
-                    token,
-                    deadline,
-                    seconds,
-                    true,
-                    work,
-                )
+                .run_on_worker(Held::Slot(permit), token, deadline, seconds, true, work)
                 .await;
         }
         let client = CLIENT_SOCKET.try_with(Arc::clone).ok();
         let on_own_thread = client.is_some();
-        let (held, watched) =
-            match self
-                .watchdog
-                .watch(token.clone(), deadline.into_std(), client, permit)
-            {
-                Ok(watch) if on_own_thread => return self.run_here(watch, token, seconds, work),
-                Ok(watch) => {
-                    let watched = watch.watched();
-                    (Held::Watch(watch), Some(watched))
-                }
-                // No watchdog: the evaluation worker's own deadline and disconnect checks.
-                Err(permit) => (Held::Slot(permit), None),
-            };
-        self.run_on_worker(held, watched, token, deadline, seconds, false, work)
+        let held = match self
+            .watchdog
+            .watch(token.clone(), deadline.into_std(), client, permit)
+        {
+            Ok(watch) if on_own_thread => return self.run_here(watch, token, seconds, work),
+            Ok(watch) => Held::Watch(watch),
+            // No watchdog: the evaluation worker's own deadline and disconnect checks.
+            Err(permit) => Held::Slot(permit),
+        };
+        self.run_on_worker(held, token, deadline, seconds, false, work)
             .await
     }
 
@@ -209,17 +197,17 @@ impl Executor {
 
     /// Runs `work` on an evaluation worker, holding its slot until it stops; the answer is
     /// given at the deadline (for a query) whether or not the work has stopped yet.
-    #[allow(clippy::too_many_arguments)]
     async fn run_on_worker<T: Send + 'static, E: Into<Problem> + Send + 'static>(
         &self,
         held: Held,
-        watched: Option<Arc<Watched>>,
         token: CancellationToken,
         deadline: Instant,
         seconds: f64,
         is_write: bool,
         work: impl FnOnce(CancellationToken) -> Result<T, E> + Send + 'static,
     ) -> Result<T, Problem> {
+        // What the watchdog says of it outlives the job, which drops the watch when done.
+        let watched = held.watched();
         let mut guard = CancelOnDrop(Some(token.clone()));
         let (sender, mut receiver) = oneshot::channel();
         let job_token = token.clone();
@@ -275,7 +263,17 @@ enum Held {
     /// Its evaluation slot.
     Slot(#[allow(dead_code)] OwnedSemaphorePermit),
     /// Its watch, which holds its slot.
-    Watch(#[allow(dead_code)] Watch),
+    Watch(Watch),
+}
+
+impl Held {
+    /// What the watchdog knows of the evaluation, when it watches it.
+    fn watched(&self) -> Option<Arc<Watched>> {
+        match self {
+            Self::Slot(_) => None,
+            Self::Watch(watch) => Some(watch.watched()),
+        }
+    }
 }
 
 /// The problem of work that panicked (logged: it is a bug).
