@@ -14,7 +14,7 @@
 //! caller's runtime settings.
 
 use crate::problem::Problem;
-use crate::watchdog::{LONG_AFTER, Stop, Watch, Watchdog, Watched};
+use crate::watchdog::{LONG_AFTER, LONG_WHEN_CROWDED, Stop, Watch, Watchdog, Watched};
 use crossbeam_channel::{Sender, unbounded};
 use ponte_store::{CancellationToken, StoreError};
 use std::sync::Arc;
@@ -63,7 +63,7 @@ impl Drop for CancelOnDrop {
 impl Executor {
     /// At most `max_concurrent` evaluations at once, each query stopped after `timeout` and
     /// each write after `write_timeout`. Half of them (at least one) may be long: a query
-    /// that runs past [`LONG_AFTER`] gives its slot back and takes a long slot, or is stopped
+    /// that runs past [`LONG_AFTER`] (sooner while others wait) gives its slot back and takes a long slot, or is stopped
     /// with a 429 when there is none, so that heavy queries never hold every slot.
     pub fn new(max_concurrent: usize, timeout: Duration, write_timeout: Duration) -> Self {
         let max_concurrent = max_concurrent.max(1);
@@ -131,14 +131,25 @@ impl Executor {
     ) -> Result<T, Problem> {
         let deadline = Instant::now() + timeout;
         let seconds = timeout.as_secs_f64();
-        let permit = tokio::time::timeout_at(deadline, Arc::clone(&self.permits).acquire_owned())
-            .await
-            .map_err(|_| {
-                Problem::busy(format!(
-                    "no evaluation slot became free within the {seconds} s limit; retry later"
-                ))
-            })?
-            .map_err(|_| Problem::unavailable("Shutting down", "the server is shutting down"))?;
+        let permit = match Arc::clone(&self.permits).try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                // Every slot is taken: while this request waits, running queries count as
+                // long sooner, so young heavy ones make room for it.
+                let _waiting = self.watchdog.waiting();
+                tokio::time::timeout_at(deadline, Arc::clone(&self.permits).acquire_owned())
+                    .await
+                    .map_err(|_| {
+                        Problem::busy(format!(
+                            "no evaluation slot became free within the {seconds} s limit; \
+                             retry later"
+                        ))
+                    })?
+                    .map_err(|_| {
+                        Problem::unavailable("Shutting down", "the server is shutting down")
+                    })?
+            }
+        };
         let token = CancellationToken::new();
         if is_write {
             // A write must be answered at its deadline even if it is slow to stop, and it gets
@@ -186,9 +197,11 @@ impl Executor {
     fn over_share(&self, seconds: f64) -> Problem {
         Problem::over_share(
             format!(
-                "the query ran past {} ms while {} other long queries were running, the most \
-                 the server runs at once; retry later",
+                "the query ran past {} ms ({} ms while other requests waited for a slot) \
+                 while {} other long queries were running, the most the server runs at once; \
+                 retry later",
                 LONG_AFTER.as_millis(),
+                LONG_WHEN_CROWDED.as_millis(),
                 self.watchdog.max_long()
             ),
             seconds.ceil() as u64,

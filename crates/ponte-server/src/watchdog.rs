@@ -8,14 +8,16 @@
 //! or reset the connection. It ticks whether or not anything is watched, so that starting an
 //! evaluation never has to wake it.
 //!
-//! **Long evaluations** (running past [`LONG_AFTER`]) give back their evaluation slot and take
-//! one of the few long slots instead; one that finds none free is stopped with a 429. So
-//! however many heavy queries clients send, the evaluation slots keep room for short ones.
+//! **Long evaluations** (running past [`LONG_AFTER`], or past [`LONG_WHEN_CROWDED`] while
+//! another request waits for a slot) give back their evaluation slot and take one of the few
+//! long slots instead; one that finds none free is stopped with a 429. So however many heavy
+//! queries clients send, the evaluation slots keep room for short ones, and a short query that
+//! finds every slot taken by young heavy ones waits tens of milliseconds, not a quarter second.
 
 use ponte_store::CancellationToken;
 use socket2::Socket;
 use std::mem::MaybeUninit;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -25,6 +27,10 @@ const TICK: Duration = Duration::from_millis(20);
 
 /// Time after which an evaluation counts as long.
 pub(crate) const LONG_AFTER: Duration = Duration::from_millis(250);
+
+/// Time after which an evaluation counts as long while a request waits for a slot: far above
+/// a lookup's or a page's query (a few milliseconds), two ticks.
+pub(crate) const LONG_WHEN_CROWDED: Duration = Duration::from_millis(40);
 
 /// Why the watchdog stopped an evaluation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +80,17 @@ pub(crate) struct Watchdog {
     started: Arc<OnceLock<bool>>,
     long_slots: Arc<Semaphore>,
     max_long: usize,
+    /// Requests waiting for an evaluation slot.
+    waiting: Arc<AtomicUsize>,
+}
+
+/// A request counted as waiting for an evaluation slot until dropped.
+pub(crate) struct Waiting(Arc<AtomicUsize>);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// An evaluation under watch until dropped (which frees its slot).
@@ -91,7 +108,15 @@ impl Watchdog {
             started: Arc::default(),
             long_slots: Arc::new(Semaphore::new(max_long)),
             max_long,
+            waiting: Arc::default(),
         }
+    }
+
+    /// Counts a request as waiting for an evaluation slot while the guard lives: meanwhile
+    /// evaluations count as long sooner ([`LONG_WHEN_CROWDED`]).
+    pub(crate) fn waiting(&self) -> Waiting {
+        self.waiting.fetch_add(1, Ordering::AcqRel);
+        Waiting(Arc::clone(&self.waiting))
     }
 
     /// Long slots in use.
@@ -135,9 +160,10 @@ impl Watchdog {
     fn start(&self) -> bool {
         let watched = Arc::downgrade(&self.watched);
         let long_slots = Arc::clone(&self.long_slots);
+        let waiting = Arc::clone(&self.waiting);
         std::thread::Builder::new()
             .name("ponte-watchdog".into())
-            .spawn(move || look_until_dropped(&watched, &long_slots))
+            .spawn(move || look_until_dropped(&watched, &long_slots, &waiting))
             .map_err(|error| tracing::error!(%error, "cannot start the evaluation watchdog"))
             .is_ok()
     }
@@ -165,21 +191,30 @@ fn lock(watched: &WatchList) -> std::sync::MutexGuard<'_, Vec<Arc<Watched>>> {
     watched.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn look_until_dropped(watched: &Weak<WatchList>, long_slots: &Arc<Semaphore>) {
+fn look_until_dropped(
+    watched: &Weak<WatchList>,
+    long_slots: &Arc<Semaphore>,
+    waiting: &AtomicUsize,
+) {
     loop {
         std::thread::sleep(TICK);
         let Some(watched) = watched.upgrade() else {
             return;
         };
         let now = Instant::now();
+        let long_after = if waiting.load(Ordering::Acquire) > 0 {
+            LONG_WHEN_CROWDED
+        } else {
+            LONG_AFTER
+        };
         for entry in lock(&watched).iter() {
-            look_at(entry, now, long_slots);
+            look_at(entry, now, long_after, long_slots);
         }
     }
 }
 
-/// Stops `entry` if it must stop, or moves it to a long slot once it has run long.
-fn look_at(entry: &Watched, now: Instant, long_slots: &Arc<Semaphore>) {
+/// Stops `entry` if it must stop, or moves it to a long slot once it has run `long_after`.
+fn look_at(entry: &Watched, now: Instant, long_after: Duration, long_slots: &Arc<Semaphore>) {
     if entry.token.is_cancelled() {
         return;
     }
@@ -192,7 +227,7 @@ fn look_at(entry: &Watched, now: Instant, long_slots: &Arc<Semaphore>) {
     } else if entry.client.as_deref().is_some_and(client_gone) {
         entry.token.cancel();
     } else if entry.state.load(Ordering::Acquire) == RUNNING
-        && now.duration_since(entry.started) >= LONG_AFTER
+        && now.duration_since(entry.started) >= long_after
     {
         match Arc::clone(long_slots).try_acquire_owned() {
             Ok(long_slot) => {
@@ -326,6 +361,45 @@ mod tests {
         );
         drop(first_watch);
         assert_eq!(watchdog.long_running(), 0);
+    }
+
+    #[test]
+    fn a_waiting_request_makes_evaluations_long_sooner() {
+        let watchdog = Watchdog::new(1);
+        let slots = Arc::new(Semaphore::new(2));
+        let far = Instant::now() + Duration::from_secs(60);
+        let first = CancellationToken::new();
+        let _first = watchdog
+            .watch(first.clone(), far, None, slot(&slots))
+            .ok()
+            .unwrap();
+        let second = CancellationToken::new();
+        let second_watch = watchdog
+            .watch(second.clone(), far, None, slot(&slots))
+            .ok()
+            .unwrap();
+        // Nobody waits: both are still short after more than the crowded threshold.
+        std::thread::sleep(LONG_WHEN_CROWDED + TICK * 2);
+        assert_eq!(slots.available_permits(), 0);
+        assert_eq!(watchdog.long_running(), 0);
+        let waiting = watchdog.waiting();
+        // Now one takes the long slot (freeing its slot) and the other is over the share.
+        let started = Instant::now();
+        while slots.available_permits() == 0 && started.elapsed() < LONG_AFTER {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        assert!(
+            started.elapsed() < LONG_AFTER / 2,
+            "a slot came free after {:?}",
+            started.elapsed()
+        );
+        // The first watched is looked at first: it takes the long slot.
+        assert!(cancelled_within(&second, LONG_AFTER / 2));
+        assert_eq!(second_watch.watched().stopped(), Some(Stop::OverShare));
+        assert!(!first.is_cancelled());
+        drop(waiting);
+        drop(second_watch);
+        assert_eq!(watchdog.long_running(), 1);
     }
 
     #[test]
