@@ -3,9 +3,11 @@
 
 mod args;
 mod commands;
+mod log_output;
 
 use args::{Cli, Command, ImportCommand, LogFormat};
 use clap::Parser;
+use log_output::LogOutput;
 use std::io::IsTerminal;
 
 /// mimalloc instead of glibc's malloc: query evaluation allocates and frees small values for
@@ -15,7 +17,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    init_logging(cli.log_format);
+    let log = init_logging(cli.log_format);
+    let outcome = run(cli);
+    log.flush();
+    outcome
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => commands::serve::run(args),
         Command::Load(args) => commands::store::load(args),
@@ -33,13 +41,16 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-fn init_logging(format: Option<LogFormat>) {
+/// Sets up the log and returns its output, to be flushed at exit.
+fn init_logging(format: Option<LogFormat>) -> LogOutput {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let terminal = std::io::stderr().is_terminal();
+    // A person at a terminal sees each line at once; a pipe or a file gets them gathered.
+    let output = LogOutput::new(!terminal);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(output.clone())
         // Colour codes only where a person reads them, never into a pipe or a file.
         .with_ansi(terminal);
     let json = match format {
@@ -52,4 +63,5 @@ fn init_logging(format: Option<LogFormat>) {
     } else {
         builder.init();
     }
+    output
 }
