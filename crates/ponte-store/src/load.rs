@@ -183,7 +183,10 @@ impl PonteStore {
                 Some(format) => format,
                 None => format_of(path)?,
             };
-            let mut parser = RdfParser::from_format(format);
+            // Lenient: the loader parses the same file strictly beside it, and any syntax
+            // error there fails the whole load, so checking every IRI twice (a tenth of the
+            // load's CPU) would only repeat its verdict.
+            let mut parser = RdfParser::from_format(format).lenient();
             if let Some(graph) = graph {
                 parser = parser.with_default_graph(graph.clone());
             }
