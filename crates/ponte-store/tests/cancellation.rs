@@ -206,3 +206,80 @@ fn a_long_sort_gives_the_rows_in_order() {
     expected.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
     assert_eq!(rows, expected);
 }
+
+#[test]
+fn sorting_terms_of_mixed_kinds_answers_instead_of_panicking() {
+    // SPARQL's order of terms is not total: numbers, strings and dates compare by different
+    // rules, and a mix of them is not transitive. The standard library's sorts panic on such
+    // an order; `ORDER BY ?o` over BSBM did.
+    let kinds = [
+        |i: usize| format!("{}", i * 7907 % 10_007),
+        |i: usize| format!("\"{}\"", i * 7919 % 10_009),
+        |i: usize| format!("{}", i * 104_729 % 1009),
+        |i: usize| format!("\"{i}.5\"^^<http://www.w3.org/2001/XMLSchema#decimal>"),
+        |i: usize| {
+            format!(
+                "\"{}e{}\"^^<http://www.w3.org/2001/XMLSchema#double>",
+                i % 7,
+                i % 5
+            )
+        },
+        |i: usize| format!("\"{}\"", i * 7919 % 1000),
+        |i: usize| format!("\"w{i}\"@en"),
+        |i: usize| {
+            format!(
+                "\"2020-0{}-1{}\"^^<http://www.w3.org/2001/XMLSchema#date>",
+                i % 9 + 1,
+                i % 10
+            )
+        },
+        |i: usize| {
+            format!(
+                "\"2020-01-01T{:02}:00:00{}\"^^<http://www.w3.org/2001/XMLSchema#dateTime>",
+                i % 24,
+                if i.is_multiple_of(2) { "Z" } else { "" }
+            )
+        },
+        |i: usize| {
+            format!(
+                "\"{}\"^^<http://www.w3.org/2001/XMLSchema#boolean>",
+                i.is_multiple_of(2)
+            )
+        },
+        |i: usize| format!("\"x{i}\"^^<urn:datatype>"),
+    ];
+    let n = 20_000;
+    let data: String = (0..n)
+        .map(|i| format!("<urn:s{i}> <urn:p> {} .\n", kinds[i * 31 % kinds.len()](i)))
+        .collect();
+    let store = PonteStore::in_memory().unwrap();
+    store
+        .write_graph(
+            &GraphTarget::Default,
+            false,
+            &[(RdfFormat::Turtle, data.as_bytes())],
+            None,
+            &CancellationToken::new(),
+        )
+        .unwrap();
+    for order in ["?o", "DESC(?o)", "?o ?s"] {
+        let parsed = parse_query(
+            &format!("SELECT ?s ?o WHERE {{ ?s <urn:p> ?o }} ORDER BY {order}"),
+            None,
+            &ProtocolDataset::default(),
+            true,
+            &Services::default(),
+            CancellationToken::new(),
+        )
+        .unwrap();
+        let csv = store
+            .evaluate_query(
+                parsed,
+                OutputFormat::Results(QueryResultsFormat::Csv),
+                1 << 30,
+            )
+            .unwrap();
+        let rows = String::from_utf8(csv).unwrap().lines().count() - 1;
+        assert_eq!(rows, n, "ORDER BY {order}");
+    }
+}

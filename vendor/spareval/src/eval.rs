@@ -1646,7 +1646,7 @@ impl<'a, D: QueryableDataset<'a>> SimpleEvaluator<'a, D> {
                 let token = self.dataset.cancellation_token.clone();
                 Rc::new(move |from| {
                     let mut errors = Vec::default();
-                    let mut values = child(from)
+                    let values = child(from)
                         .filter_map(|result| match result {
                             Ok(result) => Some(result),
                             Err(error) => {
@@ -1660,20 +1660,35 @@ impl<'a, D: QueryableDataset<'a>> SimpleEvaluator<'a, D> {
                     if token.is_cancelled() {
                         return Box::new(once(Err(QueryEvaluationError::Cancelled)));
                     }
-                    let sorted = cancellable_sort(&mut values, &token, |a, b| {
-                        for comp in &by {
+                    // Ponte patch: each row's sort keys are computed once, not at every
+                    // comparison (a comparison decoded both terms from the store: most of the
+                    // time of a large sort).
+                    let mut keyed = Vec::with_capacity(values.len());
+                    for (i, row) in values.into_iter().enumerate() {
+                        if i % SORT_RUN == SORT_RUN - 1 && token.is_cancelled() {
+                            return Box::new(once(Err(QueryEvaluationError::Cancelled)));
+                        }
+                        let keys = by
+                            .iter()
+                            .map(|comp| match comp {
+                                ComparatorFunction::Asc(expression)
+                                | ComparatorFunction::Desc(expression) => expression(&row),
+                            })
+                            .collect::<Vec<_>>();
+                        keyed.push((keys, row));
+                    }
+                    let sorted = cancellable_sort(&mut keyed, &token, |(a, _), (b, _)| {
+                        for (comp, (a, b)) in by.iter().zip(a.iter().zip(b)) {
                             match comp {
-                                ComparatorFunction::Asc(expression) => {
-                                    match cmp_terms(expression(a).as_ref(), expression(b).as_ref())
-                                    {
+                                ComparatorFunction::Asc(_) => {
+                                    match cmp_terms(a.as_ref(), b.as_ref()) {
                                         Ordering::Greater => return Ordering::Greater,
                                         Ordering::Less => return Ordering::Less,
                                         Ordering::Equal => (),
                                     }
                                 }
-                                ComparatorFunction::Desc(expression) => {
-                                    match cmp_terms(expression(a).as_ref(), expression(b).as_ref())
-                                    {
+                                ComparatorFunction::Desc(_) => {
+                                    match cmp_terms(a.as_ref(), b.as_ref()) {
                                         Ordering::Greater => return Ordering::Less,
                                         Ordering::Less => return Ordering::Greater,
                                         Ordering::Equal => (),
@@ -1683,10 +1698,11 @@ impl<'a, D: QueryableDataset<'a>> SimpleEvaluator<'a, D> {
                         }
                         Ordering::Equal
                     });
+                    let values = keyed.into_iter().map(|(_, row)| row);
                     if !sorted {
                         return Box::new(once(Err(QueryEvaluationError::Cancelled)));
                     }
-                    Box::new(errors.into_iter().chain(values.into_iter().map(Ok)))
+                    Box::new(errors.into_iter().chain(values.map(Ok)))
                 })
             }
             GraphPattern::Distinct { inner } => {
@@ -4518,48 +4534,63 @@ impl<T: Hash> Extend<InternalTuple<T>> for InternalTupleSet<T> {
     }
 }
 
-/// Ponte patch: rows sorted between two checks of the cancellation token.
+/// Ponte patch: rows merged between two checks of the cancellation token.
 const SORT_RUN: usize = 1 << 14;
 
-/// Ponte patch: sorts `values` as `sort_unstable_by` does, but in runs of [`SORT_RUN`] rows
-/// merged pairwise, checking `token` before each run and every [`SORT_RUN`] merged rows, so that
-/// sorting millions of rows stops soon after the query is cancelled. Returns false when
-/// cancelled (`values` is then left empty or partly sorted).
+/// Ponte patch: rows of the runs sorted by insertion before they are merged.
+const SMALL_RUN: usize = 16;
+
+/// Ponte patch: sorts `values` by `compare` in runs of [`SMALL_RUN`] rows sorted by insertion
+/// and merged pairwise, checking `token` every [`SORT_RUN`] rows, so that sorting millions of
+/// rows stops soon after the query is cancelled. It never panics, whatever `compare` answers:
+/// SPARQL's order of terms is not a total order (numbers, strings and dates compare by
+/// different rules, and a mix of them is not transitive), and the standard library's sorts
+/// panic on such an order ("user-provided comparison function does not correctly implement a
+/// total order"), which failed `ORDER BY ?o` over BSBM. Returns false when cancelled (`values`
+/// is then left empty or partly sorted).
 fn cancellable_sort<T>(
     values: &mut Vec<T>,
     token: &CancellationToken,
     mut compare: impl FnMut(&T, &T) -> Ordering,
 ) -> bool {
-    if values.len() <= SORT_RUN {
-        values.sort_unstable_by(compare);
+    if values.len() <= SMALL_RUN {
+        insertion_sort(values, &mut compare);
         return true;
     }
-    let mut runs = Vec::with_capacity(values.len().div_ceil(SORT_RUN));
+    let mut runs = Vec::with_capacity(values.len().div_ceil(SMALL_RUN));
     while !values.is_empty() {
         // Split from the end, so that each row moves once.
-        let start = (values.len() - 1) / SORT_RUN * SORT_RUN;
+        let start = (values.len() - 1) / SMALL_RUN * SMALL_RUN;
         runs.push(values.split_off(start));
     }
     runs.reverse();
-    for run in &mut runs {
-        if token.is_cancelled() {
+    for (i, run) in runs.iter_mut().enumerate() {
+        if i % (SORT_RUN / SMALL_RUN) == 0 && token.is_cancelled() {
             return false;
         }
-        run.sort_unstable_by(&mut compare);
+        insertion_sort(run, &mut compare);
     }
     while runs.len() > 1 {
         let mut merged = Vec::with_capacity(runs.len().div_ceil(2));
         let mut pairs = runs.into_iter();
+        let mut since_check = 0;
         while let Some(left) = pairs.next() {
             let Some(right) = pairs.next() else {
                 merged.push(left);
                 break;
             };
+            since_check += left.len() + right.len();
+            if since_check >= SORT_RUN {
+                since_check = 0;
+                if token.is_cancelled() {
+                    return false;
+                }
+            }
             let mut out = Vec::with_capacity(left.len() + right.len());
             let mut left = left.into_iter().peekable();
             let mut right = right.into_iter().peekable();
             loop {
-                if out.len() % SORT_RUN == 0 && token.is_cancelled() {
+                if out.len() % SORT_RUN == SORT_RUN - 1 && token.is_cancelled() {
                     return false;
                 }
                 let take_left = match (left.peek(), right.peek()) {
@@ -4576,6 +4607,17 @@ fn cancellable_sort<T>(
     }
     *values = runs.pop().unwrap_or_default();
     true
+}
+
+/// Ponte patch: a stable insertion sort of a few rows, which ends whatever `compare` answers.
+fn insertion_sort<T>(values: &mut [T], compare: &mut impl FnMut(&T, &T) -> Ordering) {
+    for i in 1..values.len() {
+        let mut j = i;
+        while j > 0 && compare(&values[j - 1], &values[j]) == Ordering::Greater {
+            values.swap(j - 1, j);
+            j -= 1;
+        }
+    }
 }
 
 /// Ponte patch: ends an operator's output once the evaluation is cancelled, after one
