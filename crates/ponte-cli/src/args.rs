@@ -253,6 +253,10 @@ pub struct ServeArgs {
     /// Directory of those temporary files (default: the system's temporary directory).
     #[arg(long, env = "PONTE_SPILL_DIR")]
     pub spill_dir: Option<std::path::PathBuf>,
+    /// Bytes one query's evaluation may hold in memory (sorting, grouping, DISTINCT, joins);
+    /// a query that needs more is stopped with 422.
+    #[arg(long, env = "PONTE_MAX_QUERY_MEMORY", default_value_t = ponte_server::DEFAULT_MAX_QUERY_MEMORY)]
+    pub max_query_memory: usize,
     /// Directory where `POST /backups` (with the write token) puts online backups of the
     /// store; without it, backups over HTTP are off.
     #[arg(long, env = "PONTE_BACKUP_DIR")]

@@ -11,9 +11,11 @@ use log_output::LogOutput;
 use std::io::IsTerminal;
 
 /// mimalloc instead of glibc's malloc: query evaluation allocates and frees small values for
-/// every solution, and glibc's malloc took about a fifth of a small query's time.
+/// every solution, and glibc's malloc took about a fifth of a small query's time. Counted, so
+/// that each query is held to its memory budget (`--max-query-memory`).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: ponte_memory::CountingAllocator<mimalloc::MiMalloc> =
+    ponte_memory::CountingAllocator(mimalloc::MiMalloc);
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

@@ -133,6 +133,14 @@ impl Server {
     }
 
     /// A query sent directly in a POST body.
+    /// The process's peak resident memory so far (`VmHWM`), in MiB.
+    fn peak_memory_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+        let kib: f64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+        kib / 1024.0
+    }
+
     fn post_query(&self, query: &str) -> (u16, String, String) {
         self.request(
             "POST",
@@ -263,6 +271,46 @@ fn heavy_queries() -> [String; 4] {
     ]
 }
 
+/// A query that gathers more than its memory budget (a sort over a billion-row cross product)
+/// is stopped with a 422 naming the budget, long before its time limit, and the server's peak
+/// memory stays near the budget; the next query is answered as before.
+#[test]
+fn a_query_over_its_memory_budget_is_stopped_with_a_422() {
+    let server = Server::start(&[
+        "--memory",
+        "--query-timeout",
+        "60",
+        "--max-query-memory",
+        &(64 << 20).to_string(),
+    ]);
+    let before = server.peak_memory_mib();
+    let sort = &heavy_queries()[1];
+    let started = Instant::now();
+    let (status, head, body) = server.post_query(sort);
+    let elapsed = started.elapsed();
+    let peak = server.peak_memory_mib();
+    eprintln!(
+        "sort over its 64 MiB budget: {status} after {elapsed:?}; peak RSS {before:.0} MiB \
+         before, {peak:.0} MiB after"
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(head.contains("application/problem+json"), "{head}");
+    assert!(
+        body.contains("--max-query-memory") && body.contains("64 MiB"),
+        "{body}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(20),
+        "stopped after {elapsed:?}"
+    );
+    assert!(
+        peak < before + 256.0,
+        "peak RSS {peak:.0} MiB, {before:.0} MiB before the query"
+    );
+    let (status, _, body) = server.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }");
+    assert_eq!(status, 200, "{body}");
+}
+
 /// Four heavy queries at once: half the slots may run long (to their 503 at the deadline),
 /// the others are stopped with a 429 once they run long; every answer comes within the
 /// deadline plus a second, and the server spends no CPU on them afterwards.
@@ -274,6 +322,10 @@ fn heavy_queries_stop_at_their_503_or_429_and_leave_the_server_idle() {
         "2",
         "--max-concurrent-queries",
         "4",
+        // Time is what this test is about: the sort would pass the default memory budget
+        // (a_query_over_its_memory_budget_is_stopped_with_a_422).
+        "--max-query-memory",
+        &(16u64 << 30).to_string(),
     ]);
     let server = std::sync::Arc::new(server);
     let started = Instant::now();
@@ -378,7 +430,9 @@ fn heavy_clients_do_not_starve_a_cheap_lookup() {
         heavy_statuses.extend(client.join().unwrap());
     }
     assert!(
-        heavy_statuses.iter().all(|s| *s == 503 || *s == 429),
+        heavy_statuses
+            .iter()
+            .all(|s| *s == 503 || *s == 429 || *s == 422),
         "{heavy_statuses:?}"
     );
     assert!(heavy_statuses.contains(&429), "{heavy_statuses:?}");

@@ -15,6 +15,7 @@
 
 use crate::problem::Problem;
 use crate::watchdog::{LONG_AFTER, LONG_WHEN_CROWDED, Stop, Watch, Watchdog, Watched};
+use axum::http::StatusCode;
 use crossbeam_channel::{Sender, unbounded};
 use ponte_store::{CancellationToken, StoreError};
 use std::sync::Arc;
@@ -64,10 +65,16 @@ impl Executor {
     /// At most `max_concurrent` evaluations at once, each query stopped after `timeout` and
     /// each write after `write_timeout`. Half of them (at least one) may be long: a query
     /// that runs past [`LONG_AFTER`] (sooner while others wait) gives its slot back and takes a long slot, or is stopped
-    /// with a 429 when there is none, so that heavy queries never hold every slot.
-    pub fn new(max_concurrent: usize, timeout: Duration, write_timeout: Duration) -> Self {
+    /// with a 429 when there is none, so that heavy queries never hold every slot. A query
+    /// whose evaluation holds more than `memory_budget` bytes is stopped with a 422.
+    pub fn new(
+        max_concurrent: usize,
+        timeout: Duration,
+        write_timeout: Duration,
+        memory_budget: usize,
+    ) -> Self {
         let max_concurrent = max_concurrent.max(1);
-        let watchdog = Watchdog::new(max_concurrent / 2);
+        let watchdog = Watchdog::new(max_concurrent / 2, memory_budget);
         // One worker per slot, long ones included: a request holding a slot always finds a
         // free worker. The workers end when the last `Executor` clone (and so the sender) is
         // dropped.
@@ -181,16 +188,35 @@ impl Executor {
         seconds: f64,
         work: impl FnOnce(CancellationToken) -> Result<T, E>,
     ) -> Result<T, Problem> {
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(token)));
         let watched = watch.watched();
+        let counting = ponte_memory::count_on_this_thread(watched.memory());
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(token)));
+        drop(counting);
         drop(watch);
         match (watched.stopped(), result) {
             (Some(Stop::Deadline), _) => Err(query_timeout(seconds)),
+            (Some(Stop::OverMemory), Err(_) | Ok(Err(_))) => Err(self.over_memory()),
             (Some(Stop::OverShare), Err(_) | Ok(Err(_))) => Err(self.over_share(seconds)),
             (_, Ok(Ok(value))) => Ok(value),
             (_, Ok(Err(error))) => Err(error.into()),
             (_, Err(_panic)) => Err(panicked()),
         }
+    }
+
+    /// The 422 of a query stopped for holding more memory than its budget.
+    fn over_memory(&self) -> Problem {
+        let budget = self.watchdog.memory_budget();
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Query over its memory budget",
+            format!(
+                "the evaluation held more than {} MiB (--max-query-memory) and was stopped; \
+                 sorting, grouping, DISTINCT and joins keep their rows in memory: narrow the \
+                 query, add a LIMIT, or ask the operator for a larger budget",
+                budget >> 20
+            ),
+        )
+        .with("limit", budget)
     }
 
     /// The 429 of a query stopped for running long beyond the share of long queries.
@@ -225,7 +251,11 @@ impl Executor {
         let (sender, mut receiver) = oneshot::channel();
         let job_token = token.clone();
         let job: Job = Box::new(move || {
+            let counting = held
+                .watched()
+                .map(|watched| ponte_memory::count_on_this_thread(watched.memory()));
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(job_token)));
+            drop(counting);
             drop(held);
             let _client_gone = sender.send(result);
         });
@@ -241,7 +271,7 @@ impl Executor {
             token.cancel();
             result = tokio::time::timeout(WRITE_STOP_GRACE, &mut receiver).await;
         }
-        let over_share = || watched.as_ref().and_then(|w| w.stopped()) == Some(Stop::OverShare);
+        let stopped = || watched.as_ref().and_then(|w| w.stopped());
         match result {
             Ok(Ok(Ok(result))) => {
                 guard.0 = None;
@@ -250,7 +280,8 @@ impl Executor {
                     // It failed because it was stopped at the deadline (or failed anyway):
                     // either way nothing was applied.
                     Err(_) if is_write && token.is_cancelled() => Err(write_timeout(seconds)),
-                    Err(_) if over_share() => Err(self.over_share(seconds)),
+                    Err(_) if stopped() == Some(Stop::OverShare) => Err(self.over_share(seconds)),
+                    Err(_) if stopped() == Some(Stop::OverMemory) => Err(self.over_memory()),
                     Err(error) => Err(error.into()),
                 }
             }

@@ -68,6 +68,9 @@ pub struct ServerConfig {
     pub max_result_bytes: usize,
     /// Bytes of one answer kept in memory; a larger answer continues in a temporary file.
     pub result_memory_bytes: usize,
+    /// Bytes one query's evaluation may hold (counted only where the binary's counting
+    /// allocator is installed); past it the query is stopped with a 422.
+    pub max_query_memory: usize,
     /// Directory of those temporary files; `None`: the system's temporary directory.
     pub spill_dir: Option<std::path::PathBuf>,
     /// Directory where `POST /backups` puts backups; `None`: no backups over HTTP.
@@ -103,6 +106,7 @@ impl Default for ServerConfig {
             max_body_bytes: 64 << 20,
             max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
             result_memory_bytes: DEFAULT_RESULT_MEMORY_BYTES,
+            max_query_memory: DEFAULT_MAX_QUERY_MEMORY,
             spill_dir: None,
             backup_dir: None,
             union_default_graph: true,
@@ -122,6 +126,11 @@ pub const DEFAULT_MAX_RESULT_BYTES: usize = 2 << 30;
 
 /// The default part of one answer kept in memory: 16 MiB, far above a page or dashboard answer.
 pub const DEFAULT_RESULT_MEMORY_BYTES: usize = 16 << 20;
+
+/// The default memory budget of one query: 256 MiB, room for sorting or grouping a few
+/// hundred thousand rows (BSBM-1000's 380,000 triples sorted by object fit), while every slot
+/// at once (two per core, and as many long ones) stays within a few GiB.
+pub const DEFAULT_MAX_QUERY_MEMORY: usize = 256 << 20;
 
 /// The result cache's default budget: 64 MiB, room for thousands of dashboard answers.
 pub const DEFAULT_RESULT_CACHE_BYTES: usize = 64 << 20;
@@ -169,6 +178,7 @@ impl AppState {
                 config.max_concurrent_queries,
                 config.query_timeout,
                 config.write_timeout,
+                config.max_query_memory,
             ),
             results: Arc::new(result_cache::ResultCache::new(config.result_cache_bytes)),
             config: Arc::new(config),

@@ -8,6 +8,9 @@
 //! or reset the connection. It ticks whether or not anything is watched, so that starting an
 //! evaluation never has to wake it.
 //!
+//! **Memory**: an evaluation whose allocations (counted by `ponte_memory::CountingAllocator`) pass
+//! the memory budget is stopped, and its client told which budget it passed.
+//!
 //! **Long evaluations** (running past [`LONG_AFTER`], or past [`LONG_WHEN_CROWDED`] while
 //! another request waits for a slot) give back their evaluation slot and take one of the few
 //! long slots instead; one that finds none free is stopped with a 429. So however many heavy
@@ -17,7 +20,7 @@
 use ponte_store::CancellationToken;
 use socket2::Socket;
 use std::mem::MaybeUninit;
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicIsize, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -39,12 +42,15 @@ pub(crate) enum Stop {
     Deadline,
     /// It ran long while every long slot was taken.
     OverShare,
+    /// It held more memory than its budget.
+    OverMemory,
 }
 
 const RUNNING: u8 = 0;
 const STOPPED_AT_DEADLINE: u8 = 1;
 const STOPPED_OVER_SHARE: u8 = 2;
 const LONG: u8 = 3;
+const STOPPED_OVER_MEMORY: u8 = 4;
 
 /// One watched evaluation.
 pub(crate) struct Watched {
@@ -57,6 +63,8 @@ pub(crate) struct Watched {
     state: AtomicU8,
     /// The evaluation slot it holds, then its long slot.
     slot: Mutex<Option<OwnedSemaphorePermit>>,
+    /// Bytes its thread has allocated and not freed since it started (see `ponte_memory`).
+    memory: Arc<AtomicIsize>,
 }
 
 impl Watched {
@@ -65,8 +73,14 @@ impl Watched {
         match self.state.load(Ordering::Acquire) {
             STOPPED_AT_DEADLINE => Some(Stop::Deadline),
             STOPPED_OVER_SHARE => Some(Stop::OverShare),
+            STOPPED_OVER_MEMORY => Some(Stop::OverMemory),
             _ => None,
         }
+    }
+
+    /// The counter its evaluating thread adds its allocations to.
+    pub(crate) fn memory(&self) -> &Arc<AtomicIsize> {
+        &self.memory
     }
 }
 
@@ -82,6 +96,8 @@ pub(crate) struct Watchdog {
     max_long: usize,
     /// Requests waiting for an evaluation slot.
     waiting: Arc<AtomicUsize>,
+    /// The most bytes one evaluation may hold.
+    memory_budget: usize,
 }
 
 /// A request counted as waiting for an evaluation slot until dropped.
@@ -100,8 +116,9 @@ pub(crate) struct Watch {
 }
 
 impl Watchdog {
-    /// At most `max_long` long evaluations at once.
-    pub(crate) fn new(max_long: usize) -> Self {
+    /// At most `max_long` long evaluations at once, each holding at most `memory_budget`
+    /// bytes.
+    pub(crate) fn new(max_long: usize, memory_budget: usize) -> Self {
         let max_long = max_long.max(1);
         Self {
             watched: Arc::default(),
@@ -109,7 +126,13 @@ impl Watchdog {
             long_slots: Arc::new(Semaphore::new(max_long)),
             max_long,
             waiting: Arc::default(),
+            memory_budget,
         }
+    }
+
+    /// The most bytes one evaluation may hold.
+    pub(crate) fn memory_budget(&self) -> usize {
+        self.memory_budget
     }
 
     /// Counts a request as waiting for an evaluation slot while the guard lives: meanwhile
@@ -149,6 +172,7 @@ impl Watchdog {
             client,
             state: AtomicU8::new(RUNNING),
             slot: Mutex::new(Some(slot)),
+            memory: Arc::default(),
         });
         lock(&self.watched).push(Arc::clone(&entry));
         Ok(Watch {
@@ -161,9 +185,10 @@ impl Watchdog {
         let watched = Arc::downgrade(&self.watched);
         let long_slots = Arc::clone(&self.long_slots);
         let waiting = Arc::clone(&self.waiting);
+        let budget = self.memory_budget;
         std::thread::Builder::new()
             .name("ponte-watchdog".into())
-            .spawn(move || look_until_dropped(&watched, &long_slots, &waiting))
+            .spawn(move || look_until_dropped(&watched, &long_slots, &waiting, budget))
             .map_err(|error| tracing::error!(%error, "cannot start the evaluation watchdog"))
             .is_ok()
     }
@@ -195,6 +220,7 @@ fn look_until_dropped(
     watched: &Weak<WatchList>,
     long_slots: &Arc<Semaphore>,
     waiting: &AtomicUsize,
+    memory_budget: usize,
 ) {
     loop {
         std::thread::sleep(TICK);
@@ -207,14 +233,29 @@ fn look_until_dropped(
         } else {
             LONG_AFTER
         };
+        let limits = Limits {
+            now,
+            long_after,
+            memory_budget: isize::try_from(memory_budget).unwrap_or(isize::MAX),
+        };
         for entry in lock(&watched).iter() {
-            look_at(entry, now, long_after, long_slots);
+            look_at(entry, &limits, long_slots);
         }
     }
 }
 
-/// Stops `entry` if it must stop, or moves it to a long slot once it has run `long_after`.
-fn look_at(entry: &Watched, now: Instant, long_after: Duration, long_slots: &Arc<Semaphore>) {
+/// What one look holds evaluations to.
+struct Limits {
+    now: Instant,
+    /// Running this long makes an evaluation long.
+    long_after: Duration,
+    /// The most bytes an evaluation may hold.
+    memory_budget: isize,
+}
+
+/// Stops `entry` if it must stop, or moves it to a long slot once it has run long.
+fn look_at(entry: &Watched, limits: &Limits, long_slots: &Arc<Semaphore>) {
+    let now = limits.now;
     if entry.token.is_cancelled() {
         return;
     }
@@ -226,8 +267,10 @@ fn look_at(entry: &Watched, now: Instant, long_after: Duration, long_slots: &Arc
         stop(STOPPED_AT_DEADLINE);
     } else if entry.client.as_deref().is_some_and(client_gone) {
         entry.token.cancel();
+    } else if entry.memory.load(Ordering::Relaxed) > limits.memory_budget {
+        stop(STOPPED_OVER_MEMORY);
     } else if entry.state.load(Ordering::Acquire) == RUNNING
-        && now.duration_since(entry.started) >= long_after
+        && now.duration_since(entry.started) >= limits.long_after
     {
         match Arc::clone(long_slots).try_acquire_owned() {
             Ok(long_slot) => {
@@ -287,7 +330,7 @@ mod tests {
 
     #[test]
     fn a_deadline_cancels_and_says_so() {
-        let watchdog = Watchdog::new(1);
+        let watchdog = Watchdog::new(1, usize::MAX);
         let slots = Arc::new(Semaphore::new(1));
         let (_client, server_end) = connected();
         let token = CancellationToken::new();
@@ -305,7 +348,7 @@ mod tests {
 
     #[test]
     fn a_client_that_leaves_cancels_and_one_that_stays_or_sends_more_does_not() {
-        let watchdog = Watchdog::new(4);
+        let watchdog = Watchdog::new(4, usize::MAX);
         let slots = Arc::new(Semaphore::new(2));
         // Far, but before they would count as long.
         let far = Instant::now() + LONG_AFTER - TICK;
@@ -332,7 +375,7 @@ mod tests {
 
     #[test]
     fn long_evaluations_give_back_their_slot_and_beyond_their_share_are_stopped() {
-        let watchdog = Watchdog::new(1);
+        let watchdog = Watchdog::new(1, usize::MAX);
         let slots = Arc::new(Semaphore::new(3));
         let far = Instant::now() + Duration::from_secs(60);
         let first = CancellationToken::new();
@@ -365,7 +408,7 @@ mod tests {
 
     #[test]
     fn a_waiting_request_makes_evaluations_long_sooner() {
-        let watchdog = Watchdog::new(1);
+        let watchdog = Watchdog::new(1, usize::MAX);
         let slots = Arc::new(Semaphore::new(2));
         let far = Instant::now() + Duration::from_secs(60);
         let first = CancellationToken::new();
@@ -403,8 +446,35 @@ mod tests {
     }
 
     #[test]
+    fn an_evaluation_over_its_memory_budget_is_stopped_and_says_so() {
+        let watchdog = Watchdog::new(1, 1 << 20);
+        let slots = Arc::new(Semaphore::new(2));
+        let far = Instant::now() + Duration::from_secs(60);
+        let (light, heavy) = (CancellationToken::new(), CancellationToken::new());
+        let light_watch = watchdog
+            .watch(light.clone(), far, None, slot(&slots))
+            .ok()
+            .unwrap();
+        let heavy_watch = watchdog
+            .watch(heavy.clone(), far, None, slot(&slots))
+            .ok()
+            .unwrap();
+        light_watch
+            .watched()
+            .memory()
+            .store(1 << 20, Ordering::Relaxed);
+        heavy_watch
+            .watched()
+            .memory()
+            .store((1 << 20) + 1, Ordering::Relaxed);
+        assert!(cancelled_within(&heavy, TICK * 5));
+        assert_eq!(heavy_watch.watched().stopped(), Some(Stop::OverMemory));
+        assert!(!light.is_cancelled(), "at the budget is within it");
+    }
+
+    #[test]
     fn a_finished_evaluation_is_no_longer_watched() {
-        let watchdog = Watchdog::new(1);
+        let watchdog = Watchdog::new(1, usize::MAX);
         let slots = Arc::new(Semaphore::new(1));
         let (_client, server_end) = connected();
         let token = CancellationToken::new();
