@@ -124,6 +124,12 @@ async fn the_request_id_is_kept_or_made_and_returned() {
         .to_str()
         .unwrap();
     assert!(made.len() >= 16, "{made}");
+    let (_, headers, _) = exchange(&router, request("GET", "/api/actors", &[])).await;
+    assert_ne!(
+        headers.get("x-request-id").unwrap(),
+        made,
+        "each made id is new"
+    );
     // Errors carry it too.
     let (_, headers, _) = exchange(
         &router,
