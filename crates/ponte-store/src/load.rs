@@ -91,6 +91,16 @@ impl PonteStore {
                     .map_err(|e| StoreError::BadRequest(format!("invalid graph IRI <{iri}>: {e}")))
             })
             .transpose()?;
+        // Every file is checked for nesting before any parser reads it, as a body sent to the
+        // server is: the parsers recurse, and a deep file would abort the process.
+        for path in files {
+            let format = match format {
+                Some(format) => format,
+                None => format_of(path)?,
+            };
+            crate::body_check::check_file(format, path)
+                .map_err(|e| e.in_file(&path.display().to_string()))?;
+        }
         // The shapes are checked on a second thread while the loader parses and sorts: its
         // SST files become visible only at `commit`, so a violation found meanwhile drops them
         // and the store is left as it was. Both read the files; neither waits for the other.
@@ -189,11 +199,6 @@ impl PonteStore {
             let mut parser = RdfParser::from_format(format).lenient();
             if let Some(graph) = graph {
                 parser = parser.with_default_graph(graph.clone());
-            }
-            if format == RdfFormat::RdfXml {
-                let body = std::fs::read(path).map_err(|source| io_error(path, source))?;
-                crate::rdf_xml::check_depth(&body)
-                    .map_err(|e| e.in_file(&path.display().to_string()))?;
             }
             let file = File::open(path).map_err(|source| io_error(path, source))?;
             for quad in parser.for_reader(BufReader::new(file)) {
@@ -296,6 +301,39 @@ mod tests {
             .bulk_load(&[file], None, None, Validation::Skip)
             .unwrap();
         assert_eq!(store.len().unwrap(), before + 5001);
+    }
+
+    #[test]
+    fn a_file_nested_too_deep_is_refused_before_parsing_even_unvalidated() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = dir.path().join("deep.ttl");
+        // 100,000 nested triple terms after 1,000 good lines: enough to overflow the
+        // parser's stack if it ever read them.
+        let mut f = File::create(&deep).unwrap();
+        for i in 0..1000 {
+            writeln!(f, "<urn:s{i}> <urn:p> \"\"\"a [ long\nstring ( \"\"\" .").unwrap();
+        }
+        write!(f, "<urn:s> <urn:p> ").unwrap();
+        for _ in 0..100_000 {
+            write!(f, "<< <urn:a> <urn:b> ").unwrap();
+        }
+        drop(f);
+        let store = PonteStore::open(&dir.path().join("store")).unwrap();
+        for validation in [Validation::Skip, Validation::Shapes] {
+            let error = store
+                .bulk_load(std::slice::from_ref(&deep), None, None, validation)
+                .unwrap_err();
+            let StoreError::RdfSyntax { line, message, .. } = error else {
+                panic!("expected a nesting error, got {error}");
+            };
+            assert!(
+                message.contains("deep.ttl") && message.contains("nest"),
+                "{message}"
+            );
+            // Each good line spans two (its string holds a line end).
+            assert_eq!(line, Some(2001));
+            assert!(store.is_empty().unwrap());
+        }
     }
 
     #[test]
