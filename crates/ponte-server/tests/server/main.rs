@@ -4,6 +4,7 @@
 mod api_writes;
 mod behaviour;
 mod common;
+mod fuzz;
 mod http;
 mod matchmaking;
 mod pages;
