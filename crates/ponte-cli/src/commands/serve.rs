@@ -79,7 +79,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(&args.bind)
+        let listener = listen(&args.bind)
             .await
             .with_context(|| format!("cannot listen on {}", args.bind))?;
         let address = listener.local_addr()?;
@@ -119,4 +119,36 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let _ = interrupt.await;
     info!("shutting down");
+}
+
+/// Connections the kernel queues for the accept loop; tokio's default is 1,024.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Listens on `bind` (the first of its addresses that works) with a queue of
+/// [`LISTEN_BACKLOG`] connections: when a flood of connections fills a shorter queue, the
+/// kernel drops a new client's SYN and that client waits a whole second to try again.
+async fn listen(bind: &str) -> std::io::Result<tokio::net::TcpListener> {
+    let mut last_error = None;
+    for address in tokio::net::lookup_host(bind).await? {
+        let socket = if address.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        // As `TcpListener::bind` does: a restarted server can take its port back at once.
+        socket.set_reuseaddr(true)?;
+        match socket
+            .bind(address)
+            .and_then(|()| socket.listen(LISTEN_BACKLOG))
+        {
+            Ok(listener) => return Ok(listener),
+            Err(error) => last_error = Some(error),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{bind} names no address"),
+        )
+    }))
 }
