@@ -189,9 +189,7 @@ impl Executor {
         work: impl FnOnce(CancellationToken) -> Result<T, E>,
     ) -> Result<T, Problem> {
         let watched = watch.watched();
-        let counting = ponte_memory::count_on_this_thread(watched.memory());
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(token)));
-        drop(counting);
+        let result = evaluate_counted(Some(&watched), || work(token));
         drop(watch);
         match (watched.stopped(), result) {
             (Some(Stop::Deadline), _) => Err(query_timeout(seconds)),
@@ -251,11 +249,7 @@ impl Executor {
         let (sender, mut receiver) = oneshot::channel();
         let job_token = token.clone();
         let job: Job = Box::new(move || {
-            let counting = held
-                .watched()
-                .map(|watched| ponte_memory::count_on_this_thread(watched.memory()));
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(job_token)));
-            drop(counting);
+            let result = evaluate_counted(held.watched().as_ref(), || work(job_token));
             drop(held);
             let _client_gone = sender.send(result);
         });
@@ -340,4 +334,13 @@ fn write_timeout(seconds: f64) -> Problem {
         "Write timeout",
         format!("the write was stopped after the {seconds} s write time limit and not applied"),
     )
+}
+/// Runs `work` on this thread, catching a panic, with the thread's allocations counted into
+/// `watched`'s memory (none for a write, which has no budget).
+fn evaluate_counted<T>(
+    watched: Option<&Arc<Watched>>,
+    work: impl FnOnce() -> T,
+) -> std::thread::Result<T> {
+    let _counting = watched.map(|watched| ponte_memory::count_on_this_thread(watched.memory()));
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
 }

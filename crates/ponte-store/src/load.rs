@@ -91,14 +91,14 @@ impl PonteStore {
                     .map_err(|e| StoreError::BadRequest(format!("invalid graph IRI <{iri}>: {e}")))
             })
             .transpose()?;
+        let formats = files
+            .iter()
+            .map(|path| format.map_or_else(|| format_of(path), Ok))
+            .collect::<Result<Vec<_>, _>>()?;
         // Every file is checked for nesting before any parser reads it, as a body sent to the
         // server is: the parsers recurse, and a deep file would abort the process.
-        for path in files {
-            let format = match format {
-                Some(format) => format,
-                None => format_of(path)?,
-            };
-            crate::body_check::check_file(format, path)
+        for (path, format) in files.iter().zip(&formats) {
+            crate::body_check::check_file(*format, path)
                 .map_err(|e| e.in_file(&path.display().to_string()))?;
         }
         // The shapes are checked on a second thread while the loader parses and sorts: its
@@ -106,8 +106,8 @@ impl PonteStore {
         // and the store is left as it was. Both read the files; neither waits for the other.
         std::thread::scope(|scope| {
             let validating = (validation == Validation::Shapes)
-                .then(|| scope.spawn(|| self.validate_files(files, format, graph.as_ref())));
-            let loaded = self.load_files(files, format, graph.as_ref());
+                .then(|| scope.spawn(|| self.validate_files(files, &formats, graph.as_ref())));
+            let loaded = self.load_files(files, &formats, graph.as_ref());
             if let Some(validating) = validating {
                 validating.join().map_err(|_| {
                     StoreError::Internal("the validation of the files panicked".into())
@@ -131,16 +131,12 @@ impl PonteStore {
     fn load_files(
         &self,
         files: &[PathBuf],
-        format: Option<RdfFormat>,
+        formats: &[RdfFormat],
         graph: Option<&NamedNode>,
     ) -> Result<(oxigraph::store::BulkLoader<'_>, u64), StoreError> {
         let mut loader = self.store.bulk_loader();
         let mut bytes = 0;
-        for path in files {
-            let format = match format {
-                Some(format) => format,
-                None => format_of(path)?,
-            };
+        for (path, &format) in files.iter().zip(formats) {
             let mut parser = RdfParser::from_format(format);
             if let Some(graph) = graph {
                 if format.supports_datasets() {
@@ -183,16 +179,12 @@ impl PonteStore {
     fn validate_files(
         &self,
         files: &[PathBuf],
-        format: Option<RdfFormat>,
+        formats: &[RdfFormat],
         graph: Option<&NamedNode>,
     ) -> Result<(), StoreError> {
         let mut added = AddedQuads::default();
         let mut changes = Changes::default();
-        for path in files {
-            let format = match format {
-                Some(format) => format,
-                None => format_of(path)?,
-            };
+        for (path, &format) in files.iter().zip(formats) {
             // Lenient: the loader parses the same file strictly beside it, and any syntax
             // error there fails the whole load, so checking every IRI twice (a tenth of the
             // load's CPU) would only repeat its verdict.

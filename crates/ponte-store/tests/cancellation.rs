@@ -24,20 +24,37 @@ fn values(name: &str, n: usize) -> String {
 
 /// A store holding a chain `<urn:n0> <urn:next> <urn:n1> … <urn:n{len}>`.
 fn chain_store(len: usize) -> PonteStore {
-    let store = PonteStore::in_memory().unwrap();
     let data: String = (0..len)
         .map(|i| format!("<urn:n{i}> <urn:next> <urn:n{}> .\n", i + 1))
         .collect();
+    store_with(&data)
+}
+
+/// An in-memory store holding the Turtle `data` in its default graph.
+fn store_with(data: &str) -> PonteStore {
+    let store = PonteStore::in_memory().unwrap();
     store
         .write_graph(
             &GraphTarget::Default,
             false,
-            &[(RdfFormat::NTriples, data.as_bytes())],
+            &[(RdfFormat::Turtle, data.as_bytes())],
             None,
             &CancellationToken::new(),
         )
         .unwrap();
     store
+}
+
+/// The whole answer to `query` on `store`, as CSV.
+fn csv_answer(store: &PonteStore, query: &str) -> String {
+    let csv = store
+        .query(
+            query,
+            |_| OutputFormat::Results(QueryResultsFormat::Csv),
+            CancellationToken::new(),
+        )
+        .unwrap();
+    String::from_utf8(csv).unwrap()
 }
 
 /// Runs `query` on `store`, cancels it after [`CANCEL_AFTER`] and checks that it stopped, as
@@ -175,24 +192,7 @@ fn a_long_sort_gives_the_rows_in_order() {
         values("a", 300),
         values("b", 200)
     );
-    let parsed = parse_query(
-        &query,
-        None,
-        &ProtocolDataset::default(),
-        true,
-        &Services::default(),
-        CancellationToken::new(),
-    )
-    .unwrap();
-    let csv = store
-        .evaluate_query(
-            parsed,
-            OutputFormat::Results(QueryResultsFormat::Csv),
-            1 << 30,
-        )
-        .unwrap();
-    let rows: Vec<(u32, u32)> = String::from_utf8(csv)
-        .unwrap()
+    let rows: Vec<(u32, u32)> = csv_answer(&store, &query)
         .lines()
         .skip(1)
         .map(|line| {
@@ -252,34 +252,10 @@ fn sorting_terms_of_mixed_kinds_answers_instead_of_panicking() {
     let data: String = (0..n)
         .map(|i| format!("<urn:s{i}> <urn:p> {} .\n", kinds[i * 31 % kinds.len()](i)))
         .collect();
-    let store = PonteStore::in_memory().unwrap();
-    store
-        .write_graph(
-            &GraphTarget::Default,
-            false,
-            &[(RdfFormat::Turtle, data.as_bytes())],
-            None,
-            &CancellationToken::new(),
-        )
-        .unwrap();
+    let store = store_with(&data);
     for order in ["?o", "DESC(?o)", "?o ?s"] {
-        let parsed = parse_query(
-            &format!("SELECT ?s ?o WHERE {{ ?s <urn:p> ?o }} ORDER BY {order}"),
-            None,
-            &ProtocolDataset::default(),
-            true,
-            &Services::default(),
-            CancellationToken::new(),
-        )
-        .unwrap();
-        let csv = store
-            .evaluate_query(
-                parsed,
-                OutputFormat::Results(QueryResultsFormat::Csv),
-                1 << 30,
-            )
-            .unwrap();
-        let rows = String::from_utf8(csv).unwrap().lines().count() - 1;
+        let query = format!("SELECT ?s ?o WHERE {{ ?s <urn:p> ?o }} ORDER BY {order}");
+        let rows = csv_answer(&store, &query).lines().count() - 1;
         assert_eq!(rows, n, "ORDER BY {order}");
     }
 }

@@ -246,6 +246,22 @@ fn judge(
     Ok(())
 }
 
+/// Sends the write `request` (`what` says what it was): its answer must pass [`judge`], and
+/// if it is refused the store must hold as many quads as before.
+async fn refused_write_changes_nothing(
+    router: &Router,
+    request: Request<Body>,
+    what: &str,
+) -> Result<(), TestCaseError> {
+    let before = quads(router).await;
+    let (status, content_type, body) = send(router, request).await;
+    judge(what, status, &content_type, &body)?;
+    if !status.is_success() {
+        prop_assert_eq!(quads(router).await, before, "{} changed the store", what);
+    }
+    Ok(())
+}
+
 /// Runs `check` on every generated input of `strategy`, on a runtime of its own.
 fn fuzz<S: Strategy>(
     strategy: S,
@@ -339,22 +355,9 @@ fn generated_updates_change_nothing_when_refused() {
         soup(UPDATE_TOKENS, 20).prop_map(|inner| format!("INSERT DATA {{ {inner} }}")),
     ];
     fuzz(update, |runtime, update| {
-        runtime.block_on(async {
-            let before = quads(&router).await;
-            let request = post(
-                "/sparql",
-                "application/sparql-update",
-                update.clone(),
-                Some(TOKEN),
-            );
-            let (status, content_type, body) = send(&router, request).await;
-            let what = format!("update {update:?}");
-            judge(&what, status, &content_type, &body)?;
-            if !status.is_success() {
-                prop_assert_eq!(quads(&router).await, before, "{} changed the store", what);
-            }
-            Ok(())
-        })
+        let what = format!("update {update:?}");
+        let request = post("/sparql", "application/sparql-update", update, Some(TOKEN));
+        runtime.block_on(refused_write_changes_nothing(&router, request, &what))
     });
 }
 
@@ -403,23 +406,15 @@ fn generated_rdf_bodies_change_nothing_when_refused() {
         prop::sample::select(&["text/turtle", "application/trig", "application/n-triples"][..]),
     );
     fuzz(body, |runtime, (body, content_type)| {
-        runtime.block_on(async {
-            let before = quads(&router).await;
-            let request = write(
-                "PUT",
-                "/store?graph=urn:fuzz",
-                content_type,
-                body.clone(),
-                Some(TOKEN),
-            );
-            let (status, answer_type, answer) = send(&router, request).await;
-            let what = format!("{content_type} body {body:?}");
-            judge(&what, status, &answer_type, &answer)?;
-            if !status.is_success() {
-                prop_assert_eq!(quads(&router).await, before, "{} changed the store", what);
-            }
-            Ok(())
-        })
+        let what = format!("{content_type} body {body:?}");
+        let request = write(
+            "PUT",
+            "/store?graph=urn:fuzz",
+            content_type,
+            body,
+            Some(TOKEN),
+        );
+        runtime.block_on(refused_write_changes_nothing(&router, request, &what))
     });
 }
 
@@ -485,22 +480,14 @@ fn generated_json_bodies_change_nothing_when_refused() {
         ),
     );
     fuzz(body, |runtime, (body, (method, uri))| {
-        runtime.block_on(async {
-            let before = quads(&router).await;
-            let request = write(
-                method,
-                uri,
-                "application/ld+json",
-                body.to_string(),
-                Some(TOKEN),
-            );
-            let (status, answer_type, answer) = send(&router, request).await;
-            let what = format!("{method} {uri} {body}");
-            judge(&what, status, &answer_type, &answer)?;
-            if !status.is_success() {
-                prop_assert_eq!(quads(&router).await, before, "{} changed the store", what);
-            }
-            Ok(())
-        })
+        let what = format!("{method} {uri} {body}");
+        let request = write(
+            method,
+            uri,
+            "application/ld+json",
+            body.to_string(),
+            Some(TOKEN),
+        );
+        runtime.block_on(refused_write_changes_nothing(&router, request, &what))
     });
 }
