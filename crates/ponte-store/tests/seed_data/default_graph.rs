@@ -81,6 +81,22 @@ fn check(store: &PonteStore) {
     assert_eq!(count(store, "ex:a ex:knows ex:b"), "1");
     assert_eq!(count(store, "?s ?p ?o"), "3");
     assert_eq!(count(store, "GRAPH ?g { ex:a ex:knows ex:b }"), "3");
+    // A default graph proper larger than what a scan remembers of it (1,024 triples): the
+    // copies past that are found by looking each one up.
+    let many = (0..1500)
+        .map(|i| format!("<http://example.org/n{i}> <http://example.org/v> {i} ."))
+        .collect::<String>();
+    update(store, &format!("INSERT DATA {{ {many} }}"));
+    let copies = (1000..1500)
+        .map(|i| format!("<http://example.org/n{i}> <http://example.org/v> {i} ."))
+        .collect::<String>();
+    update(
+        store,
+        &format!("INSERT DATA {{ GRAPH <http://example.org/g4> {{ {copies} }} }}"),
+    );
+    assert_eq!(count(store, "?s ex:v ?o"), "1500");
+    assert_eq!(count(store, "?s ?p ?o"), "1503");
+    assert_eq!(count(store, "GRAPH ?g { ?s ex:v ?o }"), "500");
 }
 
 #[test]
