@@ -41,7 +41,6 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
-use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 
 /// Default largest SPARQL body read without the write token: 1 MiB.
 pub const DEFAULT_MAX_QUERY_BYTES: usize = 1 << 20;
@@ -250,12 +249,7 @@ pub fn app(state: AppState) -> Router {
         .layer(problem::ProblemLayer)
         .layer(CompressionLayer::new())
         .layer(cors)
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(access_log::AccessLogLayer::new(REQUEST_ID.clone()))
-        .layer(SetRequestIdLayer::new(
-            REQUEST_ID.clone(),
-            access_log::MakeSequentialRequestId,
-        ))
 }
 
 /// The header that carries a request's id: taken from the client when it sends one, made
