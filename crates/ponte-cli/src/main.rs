@@ -1,6 +1,7 @@
 //! The `ponte` command. `args` says what it takes; each command is a function of `commands`
 //! that calls `ponte-app` (or, for `serve`, `ponte-server`) directly.
 
+mod access_line;
 mod args;
 mod commands;
 mod log_output;
@@ -61,7 +62,12 @@ fn init_logging(format: Option<LogFormat>) -> LogOutput {
         None => !terminal,
     };
     if json {
-        builder.json().init();
+        builder
+            .json()
+            .event_format(access_line::AccessLineFirst(
+                tracing_subscriber::fmt::format().json(),
+            ))
+            .init();
     } else {
         builder.init();
     }
