@@ -1,0 +1,59 @@
+//! Strings a query names or makes are decoded right whether the view kept its own copy or
+//! found them in the store: the view keeps the first 64 KiB without asking the store (a read
+//! per term saved on every query), and past that only what the store lacks.
+
+use ponte_store::sparql::{OutputFormat, ProtocolDataset, Services, parse_update};
+use ponte_store::{CancellationToken, PonteStore, QueryResultsFormat};
+
+#[test]
+fn strings_named_and_made_decode_right_past_what_the_view_keeps_unchecked() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = PonteStore::open(dir.path()).unwrap();
+    // 2,000 subjects with IRIs of about 100 bytes: their strings are 200 KB, past what is
+    // kept unchecked, and they are in the store.
+    let long = "x".repeat(70);
+    let data = (0..2000)
+        .map(|i| format!("<http://example.org/{long}/{i}> <http://example.org/n> {i} .\n"))
+        .collect::<String>();
+    let update = parse_update(
+        &format!("INSERT DATA {{ GRAPH <http://example.org/g> {{ {data} }} }}"),
+        None,
+        &ProtocolDataset::default(),
+        &Services::default(),
+        CancellationToken::new(),
+    )
+    .unwrap();
+    store.execute_update(update).unwrap();
+    let query = format!(
+        "SELECT ?made ?iri ?again WHERE {{
+            ?s <http://example.org/n> ?n .
+            BIND(CONCAT(STR(?s), '#', STR(?n)) AS ?made)
+            BIND(IRI(STR(?s)) AS ?iri)
+            BIND(STR(<http://example.org/{long}/7>) AS ?again)
+        }}"
+    );
+    let csv = store
+        .query(
+            &query,
+            |_| OutputFormat::Results(QueryResultsFormat::Csv),
+            CancellationToken::new(),
+        )
+        .unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    let mut rows = csv.lines().skip(1).collect::<Vec<_>>();
+    rows.sort_unstable();
+    assert_eq!(rows.len(), 2000);
+    for row in rows {
+        let [made, iri, again] = row.split(',').collect::<Vec<_>>()[..] else {
+            panic!("{row}")
+        };
+        let (subject, number) = made.split_once('#').unwrap();
+        assert_eq!(subject, iri, "{row}");
+        assert_eq!(
+            subject,
+            format!("http://example.org/{long}/{number}"),
+            "{row}"
+        );
+        assert_eq!(again, format!("http://example.org/{long}/7"), "{row}");
+    }
+}
