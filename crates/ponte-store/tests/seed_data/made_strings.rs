@@ -1,6 +1,7 @@
-//! Strings a query names or makes are decoded right whether the view kept its own copy or
-//! found them in the store: the view keeps the first 64 KiB without asking the store (a read
-//! per term saved on every query), and past that only what the store lacks.
+//! Strings a query names, makes or decodes are right whether the view kept its own copy or
+//! read them from the store: the view keeps the first 256 KiB (the strings a query names
+//! without asking the store, the strings it decodes once read), and past that only what the
+//! store lacks.
 
 use ponte_store::sparql::{OutputFormat, ProtocolDataset, Services, parse_update};
 use ponte_store::{CancellationToken, PonteStore, QueryResultsFormat};
@@ -9,8 +10,8 @@ use ponte_store::{CancellationToken, PonteStore, QueryResultsFormat};
 fn strings_named_and_made_decode_right_past_what_the_view_keeps_unchecked() {
     let dir = tempfile::tempdir().unwrap();
     let store = PonteStore::open(dir.path()).unwrap();
-    // 2,000 subjects with IRIs of about 100 bytes: their strings are 200 KB, past what is
-    // kept unchecked, and they are in the store.
+    // 2,000 subjects with IRIs of about 100 bytes, in the store: decoding them and making
+    // 2,000 strings as long goes well past the 256 KiB the view keeps.
     let long = "x".repeat(70);
     let data = (0..2000)
         .map(|i| format!("<http://example.org/{long}/{i}> <http://example.org/n> {i} .\n"))

@@ -19,36 +19,46 @@ use std::sync::Arc;
 pub struct DatasetView<'a> {
     reader: StorageReader<'a>,
     extra: RefCell<HashMap<StrHash, String, BuildHasherDefault<StrHashHasher>>>,
-    /// Ponte patch: the bytes of the strings kept in `extra` without asking the store first.
-    kept_unchecked: Cell<usize>,
+    /// Ponte patch: the bytes of the strings kept in `extra` that the store may hold too.
+    kept: Cell<usize>,
 }
 
-/// Ponte patch: up to this many bytes of strings are kept in the view without asking the store
-/// whether it has them. Asking is a RocksDB read (about 5% of a one-pattern lookup's CPU, for
-/// each IRI or literal the query names); keeping a copy is an allocation, and decoding gives the
-/// same string either way. Past this, strings made while evaluating (`CONCAT` over many rows)
-/// are kept only when the store does not have them, as upstream does.
-const KEPT_UNCHECKED_BYTES: usize = 64 * 1024;
+/// Ponte patch: up to this many bytes of strings the store may hold too are kept in the view,
+/// so that a string is read from RocksDB at most once per query. The strings a query names are
+/// kept without asking the store whether it has them (asking is a read: about 5% of a
+/// one-pattern lookup's CPU); the strings read to decode an answer are kept once read (a
+/// DESCRIBE decodes its subject and each predicate once per triple: two thirds of its reads).
+/// Decoding gives the same string either way. Past this, strings made while evaluating are
+/// kept only when the store does not have them, and decoded strings are not kept, as upstream.
+const KEPT_BYTES: usize = 256 * 1024;
 
 impl<'a> DatasetView<'a> {
     pub fn new(reader: StorageReader<'a>) -> Self {
         Self {
             reader,
             extra: RefCell::new(HashMap::default()),
-            kept_unchecked: Cell::new(0),
+            kept: Cell::new(0),
         }
     }
 
     pub fn insert_str(&self, key: &StrHash, value: &str) {
         if let Entry::Vacant(e) = self.extra.borrow_mut().entry(*key) {
-            let kept = self.kept_unchecked.get() + value.len();
-            if kept <= KEPT_UNCHECKED_BYTES {
-                self.kept_unchecked.set(kept);
+            if self.keep(value) {
                 e.insert(value.to_owned());
             } else if !matches!(self.reader.contains_str(key), Ok(true)) {
                 e.insert(value.to_owned());
             }
         }
+    }
+
+    /// Ponte patch: whether `value` fits in what the view keeps ([`KEPT_BYTES`]), counted if so.
+    fn keep(&self, value: &str) -> bool {
+        let kept = self.kept.get() + value.len();
+        let fits = kept <= KEPT_BYTES;
+        if fits {
+            self.kept.set(kept);
+        }
+        fits
     }
 }
 
@@ -207,10 +217,16 @@ impl<'a> QueryableDataset<'a> for DatasetView<'a> {
 
 impl StrLookup for DatasetView<'_> {
     fn get_str(&self, key: &StrHash) -> Result<Option<String>, StorageError> {
-        Ok(if let Some(value) = self.extra.borrow().get(key) {
-            Some(value.clone())
-        } else {
-            self.reader.get_str(key)?
-        })
+        if let Some(value) = self.extra.borrow().get(key) {
+            return Ok(Some(value.clone()));
+        }
+        let value = self.reader.get_str(key)?;
+        // Ponte patch: kept for the next time this query decodes it.
+        if let Some(value) = &value {
+            if self.keep(value) {
+                self.extra.borrow_mut().insert(*key, value.clone());
+            }
+        }
+        Ok(value)
     }
 }
