@@ -8,6 +8,7 @@ mod access_log;
 mod api;
 mod auth;
 mod backups;
+mod compression;
 mod connection_threads;
 mod connections;
 mod executor;
@@ -39,7 +40,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 
 /// Default largest SPARQL body read without the write token: 1 MiB.
@@ -247,7 +247,7 @@ pub fn app(state: AppState) -> Router {
         // Outermost last: every answer, even one made below Ponte's handlers (a 405, a path
         // that does not decode), is a problem; then compressed; then logged with its id.
         .layer(problem::ProblemLayer)
-        .layer(CompressionLayer::new())
+        .layer(compression::CompressWhenAskedLayer)
         .layer(cors)
         .layer(access_log::AccessLogLayer::new(REQUEST_ID.clone()))
 }

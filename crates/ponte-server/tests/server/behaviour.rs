@@ -146,6 +146,21 @@ async fn large_answers_are_compressed_when_the_client_asks() {
     let (status, plain_headers, plain) = exchange(&router, request("GET", uri, &[])).await;
     assert_eq!(status, StatusCode::OK);
     assert!(plain_headers.get(header::CONTENT_ENCODING).is_none());
+    // Without `Accept-Encoding` the answer skips the compression layer, and still tells
+    // caches that it depends on the header; asking for no encoding gives the same bytes.
+    let vary = plain_headers.get_all(header::VARY).iter();
+    assert!(
+        vary.map(|v| v.to_str().unwrap().to_ascii_lowercase())
+            .any(|v| v.contains("accept-encoding")),
+        "{plain_headers:?}"
+    );
+    let (_, identity_headers, identity) = exchange(
+        &router,
+        request("GET", uri, &[("accept-encoding", "identity")]),
+    )
+    .await;
+    assert!(identity_headers.get(header::CONTENT_ENCODING).is_none());
+    assert_eq!(identity, plain);
     for encoding in ["gzip", "br"] {
         let (status, headers, compressed) = exchange(
             &router,
