@@ -8,7 +8,6 @@ mod access_log;
 mod api;
 mod auth;
 mod backups;
-mod compression;
 mod connection_threads;
 mod connections;
 mod executor;
@@ -24,6 +23,7 @@ mod service_description;
 mod sparql_endpoint;
 mod watchdog;
 mod web;
+mod when_asked;
 
 pub use connections::{DEFAULT_MAX_CONNECTIONS, HEADER_READ_TIMEOUT};
 pub use executor::Executor;
@@ -40,6 +40,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 
 /// Default largest SPARQL body read without the write token: 1 MiB.
@@ -247,8 +248,11 @@ pub fn app(state: AppState) -> Router {
         // Outermost last: every answer, even one made below Ponte's handlers (a 405, a path
         // that does not decode), is a problem; then compressed; then logged with its id.
         .layer(problem::ProblemLayer)
-        .layer(compression::CompressWhenAskedLayer)
-        .layer(cors)
+        .layer(when_asked::WhenAskedLayer::new(
+            header::ACCEPT_ENCODING,
+            CompressionLayer::new(),
+        ))
+        .layer(when_asked::WhenAskedLayer::new(header::ORIGIN, cors).or_method(Method::OPTIONS))
         .layer(access_log::AccessLogLayer::new(REQUEST_ID.clone()))
 }
 

@@ -252,6 +252,28 @@ async fn a_browser_application_may_write_across_origins_with_the_token() {
     assert_ne!(headers.get(header::ETAG).unwrap().to_str().unwrap(), etag);
 }
 
+#[tokio::test]
+async fn a_request_from_no_origin_gets_no_cors_headers_but_a_vary() {
+    let router = router();
+    // A SPARQL client or curl sends no `Origin`: the CORS headers are left out, and the answer
+    // says it depends on `Origin` (and on `Accept-Encoding`), so no cache gives it to a page.
+    let (status, headers, _) = exchange(&router, request("GET", "/api/actors/kaist", &[])).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.get("access-control-allow-origin").is_none());
+    let vary = headers
+        .get_all(header::VARY)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join(",");
+    assert!(vary.contains("origin"), "{vary}");
+    assert!(vary.contains("accept-encoding"), "{vary}");
+    // An `OPTIONS` without `Origin` is still answered by the CORS layer, as a preflight is.
+    let (status, headers, _) = exchange(&router, request("OPTIONS", "/sparql", &[])).await;
+    assert!(status.is_success(), "{status}");
+    assert_eq!(headers.get("access-control-allow-origin").unwrap(), "*");
+}
+
 /// Whether a cross-origin script may read the `ETag` of this answer.
 fn allowed_etag(headers: &axum::http::HeaderMap) -> bool {
     headers
