@@ -33,7 +33,8 @@ fn count(store: &PonteStore, pattern: &str) -> String {
     answer.lines().nth(1).unwrap_or_default().to_owned()
 }
 
-fn update(store: &PonteStore, text: &str) {
+/// Runs a SPARQL update on `store`.
+pub(crate) fn update(store: &PonteStore, text: &str) {
     let update = parse_update(
         text,
         None,

@@ -3,7 +3,8 @@
 //! without asking the store, the strings it decodes once read), and past that only what the
 //! store lacks.
 
-use ponte_store::sparql::{OutputFormat, ProtocolDataset, Services, parse_update};
+use crate::default_graph::update;
+use ponte_store::sparql::OutputFormat;
 use ponte_store::{CancellationToken, PonteStore, QueryResultsFormat};
 
 #[test]
@@ -16,15 +17,10 @@ fn strings_named_and_made_decode_right_past_what_the_view_keeps_unchecked() {
     let data = (0..2000)
         .map(|i| format!("<http://example.org/{long}/{i}> <http://example.org/n> {i} .\n"))
         .collect::<String>();
-    let update = parse_update(
+    update(
+        &store,
         &format!("INSERT DATA {{ GRAPH <http://example.org/g> {{ {data} }} }}"),
-        None,
-        &ProtocolDataset::default(),
-        &Services::default(),
-        CancellationToken::new(),
-    )
-    .unwrap();
-    store.execute_update(update).unwrap();
+    );
     let query = format!(
         "SELECT ?made ?iri ?again WHERE {{
             ?s <http://example.org/n> ?n .
