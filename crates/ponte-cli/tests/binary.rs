@@ -514,6 +514,39 @@ fn half_sent_requests_beyond_the_connection_cap_do_not_keep_a_new_client_out() {
     );
 }
 
+/// A request whose head stops coming is answered 408 with a problem, then closed; hyper alone
+/// closed it without a word.
+#[test]
+fn a_request_head_that_stops_coming_is_answered_408() {
+    let server = Server::start(&["--memory"]);
+    let mut stream = std::net::TcpStream::connect(&server.addr).unwrap();
+    std::io::Write::write_all(&mut stream, b"GET /health HTTP/1.1\r\nHost: x\r\n").unwrap();
+    stream
+        .set_read_timeout(Some(ponte_server::HEADER_READ_TIMEOUT * 2))
+        .unwrap();
+    let started = Instant::now();
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut answer).unwrap();
+    let waited = started.elapsed();
+    assert!(
+        waited >= ponte_server::HEADER_READ_TIMEOUT - Duration::from_millis(500)
+            && waited < ponte_server::HEADER_READ_TIMEOUT + Duration::from_secs(1),
+        "{waited:?}"
+    );
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 408 "), "{head}");
+    assert!(
+        head.contains("content-type: application/problem+json"),
+        "{head}"
+    );
+    let problem: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(problem["status"], 408, "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("10 s"),
+        "{problem}"
+    );
+}
+
 /// What hyper answers by itself (a URI or headers too long, a request line that is not HTTP)
 /// is a problem document too.
 #[test]

@@ -138,8 +138,10 @@ impl Connection {
                 answer
             }
         }));
-        let connection =
-            builder.serve_connection_with_upgrades(TokioIo::new(ProblemIo::new(stream)), service);
+        let connection = builder.serve_connection_with_upgrades(
+            TokioIo::new(ProblemIo::new(stream).with_head_timeout(HEADER_READ_TIMEOUT)),
+            service,
+        );
         let connection = watcher.watch(connection.into_owned());
         let served = async {
             tokio::select! {
@@ -173,7 +175,9 @@ pub async fn serve_connections(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT);
+        // `ProblemIo` answers 408 at `HEADER_READ_TIMEOUT`; hyper's own limit, a second
+        // later, would close the connection without a word.
+        .header_read_timeout(HEADER_READ_TIMEOUT + Duration::from_secs(1));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (stream, _peer) = tokio::select! {

@@ -4,17 +4,42 @@
 //! those automatic answers into `application/problem+json` ones, so that every error a client
 //! gets says what was wrong. Ponte's own error answers always have a body (the problem layer
 //! gives one to every 4xx), so a 4xx head with `content-length: 0` can only be hyper's.
+//!
+//! hyper also closes a connection whose request head does not arrive in time without a word.
+//! [`ProblemIo`] times the head itself (from its first byte to the blank line that ends it)
+//! and, a little before hyper would give up, answers `408 Request Timeout` as a problem and
+//! closes. An idle connection, with no request begun, is closed without an answer, as before.
 
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::Sleep;
 
 /// A connection's socket, with hyper's bodiless error answers rewritten as problems.
 pub struct ProblemIo<T> {
     inner: T,
     /// A rewritten answer still to be written, and how much of it has been.
     pending: Option<(Vec<u8>, usize)>,
+    /// How long a request's head may take; `None`: not timed.
+    head_timeout: Option<Duration>,
+    /// Where the request head being read is.
+    head: Head,
+}
+
+/// Where the connection is in reading a request's head.
+enum Head {
+    /// No byte of a new request yet (a new connection, or an answer was written since).
+    Awaited,
+    /// Some of it has come: its deadline, and the last bytes read (up to 3), to find a blank
+    /// line split across reads.
+    Reading(Pin<Box<Sleep>>, Vec<u8>),
+    /// Read whole (what follows is a body, or the next request once this one is answered).
+    Read,
+    /// Its deadline passed: the 408 answer is being written, then reading ends.
+    TimedOut,
 }
 
 impl<T> ProblemIo<T> {
@@ -23,8 +48,78 @@ impl<T> ProblemIo<T> {
         Self {
             inner,
             pending: None,
+            head_timeout: None,
+            head: Head::Awaited,
         }
     }
+
+    /// Answers 408 when a request's head takes longer than `timeout` (set hyper's own header
+    /// timeout longer, or it closes the connection first).
+    pub fn with_head_timeout(self, timeout: Duration) -> Self {
+        Self {
+            head_timeout: Some(timeout),
+            ..self
+        }
+    }
+
+    /// Follows the request head through `bytes`, just read.
+    fn track_head(&mut self, bytes: &[u8]) {
+        let Some(timeout) = self.head_timeout else {
+            return;
+        };
+        if bytes.is_empty() {
+            return;
+        }
+        let blank_line = |b: &[u8]| b.windows(4).any(|w| w == b"\r\n\r\n");
+        if matches!(self.head, Head::Awaited) {
+            // Most heads come in one read: no timer for those.
+            if blank_line(bytes) {
+                self.head = Head::Read;
+                return;
+            }
+            self.head = Head::Reading(Box::pin(tokio::time::sleep(timeout)), Vec::new());
+        }
+        if let Head::Reading(_, tail) = &mut self.head {
+            let mut joint = std::mem::take(tail);
+            joint.extend_from_slice(&bytes[..bytes.len().min(3)]);
+            if blank_line(&joint) || blank_line(bytes) {
+                self.head = Head::Read;
+            } else {
+                joint.extend_from_slice(&bytes[bytes.len().min(3)..]);
+                *tail = joint[joint.len().saturating_sub(3)..].to_vec();
+            }
+        }
+    }
+
+    /// An answer's head is being written (not a `100 Continue`): the next byte read starts a
+    /// new request.
+    fn answering(&mut self, buf: &[u8]) {
+        if matches!(self.head, Head::Read)
+            && buf.starts_with(b"HTTP/1.")
+            && buf.get(9) != Some(&b'1')
+        {
+            self.head = Head::Awaited;
+        }
+    }
+}
+
+/// The answer to a request whose head did not arrive in time.
+fn request_timeout_answer(timeout: Duration) -> Vec<u8> {
+    let body = serde_json::json!({
+        "type": "about:blank",
+        "title": "Request timeout",
+        "status": 408,
+        "detail": format!(
+            "the request's line and headers did not arrive within {} s",
+            timeout.as_secs()
+        ),
+    })
+    .to_string();
+    format!(
+        "HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-type: application/problem+json\r\ncontent-length: {}\r\nx-content-type-options: nosniff\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
 }
 
 /// The problem answer replacing `head` when it is one of hyper's bodiless error answers.
@@ -96,13 +191,38 @@ impl<T: AsyncWrite + Unpin> ProblemIo<T> {
     }
 }
 
-impl<T: AsyncRead + Unpin> AsyncRead for ProblemIo<T> {
+impl<T: AsyncRead + AsyncWrite + Unpin> AsyncRead for ProblemIo<T> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_read(cx, buf)
+        let this = &mut *self;
+        if matches!(this.head, Head::TimedOut) {
+            // The 408 goes out whole, then hyper reads an error and closes.
+            ready!(this.poll_pending(cx))?;
+            return Poll::Ready(Err(io::ErrorKind::TimedOut.into()));
+        }
+        let before = buf.filled().len();
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                this.track_head(&buf.filled()[before..]);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Pending => {
+                let timeout = this.head_timeout.unwrap_or_default();
+                if let Head::Reading(deadline, _) = &mut this.head
+                    && deadline.as_mut().poll(cx).is_ready()
+                {
+                    this.head = Head::TimedOut;
+                    this.pending = Some((request_timeout_answer(timeout), 0));
+                    ready!(this.poll_pending(cx))?;
+                    return Poll::Ready(Err(io::ErrorKind::TimedOut.into()));
+                }
+                Poll::Pending
+            }
+            other => other,
+        }
     }
 }
 
@@ -113,6 +233,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for ProblemIo<T> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         ready!(self.poll_pending(cx))?;
+        self.answering(buf);
         // Cheap test first: only a 4xx status line can be rewritten.
         // The head counts as written at once; the rewritten answer goes out on the next
         // write, flush or shutdown (hyper flushes after its automatic answer).
@@ -132,6 +253,9 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for ProblemIo<T> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         ready!(self.poll_pending(cx))?;
+        if let Some(first) = bufs.iter().find(|b| !b.is_empty()) {
+            self.answering(first);
+        }
         // hyper writes an automatic answer's whole head as its first buffer.
         if let Some(first) = bufs.iter().find(|b| !b.is_empty())
             && first.starts_with(b"HTTP/1.")
@@ -161,6 +285,26 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for ProblemIo<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_head_ends_at_its_blank_line_even_split_across_reads() {
+        let mut io = ProblemIo::new(tokio::io::empty()).with_head_timeout(Duration::from_secs(9));
+        io.track_head(b"GET / HTTP/1.1\r\nHost: x\r");
+        assert!(matches!(io.head, Head::Reading(..)));
+        io.track_head(b"\n\r");
+        assert!(matches!(io.head, Head::Reading(..)));
+        io.track_head(b"\nbody");
+        assert!(matches!(io.head, Head::Read));
+        // A 100 Continue is not the answer; the answer's head starts the next request.
+        io.answering(b"HTTP/1.1 100 Continue\r\n\r\n");
+        assert!(matches!(io.head, Head::Read));
+        io.answering(b"HTTP/1.1 200 OK\r\n");
+        assert!(matches!(io.head, Head::Awaited));
+        // Untimed, nothing is followed.
+        let mut untimed = ProblemIo::new(tokio::io::empty());
+        untimed.track_head(b"GET");
+        assert!(matches!(untimed.head, Head::Awaited));
+    }
 
     #[test]
     fn hyper_s_bodiless_errors_become_problems_and_the_rest_passes() {
