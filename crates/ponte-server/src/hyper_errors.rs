@@ -105,21 +105,33 @@ impl<T> ProblemIo<T> {
 
 /// The answer to a request whose head did not arrive in time.
 fn request_timeout_answer(timeout: Duration) -> Vec<u8> {
+    let detail = format!(
+        "the request's line and headers did not arrive within {} s",
+        timeout.as_secs()
+    );
+    problem_answer(
+        "HTTP/1.1 408 Request Timeout\r\nconnection: close\r\n".to_owned(),
+        408,
+        "Request timeout",
+        &detail,
+    )
+}
+
+/// A whole problem answer: `head` (the status line and any headers, each ending in CRLF),
+/// then the problem's own headers and body.
+fn problem_answer(mut head: String, status: u16, title: &str, detail: &str) -> Vec<u8> {
     let body = serde_json::json!({
         "type": "about:blank",
-        "title": "Request timeout",
-        "status": 408,
-        "detail": format!(
-            "the request's line and headers did not arrive within {} s",
-            timeout.as_secs()
-        ),
+        "title": title,
+        "status": status,
+        "detail": detail,
     })
     .to_string();
-    format!(
-        "HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-type: application/problem+json\r\ncontent-length: {}\r\nx-content-type-options: nosniff\r\n\r\n{body}",
+    head.push_str(&format!(
+        "content-type: application/problem+json\r\ncontent-length: {}\r\nx-content-type-options: nosniff\r\n\r\n{body}",
         body.len()
-    )
-    .into_bytes()
+    ));
+    head.into_bytes()
 }
 
 /// The problem answer replacing `head` when it is one of hyper's bodiless error answers.
@@ -152,13 +164,6 @@ fn rewrite(head: &[u8]) -> Option<Vec<u8>> {
         ),
         _ => return None,
     };
-    let body = serde_json::json!({
-        "type": "about:blank",
-        "title": title,
-        "status": status,
-        "detail": detail,
-    })
-    .to_string();
     let mut answer = format!("{status_line}\r\n");
     for line in rest.trim_end_matches("\r\n").split("\r\n") {
         if !line.to_ascii_lowercase().starts_with("content-length:") {
@@ -166,11 +171,7 @@ fn rewrite(head: &[u8]) -> Option<Vec<u8>> {
             answer.push_str("\r\n");
         }
     }
-    answer.push_str(&format!(
-        "content-type: application/problem+json\r\ncontent-length: {}\r\nx-content-type-options: nosniff\r\n\r\n{body}",
-        body.len()
-    ));
-    Some(answer.into_bytes())
+    Some(problem_answer(answer, status, title, detail))
 }
 
 impl<T: AsyncWrite + Unpin> ProblemIo<T> {
@@ -253,11 +254,12 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for ProblemIo<T> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         ready!(self.poll_pending(cx))?;
-        if let Some(first) = bufs.iter().find(|b| !b.is_empty()) {
+        let first = bufs.iter().find(|b| !b.is_empty());
+        if let Some(first) = first {
             self.answering(first);
         }
         // hyper writes an automatic answer's whole head as its first buffer.
-        if let Some(first) = bufs.iter().find(|b| !b.is_empty())
+        if let Some(first) = first
             && first.starts_with(b"HTTP/1.")
             && first.get(9) == Some(&b'4')
             && bufs.iter().map(|b| b.len()).sum::<usize>() == first.len()

@@ -286,11 +286,11 @@ impl<'a, D: QueryableDataset<'a>> EvalDataset<'a, D> {
                 quad.predicate.clone(),
                 quad.object.clone(),
             );
-            if in_default_graph.contains(&triple) {
-                previous = Some(triple);
+            let in_default = in_default_graph.contains(&triple);
+            previous = Some(triple);
+            if in_default {
                 return None;
             }
-            previous = Some(triple);
             if look_up_default_graph {
                 match dataset
                     .internal_quads_for_pattern(
