@@ -36,6 +36,10 @@ pub struct GraphItem {
     /// The SHA-256 of the file it was loaded from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+    /// The SHA-256 of its content's RDFC-1.0 canonical form, as its last write left it
+    /// (`ponte check` verifies it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub canonical_sha256: Option<String>,
     /// The triples it holds now.
     pub triples: usize,
 }
@@ -53,6 +57,7 @@ impl App {
                 source: g.source,
                 loaded_at: g.loaded_at,
                 sha256: g.sha256,
+                canonical_sha256: g.canonical_sha256,
                 triples: g.triples,
             })
             .collect();

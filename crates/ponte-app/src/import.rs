@@ -60,6 +60,9 @@ pub struct ImportedGraph {
     pub id: String,
     /// The triples the import gave it.
     pub triples: usize,
+    /// True when the graph already held exactly this content (the same RDFC-1.0 canonical
+    /// hash, whatever the blank-node labels): nothing was written to it.
+    pub unchanged: bool,
 }
 
 impl App {
@@ -134,6 +137,8 @@ impl App {
                 RdfParser::from_format(format)
                     .with_base_iri(vocab::ID_NAMESPACE)
                     .map_err(|e| AppError::internal("the import's base IRI is invalid", e))?
+                    // `_:b0` of this file is not `_:b0` of another import.
+                    .rename_blank_nodes()
                     .for_slice(input.data)
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(StoreError::from)?
@@ -172,6 +177,7 @@ impl App {
                 .map(|(graph, triples)| ImportedGraph {
                     id: graph.to_string(),
                     triples: *triples,
+                    unchanged: report.unchanged.contains(graph),
                 })
                 .collect(),
             added: report.added,

@@ -225,11 +225,17 @@ pub fn restore(backup: &Path, location: &Path) -> Result<Manifest, StoreError> {
         )));
     }
     copy_dir(&checkpoint, location)?;
-    verify(
-        &Store::open_read_only(location)?,
-        &expected,
-        "the restored copy",
-    )?;
+    let restored = Store::open_read_only(location)?;
+    verify(&restored, &expected, "the restored copy")?;
+    // The manifest proves the copy is the checkpoint; the hashes in the meta graph prove each
+    // graph is still what its last write left.
+    let hashes = crate::canonical::verify_recorded_hashes(&restored, &CancellationToken::new())?;
+    if !hashes.differing.is_empty() {
+        return Err(StoreError::Refused(format!(
+            "the restored copy's graphs differ from the content hashes recorded in its meta graph: {}",
+            hashes.differing.join("; ")
+        )));
+    }
     Ok(expected)
 }
 

@@ -7,11 +7,11 @@ use crate::seed::{
 };
 use crate::sparql::{CHECK_EVERY, ensure_alive};
 use crate::validation::Scope;
-use crate::{PonteStore, StoreError};
+use crate::{PonteStore, StoreError, canonical};
 use oxigraph::model::vocab::xsd;
-use oxigraph::model::{GraphName, Literal, NamedNode, Quad, Triple};
+use oxigraph::model::{GraphName, Literal, NamedNode, Quad, Triple, TripleRef};
 use oxigraph::sparql::CancellationToken;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,12 +29,17 @@ pub struct QuadImportReport {
     pub graphs: BTreeMap<String, usize>,
     /// Quads the store did not hold before.
     pub added: usize,
+    /// The graphs whose content the input gave again (the same canonical hash, whatever its
+    /// blank-node labels or order): nothing was written to them, not even their description.
+    pub unchanged: BTreeSet<String>,
 }
 
 impl PonteStore {
     /// Writes `quads` in one validated transaction: into their named graphs, each first emptied
     /// when `replace`, and each described in the meta graph with `source` and the time. A quad
-    /// in the default graph is refused: every fact needs the graph of its source.
+    /// in the default graph is refused: every fact needs the graph of its source. A graph whose
+    /// content the input gives again (the same canonical hash as recorded) is left as it is:
+    /// re-importing a file changes nothing, and adding it again does not double its blank nodes.
     pub fn import_quads(
         &self,
         quads: Vec<Quad>,
@@ -43,7 +48,7 @@ impl PonteStore {
         token: &CancellationToken,
     ) -> Result<QuadImportReport, StoreError> {
         let quads: HashSet<Quad> = quads.into_iter().collect();
-        let mut graphs: BTreeMap<String, (NamedNode, usize)> = BTreeMap::new();
+        let mut graphs: BTreeMap<String, (NamedNode, Vec<&Quad>)> = BTreeMap::new();
         for quad in &quads {
             let GraphName::NamedNode(graph) = &quad.graph_name else {
                 return Err(StoreError::BadRequest(format!(
@@ -52,14 +57,44 @@ impl PonteStore {
             };
             graphs
                 .entry(graph.as_str().to_owned())
-                .or_insert_with(|| (graph.clone(), 0))
-                .1 += 1;
+                .or_insert_with(|| (graph.clone(), Vec::new()))
+                .1
+                .push(quad);
+        }
+        // Canonicalizing takes time: before the write lock, so other writes need not wait.
+        let mut incoming = BTreeMap::new();
+        for (iri, (_, graph_quads)) in &graphs {
+            ensure_alive(token)?;
+            let triples = graph_quads.iter().map(|q| TripleRef::from(q.as_ref()));
+            incoming.insert(iri.clone(), canonical::graph_hash(triples)?);
         }
         let _writing = self.lock_for_writing()?;
         ensure_alive(token)?;
+        let mut unchanged = BTreeSet::new();
+        for (iri, (graph, _)) in &graphs {
+            if canonical::recorded_hash(&self.store, graph)?.as_ref() == incoming.get(iri) {
+                unchanged.insert(iri.clone());
+            }
+        }
+        let counts = graphs
+            .iter()
+            .map(|(iri, (_, graph_quads))| (iri.clone(), graph_quads.len()))
+            .collect();
+        let written: Vec<&(NamedNode, Vec<&Quad>)> = graphs
+            .iter()
+            .filter(|(iri, _)| !unchanged.contains(*iri))
+            .map(|(_, written)| written)
+            .collect();
+        if written.is_empty() {
+            return Ok(QuadImportReport {
+                graphs: counts,
+                added: 0,
+                unchanged,
+            });
+        }
         let mut transaction = self.store.start_transaction()?;
         let now = Literal::new_typed_literal(now_xsd_date_time(), xsd::DATE_TIME);
-        for (graph, _) in graphs.values() {
+        for (graph, _) in &written {
             if replace {
                 transaction.clear_graph(graph)?;
             }
@@ -69,25 +104,27 @@ impl PonteStore {
             }
         }
         let mut added = 0;
-        for (i, quad) in quads.iter().enumerate() {
+        let written_quads = written.iter().flat_map(|(_, graph_quads)| graph_quads);
+        for (i, quad) in written_quads.enumerate() {
             if i % CHECK_EVERY == 0 {
                 ensure_alive(token)?;
             }
-            if replace || !self.store.contains(quad)? {
+            if replace || !self.store.contains(*quad)? {
                 added += 1;
             }
-            transaction.insert(quad);
+            transaction.insert(*quad);
         }
         let scope = Scope::Graphs(
-            graphs
-                .values()
+            written
+                .iter()
                 .map(|(graph, _)| GraphName::from(graph.clone()))
                 .collect(),
         );
         self.commit_validated(transaction, &scope, Some(token))?;
         Ok(QuadImportReport {
-            graphs: graphs.into_iter().map(|(iri, (_, n))| (iri, n)).collect(),
+            graphs: counts,
             added,
+            unchanged,
         })
     }
 
@@ -162,7 +199,8 @@ mod tests {
         assert_eq!(import(&["urn:a", "urn:b"], b"v1"), report(2, false));
         assert_eq!(store.len().unwrap(), len);
         assert_eq!(import(&["urn:c"], b"v2"), report(1, true));
-        // One triple and one description (5 quads), nothing left of the first version.
-        assert_eq!(store.len().unwrap(), 6);
+        // One triple, its description (5 quads) and content hash, nothing left of the first
+        // version.
+        assert_eq!(store.len().unwrap(), 7);
     }
 }

@@ -8,7 +8,9 @@
 mod backup;
 pub use backup::{GraphDigest, Manifest, restore};
 mod body_check;
+pub mod canonical;
 pub use body_check::{MAX_RDF_NESTING, check_body};
+pub use canonical::HashCheck;
 mod entities;
 pub use entities::{
     EntityFilter, FacetValues, PlaceMemo, Point, PreparedFilter, SearchableText, distinct_triples,
@@ -69,6 +71,8 @@ pub struct CheckReport {
     pub stale_seed_files: Vec<String>,
     /// Where the data breaks the SHACL shapes of `ontology/shapes.ttl`.
     pub violations: Vec<Violation>,
+    /// Each graph compared with the content hash the meta graph records for it.
+    pub hashes: HashCheck,
 }
 
 impl PonteStore {
@@ -155,7 +159,8 @@ impl PonteStore {
     }
 
     /// Checks the integrity of the store (indexes agree with each other), that the seed
-    /// graphs match the embedded files, and validates every node against the SHACL shapes.
+    /// graphs match the embedded files, that each graph has the content hash recorded for it,
+    /// and validates every node against the SHACL shapes.
     pub fn check(&self) -> Result<CheckReport, StoreError> {
         self.store.validate()?;
         Ok(CheckReport {
@@ -163,6 +168,7 @@ impl PonteStore {
             named_graphs: self.store.named_graphs().count(),
             stale_seed_files: seed::stale_files(&self.store, SEED_FILES)?,
             violations: self.validate_all()?,
+            hashes: canonical::verify_recorded_hashes(&self.store, &CancellationToken::new())?,
         })
     }
 

@@ -3,8 +3,8 @@
 
 use crate::validation::Scope;
 use crate::vocab::{
-    DCTERMS_SOURCE, GRAPH_PREFIX, LOADED_GRAPH, META_GRAPH, PROV_GENERATED_AT_TIME, SHA256,
-    VOID_TRIPLES,
+    CANONICAL_SHA256, DCTERMS_SOURCE, GRAPH_PREFIX, LOADED_GRAPH, META_GRAPH,
+    PROV_GENERATED_AT_TIME, SHA256, VOID_TRIPLES,
 };
 use crate::{PonteStore, RdfFormat, StoreError};
 use oxigraph::io::RdfParser;
@@ -366,6 +366,8 @@ pub struct LoadedGraph {
     pub loaded_at: Option<String>,
     /// The SHA-256 of the content it was loaded from, for files.
     pub sha256: Option<String>,
+    /// The SHA-256 of its content's RDFC-1.0 canonical form, recorded by its last write.
+    pub canonical_sha256: Option<String>,
     /// The triples it holds now.
     pub triples: usize,
 }
@@ -424,6 +426,7 @@ impl PonteStore {
                 source: value(DCTERMS_SOURCE)?,
                 loaded_at: value(PROV_GENERATED_AT_TIME)?,
                 sha256: value(SHA256)?,
+                canonical_sha256: value(CANONICAL_SHA256)?,
                 triples,
                 graph,
             });

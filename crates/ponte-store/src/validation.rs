@@ -8,6 +8,7 @@
 //! would leave. A violation on a focus node refuses the whole write. `ponte check` validates
 //! every node.
 
+use crate::canonical::{self, record_hashes};
 use crate::sparql::ensure_alive;
 use crate::{PonteStore, StoreError};
 use oxigraph::model::vocab::{rdf, rdfs};
@@ -61,7 +62,7 @@ impl<'a> Pattern<'a> {
     }
 
     /// Every quad of `graph` (`None`: of every graph).
-    fn in_graph(graph: Option<GraphNameRef<'a>>) -> Self {
+    pub(crate) fn in_graph(graph: Option<GraphNameRef<'a>>) -> Self {
         Self {
             graph,
             ..Self::default()
@@ -190,16 +191,25 @@ impl Changes {
         }
     }
 
-    /// Records every quad that is in one of `before` and `after` and not in the other.
-    pub(crate) fn record_difference(&mut self, before: &[Quad], after: &[Quad]) {
+    /// Records every quad that is in one of `before` and `after` and not in the other, and
+    /// answers the graphs those quads are in.
+    pub(crate) fn record_difference(
+        &mut self,
+        before: &[Quad],
+        after: &[Quad],
+    ) -> HashSet<GraphName> {
         let before_set: HashSet<&Quad> = before.iter().collect();
         let after_set: HashSet<&Quad> = after.iter().collect();
-        for quad in before.iter().filter(|q| !after_set.contains(q)) {
+        let mut graphs = HashSet::new();
+        let removed = before.iter().filter(|q| !after_set.contains(q));
+        let added = after.iter().filter(|q| !before_set.contains(q));
+        for quad in removed.chain(added) {
             self.record(quad.as_ref());
+            if !graphs.contains(&quad.graph_name) {
+                graphs.insert(quad.graph_name.clone());
+            }
         }
-        for quad in after.iter().filter(|q| !before_set.contains(q)) {
-            self.record(quad.as_ref());
-        }
+        graphs
     }
 }
 
@@ -426,11 +436,12 @@ impl PonteStore {
     /// transactional write ends here, so none skips validation or the generation count.
     pub(crate) fn commit_validated(
         &self,
-        transaction: Transaction<'_>,
+        mut transaction: Transaction<'_>,
         scope: &Scope,
         token: Option<&CancellationToken>,
     ) -> Result<(), StoreError> {
-        self.validate_transaction(&transaction, scope)?;
+        let changed = self.validate_transaction(&transaction, scope)?;
+        record_hashes(&mut transaction, &changed)?;
         if let Some(token) = token {
             ensure_alive(token)?;
         }
@@ -440,28 +451,39 @@ impl PonteStore {
     }
 
     /// Validates what `transaction` changed within `scope`, compared with the committed store
-    /// (the caller holds the write lock, so the store is the state the transaction started from).
+    /// (the caller holds the write lock, so the store is the state the transaction started from),
+    /// and answers the graphs whose content hash must be recorded again: those it changed, and
+    /// those in scope that have none (their description was rewritten).
     fn validate_transaction(
         &self,
         transaction: &Transaction<'_>,
         scope: &Scope,
-    ) -> Result<(), StoreError> {
+    ) -> Result<HashSet<GraphName>, StoreError> {
         let mut changes = Changes::default();
+        let mut changed = HashSet::new();
         match scope {
             Scope::Graphs(graphs) => {
                 for graph in graphs {
-                    let graph = Some(graph.as_ref());
-                    changes.record_difference(
-                        &self.store.matching(Pattern::in_graph(graph))?,
-                        &transaction.matching(Pattern::in_graph(graph))?,
-                    );
+                    let in_graph = Pattern::in_graph(Some(graph.as_ref()));
+                    let differs = !changes
+                        .record_difference(
+                            &self.store.matching(in_graph)?,
+                            &transaction.matching(in_graph)?,
+                        )
+                        .is_empty();
+                    if differs || !canonical::has_recorded_hash(transaction, graph)? {
+                        changed.insert(graph.clone());
+                    }
                 }
             }
-            Scope::All => changes.record_difference(
-                &self.store.matching(Pattern::default())?,
-                &transaction.matching(Pattern::default())?,
-            ),
+            Scope::All => {
+                changed = changes.record_difference(
+                    &self.store.matching(Pattern::default())?,
+                    &transaction.matching(Pattern::default())?,
+                );
+            }
         }
-        validate_changes(transaction, &changes)
+        validate_changes(transaction, &changes)?;
+        Ok(changed)
     }
 }

@@ -22,3 +22,7 @@ pub const PROV_GENERATED_AT_TIME: NamedNodeRef<'_> =
 pub const DCTERMS_SOURCE: NamedNodeRef<'_> = term("http://purl.org/dc/terms/source");
 /// `void:triples`: the number of triples a graph holds.
 pub const VOID_TRIPLES: NamedNodeRef<'_> = term("http://rdfs.org/ns/void#triples");
+/// `ponte:canonicalSha256`: hex SHA-256 of a graph's RDFC-1.0 canonical form (see
+/// [`crate::canonical`]), kept current by every transactional write.
+pub const CANONICAL_SHA256: NamedNodeRef<'_> =
+    term("https://w3id.org/ponte/ontology#canonicalSha256");

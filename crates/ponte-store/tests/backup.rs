@@ -1,6 +1,8 @@
 //! Backups taken from a serving store restore to the same quads, and a copy that differs from
-//! its manifest is refused.
+//! its manifest is refused; each graph's content hash (RDFC-1.0) is kept current by every write
+//! and checked.
 
+use ponte_store::sparql::{ProtocolDataset, Services, parse_update};
 use ponte_store::{
     CancellationToken, GraphTarget, Manifest, NamedNode, PonteStore, RdfFormat, SEED_FILES, restore,
 };
@@ -65,6 +67,15 @@ fn a_backup_restores_the_same_quads_and_a_tampered_copy_is_refused() {
         "the restored store is the store at the backup"
     );
     assert_eq!(copy.len().unwrap(), manifest.quads());
+    // Every graph, seed and written, has the content hash its meta graph records.
+    let hashes = copy.check().unwrap().hashes;
+    assert!(hashes.differing.is_empty(), "{hashes:?}");
+    assert!(hashes.unhashed.is_empty(), "{hashes:?}");
+    assert_eq!(
+        hashes.verified,
+        manifest.graphs.len() - 2,
+        "all but default and meta"
+    );
     drop(copy);
 
     // A backup goes into a new directory, a restore into a new location.
@@ -91,4 +102,63 @@ fn an_in_memory_store_cannot_be_backed_up() {
         .backup(&dir.path().join("backup"), &CancellationToken::new())
         .unwrap_err();
     assert!(refused.to_string().contains("in-memory"), "{refused}");
+}
+
+/// Runs a SPARQL update on `store`.
+fn update(store: &PonteStore, text: &str) {
+    let update = parse_update(
+        text,
+        None,
+        &ProtocolDataset::default(),
+        &Services::default(),
+        CancellationToken::new(),
+    )
+    .unwrap();
+    store.execute_update(update).unwrap();
+}
+
+#[test]
+fn every_write_keeps_the_content_hashes_current_and_check_names_a_graph_that_differs() {
+    let store = PonteStore::in_memory().unwrap();
+    store.seed(SEED_FILES).unwrap();
+    let verified = |store: &PonteStore| {
+        let hashes = store.check().unwrap().hashes;
+        assert!(hashes.differing.is_empty(), "{hashes:?}");
+        assert!(hashes.unhashed.is_empty(), "{hashes:?}");
+        hashes.verified
+    };
+    let seeded = verified(&store);
+    assert_eq!(seeded, SEED_FILES.len());
+    // Graph Store writes, SPARQL updates into one graph and across graphs, a dropped graph.
+    write(
+        &store,
+        "urn:test:a",
+        "<urn:s> <urn:p> [ <urn:q> \"blank\" ] .",
+    );
+    assert_eq!(verified(&store), seeded + 1);
+    update(
+        &store,
+        "INSERT DATA { GRAPH <urn:test:a> { <urn:s> <urn:p> \"more\" } }",
+    );
+    update(
+        &store,
+        "INSERT { GRAPH ?g { <urn:s> <urn:p> \"everywhere\" } } WHERE { GRAPH ?g { <urn:s> ?p ?o } }",
+    );
+    assert_eq!(verified(&store), seeded + 1);
+    write(&store, "urn:test:b", "<urn:t> <urn:p> \"b\" .");
+    update(&store, "DROP GRAPH <urn:test:b>");
+    assert_eq!(verified(&store), seeded + 1);
+
+    // A recorded hash that no longer matches (here: rewritten in the meta graph) is named.
+    update(
+        &store,
+        "PREFIX ponte: <https://w3id.org/ponte/ontology#>
+         DELETE { GRAPH ?m { <urn:test:a> ponte:canonicalSha256 ?h } }
+         INSERT { GRAPH ?m { <urn:test:a> ponte:canonicalSha256 \"0000\" } }
+         WHERE { GRAPH ?m { <urn:test:a> ponte:canonicalSha256 ?h } }",
+    );
+    let hashes = store.check().unwrap().hashes;
+    assert_eq!(hashes.differing.len(), 1, "{hashes:?}");
+    assert!(hashes.differing[0].contains("urn:test:a"), "{hashes:?}");
+    assert_eq!(hashes.verified, seeded);
 }

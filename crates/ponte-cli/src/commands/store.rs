@@ -115,7 +115,7 @@ pub fn backup(args: BackupArgs) -> anyhow::Result<()> {
 pub fn restore(args: RestoreArgs) -> anyhow::Result<()> {
     let manifest = ponte_store::restore(&args.backup, &args.location)?;
     println!(
-        "restored {} quads in {} graphs into {}; every graph matches the backup's manifest",
+        "restored {} quads in {} graphs into {}; every graph matches the backup's manifest and the content hash its meta graph records",
         manifest.quads(),
         manifest.graphs.len(),
         args.location.display()
@@ -139,6 +139,33 @@ pub fn check(args: StoreArgs) -> anyhow::Result<()> {
         )
     }
     println!("seed graphs match the embedded files");
+    let hashes = &report.hashes;
+    if !hashes.differing.is_empty() {
+        for difference in &hashes.differing {
+            println!("changed: {difference}");
+        }
+        bail!(
+            "{} graph(s) differ from the content hash (RDFC-1.0) recorded in the meta graph",
+            hashes.differing.len()
+        )
+    }
+    println!(
+        "{} graph(s) match the content hash (RDFC-1.0) recorded in the meta graph",
+        hashes.verified
+    );
+    if !hashes.unhashed.is_empty() {
+        let shown = hashes.unhashed.iter().take(5).cloned().collect::<Vec<_>>();
+        let more = if hashes.unhashed.len() > shown.len() {
+            ", …"
+        } else {
+            ""
+        };
+        println!(
+            "{} graph(s) have no recorded hash (bulk-loaded with `ponte load`): {}{more}",
+            hashes.unhashed.len(),
+            shown.join(", ")
+        );
+    }
     if !report.violations.is_empty() {
         for violation in &report.violations {
             println!("violation: {violation}");

@@ -680,3 +680,56 @@ async fn an_entity_iri_is_http_in_normal_form_or_a_400_that_changes_nothing() {
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
+
+#[tokio::test]
+async fn a_graph_imported_again_with_other_blank_node_labels_is_unchanged() {
+    let router = router();
+    // A project with two budgets, each a blank node; the second file says the same thing with
+    // other labels, in another order.
+    let first = "<https://w3id.org/ponte/id/reimported> <urn:test:budget> _:a , _:b .\n\
+        _:a <urn:test:amount> 5 ; <urn:test:currency> \"EUR\" .\n\
+        _:b <urn:test:amount> 7 .\n";
+    let again = "_:y <urn:test:amount> 7 .\n\
+        _:x <urn:test:currency> \"EUR\" ; <urn:test:amount> 5 .\n\
+        <https://w3id.org/ponte/id/reimported> <urn:test:budget> _:y , _:x .\n";
+    let import = |query: &'static str, turtle: &'static str| {
+        let router = router.clone();
+        async move {
+            let uri = format!("/api/import?graph=urn:test:reimported{query}");
+            let (status, _, answer) =
+                send(&router, post(&uri, "text/turtle", turtle, Some(TOKEN))).await;
+            assert_eq!(status, StatusCode::OK, "{answer}");
+            json(&answer)
+        }
+    };
+    let report = import("", first).await;
+    assert_eq!(report["graphs"][0]["triples"], 5, "{report}");
+    assert_eq!(report["graphs"][0]["unchanged"], false, "{report}");
+    let total = quads(&router).await;
+    // Replaced or added again: recognised, nothing written, no budget doubled.
+    for query in ["&replace=true", ""] {
+        let report = import(query, again).await;
+        assert_eq!(report["graphs"][0]["unchanged"], true, "{query}: {report}");
+        assert_eq!(report["added"], 0, "{query}: {report}");
+        assert_eq!(quads(&router).await, total, "{query}");
+    }
+    // One amount changed: a new graph content, written.
+    let changed = "<https://w3id.org/ponte/id/reimported> <urn:test:budget> _:a , _:b .\n\
+        _:a <urn:test:amount> 5 ; <urn:test:currency> \"EUR\" .\n\
+        _:b <urn:test:amount> 8 .\n";
+    let report = import("&replace=true", changed).await;
+    assert_eq!(report["graphs"][0]["unchanged"], false, "{report}");
+    assert_eq!(
+        quads(&router).await,
+        total,
+        "the same number of facts, one of them new"
+    );
+    assert_eq!(
+        count(
+            &router,
+            "GRAPH <urn:test:reimported> { ?b <urn:test:amount> 8 }"
+        )
+        .await,
+        1
+    );
+}

@@ -389,6 +389,10 @@ async fn the_loaded_graphs_are_listed_with_their_source_and_hash() {
         .find(|g| g["source"] == "ontology/ponte.ttl")
         .unwrap_or_else(|| panic!("{answer}"));
     assert_eq!(ontology["sha256"].as_str().unwrap().len(), 64, "{ontology}");
+    // The file's hash, and the content's (RDFC-1.0: whatever the file's labels and order).
+    let canonical = ontology["canonicalSha256"].as_str().unwrap_or_default();
+    assert_eq!(canonical.len(), 64, "{ontology}");
+    assert_ne!(canonical, ontology["sha256"], "{ontology}");
     assert!(ontology["triples"].as_u64().unwrap() > 100, "{ontology}");
     assert!(
         ontology["source"].is_string() && ontology["loadedAt"].is_string(),

@@ -14,6 +14,9 @@ const THREE_GRAPHS: &str = "
         GRAPH ex:g3 { ex:a ex:knows ex:b }
     }";
 
+/// The test's own facts, not the content hashes each write records in the meta graph.
+const OURS: &str = "FILTER(STRSTARTS(STR(?p), 'http://example.org/'))";
+
 fn csv(store: &PonteStore, query: &str) -> String {
     let bytes = store
         .query(
@@ -52,9 +55,12 @@ fn check(store: &PonteStore) {
     assert_eq!(count(store, "ex:a ex:knows ex:b"), "1");
     assert_eq!(count(store, "ex:a ex:knows ?o"), "1");
     assert_eq!(count(store, "?s ex:knows ?o"), "2");
-    assert_eq!(count(store, "?s ?p ?o"), "3");
+    assert_eq!(count(store, &format!("?s ?p ?o {OURS}")), "3");
     assert_eq!(count(store, "GRAPH ?g { ex:a ex:knows ex:b }"), "3");
-    assert_eq!(count(store, "GRAPH ?g { ?s ?p ?o }"), "6");
+    assert_eq!(
+        count(store, &format!("GRAPH ?g {{ ?s ?p ?o {OURS} }}")),
+        "6"
+    );
     // Property paths walk the set too.
     assert_eq!(count(store, "ex:a ex:knows/ex:knows ?c"), "1");
     assert_eq!(count(store, "ex:a ex:knows+ ?c"), "2");
@@ -66,7 +72,7 @@ fn check(store: &PonteStore) {
     assert!(ask.contains("true"), "{ask}");
     let graph = store
         .query(
-            "CONSTRUCT WHERE { ?s ?p ?o }",
+            &format!("CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o {OURS} }}"),
             |_| OutputFormat::Rdf(RdfFormat::NTriples),
             CancellationToken::new(),
         )
@@ -80,7 +86,7 @@ fn check(store: &PonteStore) {
         "INSERT DATA { <http://example.org/a> <http://example.org/knows> <http://example.org/b> }",
     );
     assert_eq!(count(store, "ex:a ex:knows ex:b"), "1");
-    assert_eq!(count(store, "?s ?p ?o"), "3");
+    assert_eq!(count(store, &format!("?s ?p ?o {OURS}")), "3");
     assert_eq!(count(store, "GRAPH ?g { ex:a ex:knows ex:b }"), "3");
     // A default graph proper larger than what a scan remembers of it (1,024 triples): the
     // copies past that are found by looking each one up.
@@ -96,7 +102,7 @@ fn check(store: &PonteStore) {
         &format!("INSERT DATA {{ GRAPH <http://example.org/g4> {{ {copies} }} }}"),
     );
     assert_eq!(count(store, "?s ex:v ?o"), "1500");
-    assert_eq!(count(store, "?s ?p ?o"), "1503");
+    assert_eq!(count(store, &format!("?s ?p ?o {OURS}")), "1503");
     assert_eq!(count(store, "GRAPH ?g { ?s ex:v ?o }"), "500");
 }
 
