@@ -6,12 +6,13 @@ use crate::auth::authorize_write;
 use crate::http_util::{self, content_type, origin, parse_params, read_body};
 use crate::negotiate::{Kind, negotiate};
 use crate::problem::Problem;
-use crate::sparql_endpoint::ok;
+use crate::sparql_endpoint::{ok, streamed};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use oxigraph::model::NamedNode;
 use ponte_app::new_graph_id;
+use ponte_store::sparql::Answer;
 use ponte_store::sparql::OutputFormat;
 use ponte_store::{GraphTarget, RdfFormat};
 
@@ -142,15 +143,21 @@ async fn read(
         return Err(Problem::bad_request("graphs are served as RDF"));
     };
     let store = state.store.clone();
-    let max_bytes = state.config.max_result_bytes;
-    let body = state
+    // Like a SPARQL answer: complete before its first byte, in memory up to
+    // --result-memory-bytes and in a temporary file past that, refused past --max-result-bytes.
+    let policy = state.spill_policy();
+    let answer = state
         .executor
         .run(move |token| match &target {
-            Some(target) => store.serialize_graph(target, format, max_bytes, &token),
-            None => store.serialize_dataset(format, max_bytes, &token).map(Some),
+            Some(target) => store.serialize_graph(target, format, policy, &token),
+            None => store.serialize_dataset(format, policy, &token).map(Some),
         })
         .await?;
-    body.map(|body| ok(body, media_type))
+    answer
+        .map(|answer| match answer {
+            Answer::Memory(bytes) => ok(bytes, media_type),
+            Answer::File { file, len } => streamed(file, len, media_type),
+        })
         .ok_or_else(|| Problem::not_found("no such graph"))
 }
 

@@ -262,7 +262,7 @@ fn describe(state: &AppState, headers: &HeaderMap) -> Result<Response, Problem> 
 
 /// A 200 streaming a complete answer from its temporary file (removed once the file is closed,
 /// when the body is dropped, sent or not).
-fn streamed(file: std::fs::File, len: u64, media_type: &'static str) -> Response {
+pub(crate) fn streamed(file: std::fs::File, len: u64, media_type: &'static str) -> Response {
     let stream =
         tokio_util::io::ReaderStream::with_capacity(tokio::fs::File::from_std(file), 1 << 16);
     let mut response = Body::from_stream(stream).into_response();

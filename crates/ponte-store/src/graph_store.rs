@@ -1,6 +1,6 @@
 //! The operations behind the SPARQL 1.1 Graph Store HTTP Protocol, each atomic.
 
-use crate::sparql::{CHECK_EVERY, SpillPolicy, SpillWriter, ensure_alive, write_error};
+use crate::sparql::{Answer, CHECK_EVERY, SpillPolicy, SpillWriter, ensure_alive, write_error};
 use crate::validation::Scope;
 use crate::{PonteStore, RdfFormat, StoreError};
 use oxigraph::io::{RdfParser, RdfSerializer};
@@ -34,20 +34,22 @@ impl PonteStore {
         })
     }
 
-    /// Serializes the graph in `format`, or `None` when it does not exist. Fails with
-    /// [`StoreError::ResultTooLarge`] past `max_bytes`.
+    /// Serializes the graph in `format`, or `None` when it does not exist: in memory up to the
+    /// policy's threshold, then in a temporary file, so a large graph is served whole with
+    /// bounded memory. Fails with [`StoreError::ResultTooLarge`] past the policy's cap.
     pub fn serialize_graph(
         &self,
         target: &GraphTarget,
         format: RdfFormat,
-        max_bytes: usize,
+        policy: SpillPolicy,
         token: &CancellationToken,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
+    ) -> Result<Option<Answer>, StoreError> {
         if !self.graph_exists(target)? {
             return Ok(None);
         }
-        let mut serializer = RdfSerializer::from_format(format)
-            .for_writer(SpillWriter::new(SpillPolicy::in_memory(max_bytes)));
+        let max_bytes = policy.max_bytes;
+        let mut serializer =
+            RdfSerializer::from_format(format).for_writer(SpillWriter::new(policy));
         for quad in self
             .store
             .quads_for_pattern(None, None, None, Some(target.as_ref()))
@@ -60,21 +62,21 @@ impl PonteStore {
         }
         let writer = serializer.finish().map_err(|e| write_error(e, max_bytes))?;
         Ok(Some(
-            writer
-                .finish_in_memory()
-                .map_err(|e| write_error(e, max_bytes))?,
+            writer.finish().map_err(|e| write_error(e, max_bytes))?,
         ))
     }
 
-    /// Serializes the whole dataset in a dataset `format` (TriG, N-Quads, JSON-LD).
+    /// Serializes the whole dataset in a dataset `format` (TriG, N-Quads, JSON-LD), spilling
+    /// to a temporary file as [`Self::serialize_graph`] does.
     pub fn serialize_dataset(
         &self,
         format: RdfFormat,
-        max_bytes: usize,
+        policy: SpillPolicy,
         token: &CancellationToken,
-    ) -> Result<Vec<u8>, StoreError> {
-        let mut serializer = RdfSerializer::from_format(format)
-            .for_writer(SpillWriter::new(SpillPolicy::in_memory(max_bytes)));
+    ) -> Result<Answer, StoreError> {
+        let max_bytes = policy.max_bytes;
+        let mut serializer =
+            RdfSerializer::from_format(format).for_writer(SpillWriter::new(policy));
         for quad in self.store.iter() {
             ensure_alive(token)?;
             serializer
@@ -82,9 +84,7 @@ impl PonteStore {
                 .map_err(|e| write_error(e, max_bytes))?;
         }
         let writer = serializer.finish().map_err(|e| write_error(e, max_bytes))?;
-        writer
-            .finish_in_memory()
-            .map_err(|e| write_error(e, max_bytes))
+        writer.finish().map_err(|e| write_error(e, max_bytes))
     }
 
     /// Parses each of `parts` (format and bytes) and, in one transaction, replaces the graph's
@@ -210,12 +210,13 @@ mod tests {
         target: &GraphTarget,
         max_bytes: usize,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        store.serialize_graph(
+        let answer = store.serialize_graph(
             target,
             RdfFormat::NTriples,
-            max_bytes,
+            SpillPolicy::in_memory(max_bytes),
             &CancellationToken::new(),
-        )
+        )?;
+        Ok(answer.map(|answer| answer.into_bytes().unwrap()))
     }
 
     #[test]

@@ -112,3 +112,46 @@ fn the_store_keeps_small_answers_in_memory_and_spills_large_ones() {
     // The file is unlinked: nothing is left in the directory.
     assert_eq!(std::fs::read_dir(directory.path()).unwrap().count(), 0);
 }
+
+#[tokio::test]
+async fn the_whole_store_and_a_graph_are_read_whole_from_disk_past_the_memory_threshold() {
+    let router = spilling(4 << 10, 64 << 20);
+    // Every fact is in a named graph (the default graph proper is empty).
+    let all = count(&router, "GRAPH ?g { ?s ?p ?o }").await;
+    let request = get_accept("/store", "application/n-quads");
+    let (status, headers, body) = send_with_headers(&router, request).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body.len() > 100 << 10,
+        "the seed data is past the 4 KiB threshold"
+    );
+    assert_eq!(
+        headers
+            .get(header::CONTENT_LENGTH)
+            .unwrap()
+            .to_str()
+            .unwrap(),
+        body.len().to_string()
+    );
+    // Every quad, each on its line, and the dump parses.
+    assert_eq!(body.lines().count() as u64, all);
+    let parsed = oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::NQuads)
+        .for_slice(body.as_bytes())
+        .count();
+    assert_eq!(parsed as u64, all);
+
+    let graph = "https://w3id.org/ponte/graph/ontology/ponte";
+    let in_graph = count(&router, &format!("GRAPH <{graph}> {{ ?s ?p ?o }}")).await;
+    let request = get_accept(&format!("/store?graph={graph}"), "application/n-triples");
+    let (status, _, body) = send_with_headers(&router, request).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.len() > 4 << 10);
+    assert_eq!(body.lines().count() as u64, in_graph);
+
+    // The cap still holds for the whole store, as a problem.
+    let capped = spilling(4 << 10, 64 << 10);
+    let (status, content_type, body) =
+        send(&capped, get_accept("/store", "application/n-quads")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(content_type, "application/problem+json");
+}

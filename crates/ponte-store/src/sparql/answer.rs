@@ -110,11 +110,6 @@ impl SpillWriter {
         }
     }
 
-    /// The finished answer, read back into memory if it spilled.
-    pub(crate) fn finish_in_memory(self) -> io::Result<Vec<u8>> {
-        self.finish()?.into_bytes()
-    }
-
     /// The finished answer.
     pub(crate) fn finish(self) -> io::Result<Answer> {
         match self.file {
