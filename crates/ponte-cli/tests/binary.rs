@@ -166,7 +166,30 @@ fn request_to(
     headers: &[(&str, &str)],
     body: &str,
 ) -> std::io::Result<(u16, String, String)> {
-    let mut stream = TcpStream::connect(addr)?;
+    request_from(None, addr, method, path, headers, body)
+}
+
+/// [`request_to`] from the loopback address `from` (e.g. `127.0.0.2`: another client).
+fn request_from(
+    from: Option<&str>,
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> std::io::Result<(u16, String, String)> {
+    let mut stream = match from {
+        None => TcpStream::connect(addr)?,
+        Some(from) => {
+            let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+            let local: std::net::SocketAddr =
+                format!("{from}:0").parse().map_err(std::io::Error::other)?;
+            socket.bind(&local.into())?;
+            let remote: std::net::SocketAddr = addr.parse().map_err(std::io::Error::other)?;
+            socket.connect(&remote.into())?;
+            TcpStream::from(socket)
+        }
+    };
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     let mut request = format!(
         "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
@@ -309,6 +332,60 @@ fn a_query_over_its_memory_budget_is_stopped_with_a_422() {
     );
     let (status, _, body) = server.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }");
     assert_eq!(status, 200, "{body}");
+}
+
+/// One client runs two heavy queries, one in each long slot; a second client's heavy query
+/// runs long too: the first client's younger query is stopped with a 429 saying why, and the
+/// second client's query runs to its deadline like the first client's older one.
+#[test]
+fn a_second_clients_heavy_query_gets_a_long_slot_from_a_client_holding_both() {
+    let server = std::sync::Arc::new(Server::start(&[
+        "--memory",
+        "--query-timeout",
+        "3",
+        "--max-concurrent-queries",
+        "4",
+        "--max-query-memory",
+        &(16u64 << 30).to_string(),
+    ]));
+    let heavy = heavy_queries()[0].clone();
+    let send = |from: &'static str, after: Duration| {
+        let server = std::sync::Arc::clone(&server);
+        let query = heavy.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(after);
+            let headers = [("Content-Type", "application/sparql-query")];
+            let started = Instant::now();
+            let (status, head, body) = request_from(
+                Some(from),
+                &server.addr,
+                "POST",
+                "/sparql",
+                &headers,
+                &query,
+            )
+            .unwrap();
+            (status, head, body, started.elapsed())
+        })
+    };
+    // The first client's two queries take both long slots (long after 250 ms)...
+    let older = send("127.0.0.1", Duration::ZERO);
+    let younger = send("127.0.0.1", Duration::from_millis(100));
+    // ...then the second client's query runs long.
+    let other = send("127.0.0.2", Duration::from_millis(800));
+    let (status, head, body, elapsed) = younger.join().unwrap();
+    assert_eq!(status, 429, "{body}");
+    assert!(head.contains("retry-after: 3"), "{head}");
+    assert!(body.contains("another client"), "{body}");
+    assert!(
+        elapsed < Duration::from_millis(2_000),
+        "stopped after {elapsed:?}"
+    );
+    for (what, client) in [("older", older), ("other", other)] {
+        let (status, _, body, elapsed) = client.join().unwrap();
+        assert_eq!(status, 503, "{what}: {body}");
+        assert!(elapsed < Duration::from_secs(4), "{what}: {elapsed:?}");
+    }
 }
 
 /// Four heavy queries at once: half the slots may run long (to their 503 at the deadline),

@@ -195,6 +195,9 @@ impl Executor {
             (Some(Stop::Deadline), _) => Err(query_timeout(seconds)),
             (Some(Stop::OverMemory), Err(_) | Ok(Err(_))) => Err(self.over_memory()),
             (Some(Stop::OverShare), Err(_) | Ok(Err(_))) => Err(self.over_share(seconds)),
+            (Some(Stop::OverClientShare), Err(_) | Ok(Err(_))) => {
+                Err(self.over_client_share(seconds))
+            }
             (_, Ok(Ok(value))) => Ok(value),
             (_, Ok(Err(error))) => Err(error.into()),
             (_, Err(_panic)) => Err(panicked()),
@@ -226,6 +229,19 @@ impl Executor {
                  retry later",
                 LONG_AFTER.as_millis(),
                 LONG_WHEN_CROWDED.as_millis(),
+                self.watchdog.max_long()
+            ),
+            seconds.ceil() as u64,
+        )
+    }
+
+    /// The 429 of a long query stopped to give its long slot to another client's.
+    fn over_client_share(&self, seconds: f64) -> Problem {
+        Problem::over_share(
+            format!(
+                "the query was stopped to make room for another client's long query: the server \
+                 runs at most {} long queries at once and shares them between client addresses, \
+                 and this address held at least two more than the other; retry later",
                 self.watchdog.max_long()
             ),
             seconds.ceil() as u64,
@@ -275,6 +291,9 @@ impl Executor {
                     // either way nothing was applied.
                     Err(_) if is_write && token.is_cancelled() => Err(write_timeout(seconds)),
                     Err(_) if stopped() == Some(Stop::OverShare) => Err(self.over_share(seconds)),
+                    Err(_) if stopped() == Some(Stop::OverClientShare) => {
+                        Err(self.over_client_share(seconds))
+                    }
                     Err(_) if stopped() == Some(Stop::OverMemory) => Err(self.over_memory()),
                     Err(error) => Err(error.into()),
                 }

@@ -19,7 +19,9 @@
 
 use ponte_store::CancellationToken;
 use socket2::Socket;
+use std::collections::HashMap;
 use std::mem::MaybeUninit;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicIsize, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::time::{Duration, Instant};
@@ -44,6 +46,8 @@ pub(crate) enum Stop {
     OverShare,
     /// It held more memory than its budget.
     OverMemory,
+    /// It ran long for a client holding more long slots than another that needed one.
+    OverClientShare,
 }
 
 const RUNNING: u8 = 0;
@@ -51,6 +55,9 @@ const STOPPED_AT_DEADLINE: u8 = 1;
 const STOPPED_OVER_SHARE: u8 = 2;
 const LONG: u8 = 3;
 const STOPPED_OVER_MEMORY: u8 = 4;
+/// Set only on a long evaluation, so one in this state still holds its long slot until its
+/// watch is dropped.
+const STOPPED_OVER_CLIENT_SHARE: u8 = 5;
 
 /// One watched evaluation.
 pub(crate) struct Watched {
@@ -59,6 +66,9 @@ pub(crate) struct Watched {
     deadline: Instant,
     /// The client's socket, for an evaluation that blocks its connection's thread.
     client: Option<Arc<Socket>>,
+    /// The client's address, read from its socket once it matters (when the evaluation runs
+    /// long), so the short queries pay nothing for it; `None` for an in-process caller.
+    client_ip: OnceLock<Option<IpAddr>>,
     /// Running, long, or why it was stopped.
     state: AtomicU8,
     /// The evaluation slot it holds, then its long slot.
@@ -74,8 +84,22 @@ impl Watched {
             STOPPED_AT_DEADLINE => Some(Stop::Deadline),
             STOPPED_OVER_SHARE => Some(Stop::OverShare),
             STOPPED_OVER_MEMORY => Some(Stop::OverMemory),
+            STOPPED_OVER_CLIENT_SHARE => Some(Stop::OverClientShare),
             _ => None,
         }
+    }
+
+    /// The address of the client it runs for (IPv4-mapped addresses as IPv4).
+    fn client_ip(&self) -> Option<IpAddr> {
+        *self.client_ip.get_or_init(|| {
+            let address = self.client.as_deref()?.peer_addr().ok()?.as_socket()?;
+            Some(address.ip().to_canonical())
+        })
+    }
+
+    /// Whether it holds a long slot and has not been stopped.
+    fn is_long(&self) -> bool {
+        self.state.load(Ordering::Acquire) == LONG && !self.token.is_cancelled()
     }
 
     /// The counter its evaluating thread adds its allocations to.
@@ -170,6 +194,7 @@ impl Watchdog {
             started: Instant::now(),
             deadline,
             client,
+            client_ip: OnceLock::new(),
             state: AtomicU8::new(RUNNING),
             slot: Mutex::new(Some(slot)),
             memory: Arc::default(),
@@ -238,8 +263,9 @@ fn look_until_dropped(
             long_after,
             memory_budget: isize::try_from(memory_budget).unwrap_or(isize::MAX),
         };
-        for entry in lock(&watched).iter() {
-            look_at(entry, &limits, long_slots);
+        let watched = lock(&watched);
+        for entry in watched.iter() {
+            look_at(entry, &limits, long_slots, &watched);
         }
     }
 }
@@ -253,8 +279,9 @@ struct Limits {
     memory_budget: isize,
 }
 
-/// Stops `entry` if it must stop, or moves it to a long slot once it has run long.
-fn look_at(entry: &Watched, limits: &Limits, long_slots: &Arc<Semaphore>) {
+/// Stops `entry` if it must stop, or moves it to a long slot once it has run long (making
+/// room for it at the expense of a client over its share, see [`make_room`]).
+fn look_at(entry: &Watched, limits: &Limits, long_slots: &Arc<Semaphore>, all: &[Arc<Watched>]) {
     let now = limits.now;
     if entry.token.is_cancelled() {
         return;
@@ -281,8 +308,44 @@ fn look_at(entry: &Watched, limits: &Limits, long_slots: &Arc<Semaphore>) {
                     entry.state.store(LONG, Ordering::Release);
                 }
             }
+            // Still running on its evaluation slot, it tries again at the next look.
+            Err(_) if make_room(entry, all) => {}
             Err(_) => stop(STOPPED_OVER_SHARE),
         }
+    }
+}
+
+/// Whether a long slot is about to come free for `entry`, which needs one while all are
+/// taken: one is when an evaluation stopped for a client's share has not given its slot back
+/// yet, or when some client holds at least two long slots more than `entry`'s client; then
+/// that client's youngest long evaluation is stopped (a 429 telling it so). So each client
+/// address gets its turn at the long slots: one client alone may use them all, and a second
+/// one's heavy query is not refused because the first holds every one.
+fn make_room(entry: &Watched, all: &[Arc<Watched>]) -> bool {
+    let freeing = |e: &&Arc<Watched>| e.state.load(Ordering::Acquire) == STOPPED_OVER_CLIENT_SHARE;
+    if all.iter().any(|e| freeing(&e)) {
+        return true;
+    }
+    let mut long_by_client: HashMap<Option<IpAddr>, Vec<&Arc<Watched>>> = HashMap::new();
+    for long in all.iter().filter(|e| e.is_long()) {
+        long_by_client
+            .entry(long.client_ip())
+            .or_default()
+            .push(long);
+    }
+    let mine = long_by_client.get(&entry.client_ip()).map_or(0, Vec::len);
+    let busiest = long_by_client.into_values().max_by_key(Vec::len);
+    match busiest {
+        Some(theirs) if theirs.len() > mine + 1 => {
+            if let Some(youngest) = theirs.into_iter().max_by_key(|e| e.started) {
+                youngest
+                    .state
+                    .store(STOPPED_OVER_CLIENT_SHARE, Ordering::Release);
+                youngest.token.cancel();
+            }
+            true
+        }
+        _ => false,
     }
 }
 
@@ -308,6 +371,20 @@ mod tests {
     fn connected() -> (TcpStream, Arc<Socket>) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server_end, _) = listener.accept().unwrap();
+        server_end.set_nonblocking(true).unwrap();
+        (client, Arc::new(Socket::from(server_end)))
+    }
+
+    /// The server's end of a loopback connection from `client_ip` (any 127.x address).
+    fn connected_from(client_ip: &str) -> (Socket, Arc<Socket>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        let from: std::net::SocketAddr = format!("{client_ip}:0").parse().unwrap();
+        client.bind(&from.into()).unwrap();
+        client
+            .connect(&listener.local_addr().unwrap().into())
+            .unwrap();
         let (server_end, _) = listener.accept().unwrap();
         server_end.set_nonblocking(true).unwrap();
         (client, Arc::new(Socket::from(server_end)))
@@ -403,6 +480,54 @@ mod tests {
             "the long one gave its slot back"
         );
         drop(first_watch);
+        assert_eq!(watchdog.long_running(), 0);
+    }
+
+    #[test]
+    fn a_client_holding_the_long_slots_gives_one_up_for_another_clients_long_query() {
+        let watchdog = Watchdog::new(2, usize::MAX);
+        let slots = Arc::new(Semaphore::new(4));
+        let far = Instant::now() + Duration::from_secs(60);
+        let watch_from = |client: &Arc<Socket>| {
+            let token = CancellationToken::new();
+            let watch = watchdog
+                .watch(token.clone(), far, Some(Arc::clone(client)), slot(&slots))
+                .ok()
+                .unwrap();
+            (token, watch)
+        };
+        let (_a, a_end) = connected_from("127.0.0.1");
+        let (_b, b_end) = connected_from("127.0.0.2");
+        // Alone, one client may run as many long queries as there are long slots.
+        let (older, older_watch) = watch_from(&a_end);
+        std::thread::sleep(TICK * 2);
+        let (younger, younger_watch) = watch_from(&a_end);
+        let started = Instant::now();
+        while watchdog.long_running() < 2 && started.elapsed() < LONG_AFTER * 4 {
+            std::thread::sleep(TICK);
+        }
+        assert_eq!(watchdog.long_running(), 2);
+        assert!(!older.is_cancelled() && !younger.is_cancelled());
+        // Another client's query runs long: the first client's youngest long query is stopped
+        // and says why; the other keeps running.
+        let (other, other_watch) = watch_from(&b_end);
+        assert!(cancelled_within(&younger, LONG_AFTER * 4));
+        assert_eq!(
+            younger_watch.watched().stopped(),
+            Some(Stop::OverClientShare)
+        );
+        assert!(!older.is_cancelled() && !other.is_cancelled());
+        // Once the stopped query has given its long slot back, the other client's takes it.
+        drop(younger_watch);
+        let started = Instant::now();
+        while watchdog.long_running() < 2 && started.elapsed() < Duration::from_secs(1) {
+            std::thread::sleep(TICK);
+        }
+        assert_eq!(watchdog.long_running(), 2);
+        std::thread::sleep(TICK * 3);
+        assert!(!older.is_cancelled() && !other.is_cancelled());
+        assert_eq!(other_watch.watched().stopped(), None);
+        drop((older_watch, other_watch));
         assert_eq!(watchdog.long_running(), 0);
     }
 
