@@ -624,6 +624,53 @@ fn a_request_head_that_stops_coming_is_answered_408() {
     );
 }
 
+/// A body that stops coming is answered 408 as a problem once nothing of it came for
+/// `BODY_GAP_TIMEOUT`, and the request is not applied: here a SPARQL update, so that the
+/// store would show it.
+#[test]
+fn a_request_body_that_stops_coming_is_answered_408_and_applies_nothing() {
+    let server = Server::start(&["--memory", "--write-token", "t"]);
+    let update = "INSERT DATA { GRAPH <urn:test:slow> { <urn:a> <urn:b> <urn:c> } }";
+    let mut stream = std::net::TcpStream::connect(&server.addr).unwrap();
+    let head = format!(
+        "POST /sparql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n\
+         Content-Type: application/sparql-update\r\nContent-Length: {}\r\n\r\n",
+        update.len()
+    );
+    std::io::Write::write_all(&mut stream, head.as_bytes()).unwrap();
+    // All of the update but its last byte.
+    std::io::Write::write_all(&mut stream, &update.as_bytes()[..update.len() - 1]).unwrap();
+    stream
+        .set_read_timeout(Some(ponte_server::BODY_GAP_TIMEOUT * 2))
+        .unwrap();
+    let started = Instant::now();
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut answer).unwrap();
+    let waited = started.elapsed();
+    assert!(
+        waited >= ponte_server::BODY_GAP_TIMEOUT - Duration::from_millis(500)
+            && waited < ponte_server::BODY_GAP_TIMEOUT + Duration::from_secs(1),
+        "{waited:?}"
+    );
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 408 "), "{head}");
+    assert!(
+        head.contains("content-type: application/problem+json"),
+        "{head}"
+    );
+    let problem: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("stopped arriving"),
+        "{problem}"
+    );
+    let (status, _, answer) = server.query("ASK { GRAPH <urn:test:slow> { ?s ?p ?o } }");
+    assert_eq!(status, 200);
+    assert!(answer.contains("false"), "{answer}");
+}
+
 /// What hyper answers by itself (a URI or headers too long, a request line that is not HTTP)
 /// is a problem document too.
 #[test]

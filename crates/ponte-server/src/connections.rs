@@ -6,6 +6,7 @@
 //! half-sent requests cannot keep a real client out, nor use up the process's file
 //! descriptors.
 
+use crate::body_timeout::TimedBody;
 use crate::connection_threads::{ConnectionThreads, MAX_THREADS};
 use crate::executor::CLIENT_SOCKET;
 use crate::hyper_errors::ProblemIo;
@@ -131,7 +132,9 @@ impl Connection {
         } = self;
         let service = TowerToHyperService::new(tower::service_fn(move |request: Request<_>| {
             let counted = InProgress::start(&in_progress);
-            let answer = app.clone().oneshot(request.map(axum::body::Body::new));
+            let answer = app
+                .clone()
+                .oneshot(request.map(|body| axum::body::Body::new(TimedBody::new(body))));
             async move {
                 let answer = answer.await;
                 drop(counted);

@@ -2,6 +2,7 @@
 //! and form parameters, media types, and the request's own base IRI.
 
 use crate::ServerConfig;
+use crate::body_timeout::body_timeout_in;
 use crate::problem::Problem;
 use axum::body::Body;
 use axum::http::{HeaderMap, header};
@@ -15,6 +16,8 @@ pub async fn read_body(body: Body, limit: usize) -> Result<Bytes, Problem> {
             .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
         if too_large {
             Problem::payload_too_large(limit)
+        } else if let Some(timeout) = body_timeout_in(&error) {
+            Problem::body_timeout(timeout)
         } else {
             Problem::bad_request(format!("could not read the request body: {error}"))
         }
@@ -140,6 +143,8 @@ pub async fn multipart_parts(
     let failed = |e: axum::extract::multipart::MultipartError, what: &str| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             Problem::payload_too_large(max_body_bytes)
+        } else if let Some(timeout) = body_timeout_in(&e) {
+            Problem::body_timeout(timeout)
         } else {
             Problem::bad_request(format!("invalid multipart {what}: {e}"))
         }

@@ -8,6 +8,7 @@ mod access_log;
 mod api;
 mod auth;
 mod backups;
+mod body_timeout;
 mod connection_threads;
 mod connections;
 mod executor;
@@ -25,6 +26,7 @@ mod watchdog;
 mod web;
 mod when_asked;
 
+pub use body_timeout::{BODY_GAP_TIMEOUT, BODY_READ_TIMEOUT};
 pub use connections::{DEFAULT_MAX_CONNECTIONS, HEADER_READ_TIMEOUT};
 pub use executor::Executor;
 pub use federation::http_federation;

@@ -135,6 +135,15 @@ impl Problem {
         .with("limit", limit)
     }
 
+    /// 408: the request body stopped arriving, or took too long as a whole.
+    pub fn body_timeout(timeout: &crate::body_timeout::BodyTimeout) -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "Request body too slow",
+            format!("{timeout}; nothing of the request was applied"),
+        )
+    }
+
     /// 503: the server could not run the request in time.
     pub fn unavailable(title: &'static str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, title, detail)
