@@ -14,6 +14,7 @@ their default budget of 256 MiB each, plus 256 MiB for the server itself).
 """
 
 import json
+import multiprocessing
 import os
 import socket
 import subprocess
@@ -25,6 +26,26 @@ import urllib.request
 
 TOKEN = "hostile-token"
 TIMEOUT_S = 3
+
+
+# Half-sent requests each holder process keeps open: under a process's file descriptor
+# limit (20,000 here, which even root may not raise), so 20,000 of them take three processes.
+PER_HOLDER = 8000
+
+
+def hold_half_sent(port, count, ready, release):
+    """Opens `count` connections to `port`, each with a request head begun and never
+    finished, sets `ready`, and keeps them until `release` is set."""
+    request = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n"
+    sockets = []
+    for _ in range(count):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(request)
+        sockets.append(s)
+    ready.set()
+    release.wait(120)
+    for s in sockets:
+        s.close()
 
 
 def free_port():
@@ -175,26 +196,32 @@ def main():
         expect("the whole suite", peak < 1280, f"peak RSS {peak:.0f} MiB")
     finally:
         server.stop()
-    # PONTE_HOSTILE_HALF_SENT and PONTE_HOSTILE_MAX_CONNECTIONS change the last row's sizes
-    # (the process's file descriptor limit bounds the first).
-    half_sent = int(os.environ.get("PONTE_HOSTILE_HALF_SENT", "5000"))
-    cap = int(os.environ.get("PONTE_HOSTILE_MAX_CONNECTIONS", "1000"))
+    # PONTE_HOSTILE_HALF_SENT and PONTE_HOSTILE_MAX_CONNECTIONS change the last row's sizes.
+    half_sent = int(os.environ.get("PONTE_HOSTILE_HALF_SENT", "20000"))
+    # The server's default cap (crates/ponte-server/src/connections.rs).
+    cap = int(os.environ.get("PONTE_HOSTILE_MAX_CONNECTIONS", "4096"))
     server = Server(binary, "--max-connections", str(cap))
+    release = multiprocessing.Event()
+    holders = []
     try:
-        sockets = []
-        request = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n"
-        for _ in range(half_sent):
-            s = socket.create_connection(("127.0.0.1", server.port))
-            s.sendall(request)
-            sockets.append(s)
+        for start in range(0, half_sent, PER_HOLDER):
+            ready = multiprocessing.Event()
+            count = min(PER_HOLDER, half_sent - start)
+            holder = multiprocessing.Process(
+                target=hold_half_sent, args=(server.port, count, ready, release))
+            holder.start()
+            holders.append((holder, ready))
+            # One after the other, as one flood: the server sees them arrive in order.
+            expect("half-sent requests", ready.wait(120), "the half-sent requests were not all sent")
         status, elapsed = server.send("/sparql?query=ASK%7B%7D")
         print(row(f"{half_sent:,} half-sent requests (cap {cap:,}), then a new client", [status], elapsed,
                   0, server.stat()[1], server.alive()))
         expect("half-sent requests", status == 200 and elapsed <= 1.0,
                f"the new client got {status} after {elapsed:.2f} s")
-        for s in sockets:
-            s.close()
     finally:
+        release.set()
+        for holder, _ in holders:
+            holder.join(30)
         server.stop()
     if check and FAILURES:
         print("\n".join(["hostile: broken promises:"] + FAILURES), file=sys.stderr)
