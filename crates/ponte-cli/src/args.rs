@@ -236,6 +236,10 @@ pub struct ServeArgs {
     /// connection with no request in progress. A request's headers must arrive within 10 s.
     #[arg(long, env = "PONTE_MAX_CONNECTIONS", default_value_t = ponte_server::DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
+    /// Seconds a connection may stay idle (no request begun, nothing sent or read) before it
+    /// is closed.
+    #[arg(long, env = "PONTE_IDLE_TIMEOUT", default_value_t = ponte_server::DEFAULT_IDLE_TIMEOUT.as_secs_f64())]
+    pub idle_timeout: f64,
     /// Largest SPARQL query or form body read from a client without the write token, in
     /// bytes; a larger one is 413 before it is read.
     #[arg(long, env = "PONTE_MAX_QUERY_BYTES", default_value_t = ponte_server::DEFAULT_MAX_QUERY_BYTES)]

@@ -624,6 +624,63 @@ fn a_request_head_that_stops_coming_is_answered_408() {
     );
 }
 
+/// A connection idle past `--idle-timeout` (here 1 s) is closed: a new one that sends
+/// nothing, and a keep-alive one after its answer; one in use is not, however long it lives.
+#[test]
+fn an_idle_connection_is_closed_after_the_idle_timeout_and_a_busy_one_is_not() {
+    use std::io::{Read, Write};
+    let server = Server::start(&["--memory", "--idle-timeout", "1"]);
+    let connect = || {
+        let stream = std::net::TcpStream::connect(&server.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        stream
+    };
+    let request = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+    // Reads one answer to `request` (its head, then a body of its content-length).
+    let answer = |stream: &mut std::net::TcpStream| {
+        let mut got = Vec::new();
+        let mut byte = [0u8; 1];
+        while !got.ends_with(b"\r\n\r\n") {
+            assert_eq!(stream.read(&mut byte).unwrap(), 1, "closed in an answer");
+            got.push(byte[0]);
+        }
+        let head = String::from_utf8(got).unwrap().to_ascii_lowercase();
+        let length: usize = head
+            .split("content-length: ")
+            .nth(1)
+            .and_then(|rest| rest.split("\r\n").next()?.parse().ok())
+            .unwrap();
+        let mut body = vec![0u8; length];
+        stream.read_exact(&mut body).unwrap();
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+    };
+    let closed_after = |stream: &mut std::net::TcpStream| {
+        let started = Instant::now();
+        let mut rest = Vec::new();
+        stream.read_to_end(&mut rest).unwrap();
+        assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
+        started.elapsed()
+    };
+    let mut silent = connect();
+    let waited = closed_after(&mut silent);
+    assert!(waited < Duration::from_millis(2_500), "{waited:?}");
+    // In use every 400 ms for 2.4 s: kept open.
+    let mut busy = connect();
+    for _ in 0..6 {
+        busy.write_all(request).unwrap();
+        answer(&mut busy);
+        std::thread::sleep(Duration::from_millis(400));
+    }
+    // Then idle: closed about a second after its last answer.
+    let waited = closed_after(&mut busy);
+    assert!(
+        waited >= Duration::from_millis(400) && waited < Duration::from_millis(2_000),
+        "{waited:?}"
+    );
+}
+
 /// A body that stops coming is answered 408 as a problem once nothing of it came for
 /// `BODY_GAP_TIMEOUT`, and the request is not applied: here a SPARQL update, so that the
 /// store would show it.

@@ -32,6 +32,19 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default cap on open connections.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
 
+/// Default time a connection may stay idle before it is closed (nginx keeps 75 s).
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How many connections may be open, and how long one may stay idle.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// Most connections open at once.
+    pub max_connections: usize,
+    /// Time without a request begun and nothing sent or read, after which a connection is
+    /// closed (it also frees the connection's thread for another client).
+    pub idle_timeout: Duration,
+}
+
 /// One open connection, as the cap sees it.
 struct Open {
     /// Requests of the connection inside the application now.
@@ -116,6 +129,7 @@ struct Connection {
     in_progress: Arc<AtomicUsize>,
     close: Arc<Notify>,
     registered: Registered,
+    idle_timeout: Duration,
 }
 
 impl Connection {
@@ -129,6 +143,7 @@ impl Connection {
             in_progress,
             close,
             registered,
+            idle_timeout,
         } = self;
         let service = TowerToHyperService::new(tower::service_fn(move |request: Request<_>| {
             let counted = InProgress::start(&in_progress);
@@ -142,7 +157,11 @@ impl Connection {
             }
         }));
         let connection = builder.serve_connection_with_upgrades(
-            TokioIo::new(ProblemIo::new(stream).with_head_timeout(HEADER_READ_TIMEOUT)),
+            TokioIo::new(
+                ProblemIo::new(stream)
+                    .with_head_timeout(HEADER_READ_TIMEOUT)
+                    .with_idle_timeout(idle_timeout),
+            ),
             service,
         );
         let connection = watcher.watch(connection.into_owned());
@@ -167,10 +186,10 @@ impl Connection {
 pub async fn serve_connections(
     app: Router,
     listener: TcpListener,
-    max_connections: usize,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    let max_connections = max_connections.max(1);
+    let max_connections = limits.max_connections.max(1);
     let registry = Arc::new(Mutex::new(Registry::default()));
     let graceful = GracefulShutdown::new();
     let threads = ConnectionThreads::new(MAX_THREADS);
@@ -217,6 +236,7 @@ pub async fn serve_connections(
                 registry: Arc::clone(&registry),
                 id,
             },
+            idle_timeout: limits.idle_timeout,
         };
         match threads.reserve() {
             Some(thread) => {

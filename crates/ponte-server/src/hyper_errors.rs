@@ -8,7 +8,9 @@
 //! hyper also closes a connection whose request head does not arrive in time without a word.
 //! [`ProblemIo`] times the head itself (from its first byte to the blank line that ends it)
 //! and, a little before hyper would give up, answers `408 Request Timeout` as a problem and
-//! closes. An idle connection, with no request begun, is closed without an answer, as before.
+//! closes. A connection that stays idle (no request begun, nothing read or written) for its
+//! idle timeout is closed without an answer, as an HTTP server closes a keep-alive
+//! connection: hyper has no such timeout, and an idle connection kept a connection thread.
 
 use std::future::Future;
 use std::io;
@@ -16,7 +18,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::time::Sleep;
+use tokio::time::{Instant, Sleep};
 
 /// A connection's socket, with hyper's bodiless error answers rewritten as problems.
 pub struct ProblemIo<T> {
@@ -27,6 +29,12 @@ pub struct ProblemIo<T> {
     head_timeout: Option<Duration>,
     /// Where the request head being read is.
     head: Head,
+    /// How long the connection may stay idle; `None`: for ever.
+    idle_timeout: Option<Duration>,
+    /// When something was last read or written.
+    last_io: Instant,
+    /// Fires at the idle deadline (armed once, moved on as the connection is used).
+    idle_timer: Option<Pin<Box<Sleep>>>,
 }
 
 /// Where the connection is in reading a request's head.
@@ -50,7 +58,38 @@ impl<T> ProblemIo<T> {
             pending: None,
             head_timeout: None,
             head: Head::Awaited,
+            idle_timeout: None,
+            last_io: Instant::now(),
+            idle_timer: None,
         }
+    }
+
+    /// Closes the connection (as the client closing it, to hyper) once it has stayed idle
+    /// for `timeout`: no request begun, nothing read or written.
+    pub fn with_idle_timeout(self, timeout: Duration) -> Self {
+        Self {
+            idle_timeout: Some(timeout),
+            ..self
+        }
+    }
+
+    /// Whether the connection has stayed idle past its timeout; if not yet, the timer is set
+    /// to wake this task at the idle deadline.
+    fn idle_past_timeout(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(timeout) = self.idle_timeout else {
+            return false;
+        };
+        if !matches!(self.head, Head::Awaited) {
+            return false;
+        }
+        let due = self.last_io + timeout;
+        let timer = self
+            .idle_timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(due)));
+        if timer.deadline() != due {
+            timer.as_mut().reset(due);
+        }
+        timer.as_mut().poll(cx).is_ready()
     }
 
     /// Answers 408 when a request's head takes longer than `timeout` (set hyper's own header
@@ -207,9 +246,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> AsyncRead for ProblemIo<T> {
         let before = buf.filled().len();
         match Pin::new(&mut this.inner).poll_read(cx, buf) {
             Poll::Ready(Ok(())) => {
+                this.last_io = Instant::now();
                 this.track_head(&buf.filled()[before..]);
                 Poll::Ready(Ok(()))
             }
+            // Idle too long: nothing more to read, as if the client had closed.
+            Poll::Pending if this.idle_past_timeout(cx) => Poll::Ready(Ok(())),
             Poll::Pending => {
                 let timeout = this.head_timeout.unwrap_or_default();
                 if let Head::Reading(deadline, _) = &mut this.head
@@ -234,6 +276,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for ProblemIo<T> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         ready!(self.poll_pending(cx))?;
+        self.last_io = Instant::now();
         self.answering(buf);
         // Cheap test first: only a 4xx status line can be rewritten.
         // The head counts as written at once; the rewritten answer goes out on the next
@@ -254,6 +297,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for ProblemIo<T> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         ready!(self.poll_pending(cx))?;
+        self.last_io = Instant::now();
         let first = bufs.iter().find(|b| !b.is_empty());
         if let Some(first) = first {
             self.answering(first);

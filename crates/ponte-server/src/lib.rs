@@ -27,7 +27,7 @@ mod web;
 mod when_asked;
 
 pub use body_timeout::{BODY_GAP_TIMEOUT, BODY_READ_TIMEOUT};
-pub use connections::{DEFAULT_MAX_CONNECTIONS, HEADER_READ_TIMEOUT};
+pub use connections::{DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, HEADER_READ_TIMEOUT};
 pub use executor::Executor;
 pub use federation::http_federation;
 pub use problem::Problem;
@@ -59,6 +59,9 @@ pub struct ServerConfig {
     pub max_query_bytes: usize,
     /// Most connections open at once; at the cap a new client closes the oldest idle one.
     pub max_connections: usize,
+    /// Time a connection may stay idle (no request begun, nothing sent or read) before it is
+    /// closed.
+    pub idle_timeout: Duration,
     /// Time limit of one write (an update, a Graph Store or REST write, an import), waiting
     /// for the write lock included.
     pub write_timeout: Duration,
@@ -103,6 +106,7 @@ impl Default for ServerConfig {
             query_timeout: Duration::from_secs(30),
             write_timeout: Duration::from_secs(120),
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_query_bytes: DEFAULT_MAX_QUERY_BYTES,
             max_concurrent_queries: default_concurrency(),
             max_body_bytes: 64 << 20,
@@ -282,7 +286,10 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.store.clone();
-    let max_connections = state.config.max_connections;
-    connections::serve_connections(app(state), listener, max_connections, shutdown).await;
+    let limits = connections::ConnectionLimits {
+        max_connections: state.config.max_connections,
+        idle_timeout: state.config.idle_timeout,
+    };
+    connections::serve_connections(app(state), listener, limits, shutdown).await;
     store.flush().map_err(std::io::Error::other)
 }

@@ -55,6 +55,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         query_timeout: Duration::from_secs_f64(args.query_timeout),
         write_timeout: Duration::from_secs_f64(args.write_timeout),
         max_connections: args.max_connections,
+        idle_timeout: Duration::from_secs_f64(args.idle_timeout),
         max_query_bytes: args.max_query_bytes,
         max_concurrent_queries: args
             .max_concurrent_queries
