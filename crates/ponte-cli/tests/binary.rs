@@ -593,21 +593,16 @@ fn half_sent_requests_beyond_the_connection_cap_do_not_keep_a_new_client_out() {
 
 /// A request whose head stops coming is answered 408 with a problem, then closed; hyper alone
 /// closed it without a word.
-#[test]
-fn a_request_head_that_stops_coming_is_answered_408() {
-    let server = Server::start(&["--memory"]);
-    let mut stream = std::net::TcpStream::connect(&server.addr).unwrap();
-    std::io::Write::write_all(&mut stream, b"GET /health HTTP/1.1\r\nHost: x\r\n").unwrap();
-    stream
-        .set_read_timeout(Some(ponte_server::HEADER_READ_TIMEOUT * 2))
-        .unwrap();
+/// Reads the answer `stream` gets, which must be a 408 problem that comes `timeout` (give or
+/// take half a second) from now, and then the end of the connection; answers the problem.
+fn answered_408_after(stream: &mut std::net::TcpStream, timeout: Duration) -> serde_json::Value {
+    stream.set_read_timeout(Some(timeout * 2)).unwrap();
     let started = Instant::now();
     let mut answer = String::new();
-    std::io::Read::read_to_string(&mut stream, &mut answer).unwrap();
+    std::io::Read::read_to_string(stream, &mut answer).unwrap();
     let waited = started.elapsed();
     assert!(
-        waited >= ponte_server::HEADER_READ_TIMEOUT - Duration::from_millis(500)
-            && waited < ponte_server::HEADER_READ_TIMEOUT + Duration::from_secs(1),
+        waited >= timeout - Duration::from_millis(500) && waited < timeout + Duration::from_secs(1),
         "{waited:?}"
     );
     let (head, body) = answer.split_once("\r\n\r\n").unwrap();
@@ -616,7 +611,15 @@ fn a_request_head_that_stops_coming_is_answered_408() {
         head.contains("content-type: application/problem+json"),
         "{head}"
     );
-    let problem: serde_json::Value = serde_json::from_str(body).unwrap();
+    serde_json::from_str(body).unwrap()
+}
+
+#[test]
+fn a_request_head_that_stops_coming_is_answered_408() {
+    let server = Server::start(&["--memory"]);
+    let mut stream = std::net::TcpStream::connect(&server.addr).unwrap();
+    std::io::Write::write_all(&mut stream, b"GET /health HTTP/1.1\r\nHost: x\r\n").unwrap();
+    let problem = answered_408_after(&mut stream, ponte_server::HEADER_READ_TIMEOUT);
     assert_eq!(problem["status"], 408, "{problem}");
     assert!(
         problem["detail"].as_str().unwrap().contains("10 s"),
@@ -697,25 +700,7 @@ fn a_request_body_that_stops_coming_is_answered_408_and_applies_nothing() {
     std::io::Write::write_all(&mut stream, head.as_bytes()).unwrap();
     // All of the update but its last byte.
     std::io::Write::write_all(&mut stream, &update.as_bytes()[..update.len() - 1]).unwrap();
-    stream
-        .set_read_timeout(Some(ponte_server::BODY_GAP_TIMEOUT * 2))
-        .unwrap();
-    let started = Instant::now();
-    let mut answer = String::new();
-    std::io::Read::read_to_string(&mut stream, &mut answer).unwrap();
-    let waited = started.elapsed();
-    assert!(
-        waited >= ponte_server::BODY_GAP_TIMEOUT - Duration::from_millis(500)
-            && waited < ponte_server::BODY_GAP_TIMEOUT + Duration::from_secs(1),
-        "{waited:?}"
-    );
-    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
-    assert!(head.starts_with("HTTP/1.1 408 "), "{head}");
-    assert!(
-        head.contains("content-type: application/problem+json"),
-        "{head}"
-    );
-    let problem: serde_json::Value = serde_json::from_str(body).unwrap();
+    let problem = answered_408_after(&mut stream, ponte_server::BODY_GAP_TIMEOUT);
     assert!(
         problem["detail"]
             .as_str()
