@@ -261,6 +261,10 @@ pub struct ServeArgs {
     /// a query that needs more is stopped with 422.
     #[arg(long, env = "PONTE_MAX_QUERY_MEMORY", default_value_t = ponte_server::DEFAULT_MAX_QUERY_MEMORY)]
     pub max_query_memory: usize,
+    /// Bytes one write may hold in memory (its parsed data, the transaction, its
+    /// validation); a write that needs more is stopped with 413 and nothing is applied.
+    #[arg(long, env = "PONTE_MAX_WRITE_MEMORY", default_value_t = ponte_server::DEFAULT_MAX_WRITE_MEMORY)]
+    pub max_write_memory: usize,
     /// Directory where `POST /backups` (with the write token) puts online backups of the
     /// store; without it, backups over HTTP are off.
     #[arg(long, env = "PONTE_BACKUP_DIR")]

@@ -627,6 +627,40 @@ fn a_request_head_that_stops_coming_is_answered_408() {
     );
 }
 
+/// A write that holds more than `--max-write-memory` is stopped with a 413 naming the budget,
+/// and nothing of it is applied; a write within the budget goes in.
+#[test]
+fn a_write_over_its_memory_budget_is_413_and_applies_nothing() {
+    let server = Server::start(&[
+        "--memory",
+        "--write-token",
+        "t",
+        "--max-write-memory",
+        &(8u64 << 20).to_string(),
+    ]);
+    let turtle: String = (0..300_000)
+        .map(|i| format!("<urn:test:s{i}> <urn:test:p> \"value {i}\" .\n"))
+        .collect();
+    let put = |graph: &str, body: &str| {
+        let headers = [
+            ("Content-Type", "text/turtle"),
+            ("Authorization", "Bearer t"),
+        ];
+        server
+            .request("PUT", &format!("/store?graph={graph}"), &headers, body)
+            .unwrap()
+    };
+    let (status, head, body) = put("urn:test:big", &turtle);
+    assert_eq!(status, 413, "{body}");
+    assert!(head.contains("application/problem+json"), "{head}");
+    assert!(body.contains("--max-write-memory"), "{body}");
+    let (status, _, answer) = server.query("ASK { GRAPH <urn:test:big> { ?s ?p ?o } }");
+    assert_eq!(status, 200);
+    assert!(answer.contains("false"), "{answer}");
+    let (status, _, body) = put("urn:test:small", "<urn:test:s> <urn:test:p> \"small\" .");
+    assert_eq!(status, 201, "{body}");
+}
+
 /// A connection idle past `--idle-timeout` (here 1 s) is closed: a new one that sends
 /// nothing, and a keep-alive one after its answer; one in use is not, however long it lives.
 #[test]

@@ -36,6 +36,8 @@ pub struct Executor {
     max_concurrent: usize,
     timeout: Duration,
     write_timeout: Duration,
+    /// The most bytes one write may hold.
+    write_memory_budget: usize,
     jobs: Sender<Job>,
     watchdog: Watchdog,
 }
@@ -66,12 +68,14 @@ impl Executor {
     /// each write after `write_timeout`. Half of them (at least one) may be long: a query
     /// that runs past [`LONG_AFTER`] (sooner while others wait) gives its slot back and takes a long slot, or is stopped
     /// with a 429 when there is none, so that heavy queries never hold every slot. A query
-    /// whose evaluation holds more than `memory_budget` bytes is stopped with a 422.
+    /// whose evaluation holds more than `memory_budget` bytes is stopped with a 422, a write
+    /// that holds more than `write_memory_budget` with a 413 (nothing applied).
     pub fn new(
         max_concurrent: usize,
         timeout: Duration,
         write_timeout: Duration,
         memory_budget: usize,
+        write_memory_budget: usize,
     ) -> Self {
         let max_concurrent = max_concurrent.max(1);
         let watchdog = Watchdog::new(max_concurrent / 2, memory_budget);
@@ -98,6 +102,7 @@ impl Executor {
             max_concurrent,
             timeout,
             write_timeout,
+            write_memory_budget,
             jobs,
             watchdog,
         }
@@ -160,9 +165,19 @@ impl Executor {
         let token = CancellationToken::new();
         if is_write {
             // A write must be answered at its deadline even if it is slow to stop, and it gets
-            // its grace period there; it may run as long as its limit allows.
+            // its grace period there; it may run as long as its limit allows, watched for
+            // its memory only.
+            let held = match self.watchdog.watch_write(
+                token.clone(),
+                deadline.into_std(),
+                permit,
+                self.write_memory_budget,
+            ) {
+                Ok(watch) => Held::Watch(watch),
+                Err(permit) => Held::Slot(permit),
+            };
             return self
-                .run_on_worker(Held::Slot(permit), token, deadline, seconds, true, work)
+                .run_on_worker(held, token, deadline, seconds, true, work)
                 .await;
         }
         let client = CLIENT_SOCKET.try_with(Arc::clone).ok();
@@ -214,6 +229,21 @@ impl Executor {
                 "the evaluation held more than {} MiB (--max-query-memory) and was stopped; \
                  sorting, grouping, DISTINCT and joins keep their rows in memory: narrow the \
                  query, add a LIMIT, or ask the operator for a larger budget",
+                budget >> 20
+            ),
+        )
+        .with("limit", budget)
+    }
+
+    /// The 413 of a write stopped for holding more memory than its budget.
+    fn write_over_memory(&self) -> Problem {
+        let budget = self.write_memory_budget;
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Write over its memory budget",
+            format!(
+                "the write held more than {} MiB (--max-write-memory) and was stopped; nothing \
+                 was applied: send it in smaller parts, or load it with `ponte load`",
                 budget >> 20
             ),
         )
@@ -287,8 +317,11 @@ impl Executor {
                 guard.0 = None;
                 match result {
                     Ok(value) => Ok(value),
-                    // It failed because it was stopped at the deadline (or failed anyway):
-                    // either way nothing was applied.
+                    // It failed because it was stopped over its budget or at the deadline (or
+                    // failed anyway): either way nothing was applied.
+                    Err(_) if is_write && stopped() == Some(Stop::OverMemory) => {
+                        Err(self.write_over_memory())
+                    }
                     Err(_) if is_write && token.is_cancelled() => Err(write_timeout(seconds)),
                     Err(_) if stopped() == Some(Stop::OverShare) => Err(self.over_share(seconds)),
                     Err(_) if stopped() == Some(Stop::OverClientShare) => {

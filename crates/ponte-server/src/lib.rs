@@ -76,6 +76,9 @@ pub struct ServerConfig {
     /// Bytes one query's evaluation may hold (counted only where the binary's counting
     /// allocator is installed); past it the query is stopped with a 422.
     pub max_query_memory: usize,
+    /// Bytes one write may hold (its parsed data, the transaction, its validation); a write
+    /// that needs more is stopped with 413 and nothing is applied.
+    pub max_write_memory: usize,
     /// Directory of those temporary files; `None`: the system's temporary directory.
     pub spill_dir: Option<std::path::PathBuf>,
     /// Directory where `POST /backups` puts backups; `None`: no backups over HTTP.
@@ -113,6 +116,7 @@ impl Default for ServerConfig {
             max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
             result_memory_bytes: DEFAULT_RESULT_MEMORY_BYTES,
             max_query_memory: DEFAULT_MAX_QUERY_MEMORY,
+            max_write_memory: DEFAULT_MAX_WRITE_MEMORY,
             spill_dir: None,
             backup_dir: None,
             union_default_graph: true,
@@ -137,6 +141,11 @@ pub const DEFAULT_RESULT_MEMORY_BYTES: usize = 16 << 20;
 /// hundred thousand rows (BSBM-1000's 380,000 triples sorted by object fit), while every slot
 /// at once (two per core, and as many long ones) stays within a few GiB.
 pub const DEFAULT_MAX_QUERY_MEMORY: usize = 256 << 20;
+
+/// Default memory budget of one write: room for the largest body accepted (64 MiB) as
+/// parsed, stored and validated data (a 49 MB, million-triple `PUT` into an in-memory store
+/// held 1.5 GB).
+pub const DEFAULT_MAX_WRITE_MEMORY: usize = 3 << 30;
 
 /// The result cache's default budget: 64 MiB, room for thousands of dashboard answers.
 pub const DEFAULT_RESULT_CACHE_BYTES: usize = 64 << 20;
@@ -185,6 +194,7 @@ impl AppState {
                 config.query_timeout,
                 config.write_timeout,
                 config.max_query_memory,
+                config.max_write_memory,
             ),
             results: Arc::new(result_cache::ResultCache::new(config.result_cache_bytes)),
             config: Arc::new(config),

@@ -75,6 +75,10 @@ pub(crate) struct Watched {
     slot: Mutex<Option<OwnedSemaphorePermit>>,
     /// Bytes its thread has allocated and not freed since it started (see `ponte_memory`).
     memory: Arc<AtomicIsize>,
+    /// The most bytes it may hold.
+    memory_budget: isize,
+    /// A write: held to its deadline and its budget, never moved to a long slot.
+    is_write: bool,
 }
 
 impl Watched {
@@ -186,6 +190,30 @@ impl Watchdog {
         client: Option<Arc<Socket>>,
         slot: OwnedSemaphorePermit,
     ) -> Result<Watch, OwnedSemaphorePermit> {
+        self.watch_as(token, deadline, client, slot, self.memory_budget, false)
+    }
+
+    /// Watches a write holding `slot`: `token` is cancelled at `deadline` or once the write
+    /// holds more than `memory_budget` bytes; it runs as long as its deadline allows.
+    pub(crate) fn watch_write(
+        &self,
+        token: CancellationToken,
+        deadline: Instant,
+        slot: OwnedSemaphorePermit,
+        memory_budget: usize,
+    ) -> Result<Watch, OwnedSemaphorePermit> {
+        self.watch_as(token, deadline, None, slot, memory_budget, true)
+    }
+
+    fn watch_as(
+        &self,
+        token: CancellationToken,
+        deadline: Instant,
+        client: Option<Arc<Socket>>,
+        slot: OwnedSemaphorePermit,
+        memory_budget: usize,
+        is_write: bool,
+    ) -> Result<Watch, OwnedSemaphorePermit> {
         if !*self.started.get_or_init(|| self.start()) {
             return Err(slot);
         }
@@ -198,6 +226,8 @@ impl Watchdog {
             state: AtomicU8::new(RUNNING),
             slot: Mutex::new(Some(slot)),
             memory: Arc::default(),
+            memory_budget: isize::try_from(memory_budget).unwrap_or(isize::MAX),
+            is_write,
         });
         lock(&self.watched).push(Arc::clone(&entry));
         Ok(Watch {
@@ -210,10 +240,9 @@ impl Watchdog {
         let watched = Arc::downgrade(&self.watched);
         let long_slots = Arc::clone(&self.long_slots);
         let waiting = Arc::clone(&self.waiting);
-        let budget = self.memory_budget;
         std::thread::Builder::new()
             .name("ponte-watchdog".into())
-            .spawn(move || look_until_dropped(&watched, &long_slots, &waiting, budget))
+            .spawn(move || look_until_dropped(&watched, &long_slots, &waiting))
             .map_err(|error| tracing::error!(%error, "cannot start the evaluation watchdog"))
             .is_ok()
     }
@@ -245,7 +274,6 @@ fn look_until_dropped(
     watched: &Weak<WatchList>,
     long_slots: &Arc<Semaphore>,
     waiting: &AtomicUsize,
-    memory_budget: usize,
 ) {
     loop {
         std::thread::sleep(TICK);
@@ -258,11 +286,7 @@ fn look_until_dropped(
         } else {
             LONG_AFTER
         };
-        let limits = Limits {
-            now,
-            long_after,
-            memory_budget: isize::try_from(memory_budget).unwrap_or(isize::MAX),
-        };
+        let limits = Limits { now, long_after };
         let watched = lock(&watched);
         for entry in watched.iter() {
             look_at(entry, &limits, long_slots, &watched);
@@ -275,8 +299,6 @@ struct Limits {
     now: Instant,
     /// Running this long makes an evaluation long.
     long_after: Duration,
-    /// The most bytes an evaluation may hold.
-    memory_budget: isize,
 }
 
 /// Stops `entry` if it must stop, or moves it to a long slot once it has run long (making
@@ -294,9 +316,10 @@ fn look_at(entry: &Watched, limits: &Limits, long_slots: &Arc<Semaphore>, all: &
         stop(STOPPED_AT_DEADLINE);
     } else if entry.client.as_deref().is_some_and(client_gone) {
         entry.token.cancel();
-    } else if entry.memory.load(Ordering::Relaxed) > limits.memory_budget {
+    } else if entry.memory.load(Ordering::Relaxed) > entry.memory_budget {
         stop(STOPPED_OVER_MEMORY);
-    } else if entry.state.load(Ordering::Acquire) == RUNNING
+    } else if !entry.is_write
+        && entry.state.load(Ordering::Acquire) == RUNNING
         && now.duration_since(entry.started) >= limits.long_after
     {
         match Arc::clone(long_slots).try_acquire_owned() {

@@ -64,6 +64,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_result_bytes: args.max_result_bytes,
         result_memory_bytes: args.result_memory_bytes,
         max_query_memory: args.max_query_memory,
+        max_write_memory: args.max_write_memory,
         spill_dir: args.spill_dir,
         backup_dir: args.backup_dir,
         union_default_graph: args.union_default_graph,
