@@ -63,8 +63,8 @@ pub struct HashCheck {
     pub verified: usize,
     /// Graphs whose content differs from their recorded hash, each with both hashes.
     pub differing: Vec<String>,
-    /// Named graphs without a recorded hash (bulk-loaded by `ponte load`, which leaves them
-    /// unhashed to load at full speed, or written before hashes were recorded).
+    /// Named graphs without a recorded hash (written before hashes were recorded, or by a
+    /// `ponte load` killed before it recorded them).
     pub unhashed: Vec<String>,
 }
 

@@ -2,10 +2,11 @@
 
 use crate::seed::{description, now_xsd_date_time};
 use crate::validation::{AddedQuads, Changes, WithAdded, validate_changes};
-use crate::{PonteStore, RdfFormat, StoreError};
+use crate::{PonteStore, RdfFormat, StoreError, canonical};
 use oxigraph::io::RdfParser;
 use oxigraph::model::vocab::xsd;
-use oxigraph::model::{Literal, NamedNode};
+use oxigraph::model::{GraphName, Literal, NamedNode};
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
@@ -76,13 +77,38 @@ impl PonteStore {
     /// skip it. Nothing is visible until every file parsed and
     /// the loader committed all its SST files in one RocksDB ingestion: a parse error or a kill
     /// midway leaves the store as it was. With `graph`, triples go to that named graph, which is
-    /// described in the meta graph (source files, load time) within the same ingestion.
+    /// described in the meta graph (source files, load time) within the same ingestion. Once
+    /// committed, the content hash of each named graph the files wrote is recorded (see
+    /// [`crate::canonical`]), in a second transaction: the loader cannot read what it loads.
     pub fn bulk_load(
         &self,
         files: &[PathBuf],
         format: Option<RdfFormat>,
         graph: Option<&str>,
         validation: Validation,
+    ) -> Result<LoadReport, StoreError> {
+        self.bulk_load_hashing(files, format, graph, validation, true)
+    }
+
+    /// [`Self::bulk_load`] of a Ponte dump into a new store: the hashes its meta graph
+    /// records are kept, not computed again, so that `check` verifies the load against them.
+    pub fn bulk_load_dump(
+        &self,
+        files: &[PathBuf],
+        format: Option<RdfFormat>,
+        graph: Option<&str>,
+        validation: Validation,
+    ) -> Result<LoadReport, StoreError> {
+        self.bulk_load_hashing(files, format, graph, validation, false)
+    }
+
+    fn bulk_load_hashing(
+        &self,
+        files: &[PathBuf],
+        format: Option<RdfFormat>,
+        graph: Option<&str>,
+        validation: Validation,
+        record_hashes: bool,
     ) -> Result<LoadReport, StoreError> {
         let _writing = self.lock_for_writing()?;
         let graph = graph
@@ -104,25 +130,30 @@ impl PonteStore {
         // The shapes are checked on a second thread while the loader parses and sorts: its
         // SST files become visible only at `commit`, so a violation found meanwhile drops them
         // and the store is left as it was. Both read the files; neither waits for the other.
-        std::thread::scope(|scope| {
+        let (bytes, written) = std::thread::scope(|scope| {
             let validating = (validation == Validation::Shapes)
                 .then(|| scope.spawn(|| self.validate_files(files, &formats, graph.as_ref())));
             let loaded = self.load_files(files, &formats, graph.as_ref());
-            if let Some(validating) = validating {
-                validating.join().map_err(|_| {
+            let written = match validating {
+                Some(validating) => validating.join().map_err(|_| {
                     StoreError::Internal("the validation of the files panicked".into())
-                })??;
-            }
+                })??,
+                None if record_hashes => graphs_written(files, &formats, graph.as_ref())?,
+                None => HashSet::new(),
+            };
             let (loader, bytes) = loaded?;
             loader.commit()?;
-            Ok::<_, StoreError>(bytes)
-        })
-        .map(|bytes| {
-            self.wrote();
-            LoadReport {
-                files: files.len(),
-                bytes,
-            }
+            Ok::<_, StoreError>((bytes, written))
+        })?;
+        self.wrote();
+        if record_hashes && !written.is_empty() {
+            let mut transaction = self.store.start_transaction()?;
+            canonical::record_hashes(&mut transaction, &written)?;
+            transaction.commit()?;
+        }
+        Ok(LoadReport {
+            files: files.len(),
+            bytes,
         })
     }
 
@@ -166,7 +197,7 @@ impl PonteStore {
                 .collect::<Vec<_>>()
                 .join(" ");
             let now = Literal::new_typed_literal(now_xsd_date_time(), xsd::DATE_TIME);
-            // Bulk loads are not hashed or counted: that would read the files twice.
+            // Not counted: that would read the files twice (the hash is recorded once loaded).
             loader.load_quads(description(graph, &source, &now))?;
         }
         Ok((loader, bytes))
@@ -175,15 +206,17 @@ impl PonteStore {
 
 impl PonteStore {
     /// Parses `files` into memory and validates what they add against the shapes, over the store
-    /// as it will be: the bulk loader's data cannot be read before it commits.
+    /// as it will be: the bulk loader's data cannot be read before it commits. Answers the
+    /// graphs the files write.
     fn validate_files(
         &self,
         files: &[PathBuf],
         formats: &[RdfFormat],
         graph: Option<&NamedNode>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<HashSet<GraphName>, StoreError> {
         let mut added = AddedQuads::default();
         let mut changes = Changes::default();
+        let mut written = HashSet::new();
         for (path, &format) in files.iter().zip(formats) {
             // Lenient: the loader parses the same file strictly beside it, and any syntax
             // error there fails the whole load, so checking every IRI twice (a tenth of the
@@ -196,6 +229,9 @@ impl PonteStore {
             for quad in parser.for_reader(BufReader::new(file)) {
                 let quad =
                     quad.map_err(|e| StoreError::from(e).in_file(&path.display().to_string()))?;
+                if !written.contains(&quad.graph_name) {
+                    written.insert(quad.graph_name.clone());
+                }
                 changes.record(quad.as_ref());
                 added.push(quad);
             }
@@ -206,8 +242,38 @@ impl PonteStore {
                 added: &added,
             },
             &changes,
-        )
+        )?;
+        Ok(written)
     }
+}
+
+/// The graphs `files` write, for a load that skips validation (which finds them as it goes):
+/// `graph` for triple formats, and for dataset formats the graphs their quads name, found by
+/// reading them once more.
+fn graphs_written(
+    files: &[PathBuf],
+    formats: &[RdfFormat],
+    graph: Option<&NamedNode>,
+) -> Result<HashSet<GraphName>, StoreError> {
+    let mut written = HashSet::new();
+    for (path, &format) in files.iter().zip(formats) {
+        if !format.supports_datasets() {
+            written.insert(graph.map_or(GraphName::DefaultGraph, |g| g.clone().into()));
+            continue;
+        }
+        let file = File::open(path).map_err(|source| io_error(path, source))?;
+        for quad in RdfParser::from_format(format)
+            .lenient()
+            .for_reader(BufReader::new(file))
+        {
+            let quad =
+                quad.map_err(|e| StoreError::from(e).in_file(&path.display().to_string()))?;
+            if !written.contains(&quad.graph_name) {
+                written.insert(quad.graph_name);
+            }
+        }
+    }
+    Ok(written)
 }
 
 /// The RDF format of `path` from its extension.
@@ -262,8 +328,8 @@ mod tests {
         store
             .bulk_load(&[good], None, Some("urn:graph"), Validation::Shapes)
             .unwrap();
-        // 1000 triples and the graph's description.
-        assert_eq!(store.len().unwrap(), 1003);
+        // 1000 triples, the graph's description and its content hash.
+        assert_eq!(store.len().unwrap(), 1004);
     }
 
     #[test]

@@ -4,7 +4,8 @@
 
 use ponte_store::sparql::{ProtocolDataset, Services, parse_update};
 use ponte_store::{
-    CancellationToken, GraphTarget, Manifest, NamedNode, PonteStore, RdfFormat, SEED_FILES, restore,
+    CancellationToken, GraphTarget, Manifest, NamedNode, PonteStore, RdfFormat, SEED_FILES,
+    Validation, restore,
 };
 
 fn write(store: &PonteStore, graph: &str, turtle: &str) {
@@ -161,4 +162,40 @@ fn every_write_keeps_the_content_hashes_current_and_check_names_a_graph_that_dif
     assert_eq!(hashes.differing.len(), 1, "{hashes:?}");
     assert!(hashes.differing[0].contains("urn:test:a"), "{hashes:?}");
     assert_eq!(hashes.verified, seeded);
+}
+
+#[test]
+fn bulk_loads_record_the_hashes_of_the_graphs_they_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = PonteStore::open(&dir.path().join("store")).unwrap();
+    store.seed(SEED_FILES).unwrap();
+    write(&store, "urn:test:a", "<urn:s> <urn:p> \"one\" .");
+    let checked = |store: &PonteStore| {
+        let hashes = store.check().unwrap().hashes;
+        assert!(hashes.differing.is_empty(), "{hashes:?}");
+        assert!(hashes.unhashed.is_empty(), "{hashes:?}");
+        hashes.verified
+    };
+    // N-Quads adding to a hashed graph and making another, unvalidated (read once more for
+    // their graphs) and validated (found by the validation).
+    let quads = dir.path().join("more.nq");
+    std::fs::write(
+        &quads,
+        "<urn:s> <urn:p> \"two\" <urn:test:a> .\n\
+         <urn:t> <urn:p> _:b <urn:test:b> .\n_:b <urn:q> \"x\" <urn:test:b> .\n",
+    )
+    .unwrap();
+    for validation in [Validation::Skip, Validation::Shapes] {
+        store
+            .bulk_load(std::slice::from_ref(&quads), None, None, validation)
+            .unwrap();
+        assert_eq!(checked(&store), SEED_FILES.len() + 2);
+    }
+    // Turtle into a named graph that has a hash already.
+    let triples = dir.path().join("more.ttl");
+    std::fs::write(&triples, "<urn:s> <urn:p> \"three\" .\n").unwrap();
+    store
+        .bulk_load(&[triples], None, Some("urn:test:a"), Validation::Skip)
+        .unwrap();
+    assert_eq!(checked(&store), SEED_FILES.len() + 2);
 }

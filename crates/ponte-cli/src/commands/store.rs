@@ -36,16 +36,19 @@ pub fn load(args: LoadArgs) -> anyhow::Result<()> {
     } else {
         open_for_writing(&args.store)?
     };
-    let report = store.bulk_load(
-        &args.files,
-        args.format.map(Into::into),
-        args.graph.as_deref(),
-        if args.skip_validation {
-            Validation::Skip
-        } else {
-            Validation::Shapes
-        },
-    )?;
+    let validation = if args.skip_validation {
+        Validation::Skip
+    } else {
+        Validation::Shapes
+    };
+    let format = args.format.map(Into::into);
+    // A dump's meta graph holds the hashes of its graphs: kept, so `check` verifies the load.
+    let graph = args.graph.as_deref();
+    let report = if restoring {
+        store.bulk_load_dump(&args.files, format, graph, validation)?
+    } else {
+        store.bulk_load(&args.files, format, graph, validation)?
+    };
     let store = if restoring { seeded(store)? } else { store };
     store.flush()?;
     info!(
@@ -161,7 +164,7 @@ pub fn check(args: StoreArgs) -> anyhow::Result<()> {
             ""
         };
         println!(
-            "{} graph(s) have no recorded hash (bulk-loaded with `ponte load`): {}{more}",
+            "{} graph(s) have no recorded hash (written before hashes were recorded, or by an interrupted `ponte load`): {}{more}",
             hashes.unhashed.len(),
             shown.join(", ")
         );
