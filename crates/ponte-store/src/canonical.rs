@@ -123,11 +123,25 @@ pub(crate) fn record_hashes(
     transaction: &mut Transaction<'_>,
     graphs: &HashSet<GraphName>,
 ) -> Result<(), StoreError> {
+    record_hashes_up_to(transaction, graphs, usize::MAX)
+}
+
+/// [`record_hashes`] for the graphs of at most `max_quads` quads; a larger one loses its
+/// recorded hash (so none is stale), and `ponte check` lists it as unhashed.
+pub(crate) fn record_hashes_up_to(
+    transaction: &mut Transaction<'_>,
+    graphs: &HashSet<GraphName>,
+    max_quads: usize,
+) -> Result<(), StoreError> {
     for graph in graphs.iter().filter_map(is_hashed) {
         for quad in hash_quads(transaction, graph)? {
             transaction.remove(&quad);
         }
-        if transaction.contains_named_graph(graph)? {
+        let quads = transaction
+            .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
+            .take(max_quads.saturating_add(1))
+            .count();
+        if quads <= max_quads && transaction.contains_named_graph(graph)? {
             let hash = hash_of(transaction, graph)?;
             transaction.insert(&Quad::new(
                 graph.clone(),
