@@ -86,9 +86,15 @@ impl<T> ProblemIo<T> {
         let timer = self
             .idle_timer
             .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(due)));
-        if timer.deadline() != due {
-            timer.as_mut().reset(due);
+        // Moved on only once it fires early (the connection was used meanwhile), so a busy
+        // connection does not reset a timer at every request.
+        if timer.as_mut().poll(cx).is_pending() {
+            return false;
         }
+        if Instant::now() >= due {
+            return true;
+        }
+        timer.as_mut().reset(due);
         timer.as_mut().poll(cx).is_ready()
     }
 

@@ -137,12 +137,13 @@ pub(crate) fn record_hashes_up_to(
         for quad in hash_quads(transaction, graph)? {
             transaction.remove(&quad);
         }
-        let quads = transaction
-            .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
-            .take(max_quads.saturating_add(1))
-            .count();
-        if quads <= max_quads && transaction.contains_named_graph(graph)? {
-            let hash = hash_of(transaction, graph)?;
+        if !transaction.contains_named_graph(graph)? {
+            continue;
+        }
+        // Read once: counted, then hashed.
+        let quads = transaction.matching(Pattern::in_graph(Some(graph.as_ref().into())))?;
+        if quads.len() <= max_quads {
+            let hash = graph_hash(quads.iter().map(|q| TripleRef::from(q.as_ref())))?;
             transaction.insert(&Quad::new(
                 graph.clone(),
                 CANONICAL_SHA256,
