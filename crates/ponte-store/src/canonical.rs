@@ -140,17 +140,21 @@ pub(crate) fn record_hashes_up_to(
         if !transaction.contains_named_graph(graph)? {
             continue;
         }
-        // Read once: counted, then hashed.
-        let quads = transaction.matching(Pattern::in_graph(Some(graph.as_ref().into())))?;
-        if quads.len() <= max_quads {
-            let hash = graph_hash(quads.iter().map(|q| TripleRef::from(q.as_ref())))?;
-            transaction.insert(&Quad::new(
-                graph.clone(),
-                CANONICAL_SHA256,
-                Literal::from(hash),
-                META_GRAPH,
-            ));
+        // Counted from the index keys first: reading a graph too large to hash term by term
+        // cost more than a bulk load of it (and the reads made RocksDB compact the new files).
+        if max_quads < usize::MAX
+            && transaction.len_of_graph_up_to(graph.as_ref().into(), max_quads)? > max_quads
+        {
+            continue;
         }
+        let quads = transaction.matching(Pattern::in_graph(Some(graph.as_ref().into())))?;
+        let hash = graph_hash(quads.iter().map(|q| TripleRef::from(q.as_ref())))?;
+        transaction.insert(&Quad::new(
+            graph.clone(),
+            CANONICAL_SHA256,
+            Literal::from(hash),
+            META_GRAPH,
+        ));
     }
     Ok(())
 }
@@ -258,6 +262,31 @@ mod tests {
 
     fn hash(turtle: &str) -> String {
         graph_hash(parse(turtle).iter().map(Triple::as_ref)).unwrap()
+    }
+
+    #[test]
+    fn a_graph_over_the_limit_loses_its_hash_and_one_at_it_gets_one() {
+        let store = oxigraph::store::Store::new().unwrap();
+        let graph = NamedNode::new_unchecked("https://example.org/graph/g");
+        let graphs: HashSet<GraphName> = [graph.clone().into()].into();
+        let add = |n: usize| {
+            let mut transaction = store.start_transaction().unwrap();
+            for i in 0..n {
+                transaction.insert(&Quad::new(
+                    NamedNode::new_unchecked(format!("urn:s{i}")),
+                    NamedNode::new_unchecked("urn:p"),
+                    Literal::from(i as i64),
+                    graph.clone(),
+                ));
+            }
+            record_hashes_up_to(&mut transaction, &graphs, 3).unwrap();
+            transaction.commit().unwrap();
+        };
+        add(3);
+        let at_limit = recorded_hash(&store, &graph).unwrap();
+        assert_eq!(at_limit, Some(hash_of(&store, &graph).unwrap()));
+        add(4);
+        assert_eq!(recorded_hash(&store, &graph).unwrap(), None);
     }
 
     #[test]

@@ -1281,6 +1281,29 @@ impl<'a> Transaction<'a> {
         self.inner.reader().contains(&quad)
     }
 
+    /// Ponte patch: how many quads `graph_name` holds, counting no further than `limit + 1`,
+    /// from the graph's index keys alone (no term is decoded, no string read).
+    pub fn len_of_graph_up_to(
+        &self,
+        graph_name: GraphNameRef<'_>,
+        limit: usize,
+    ) -> Result<usize, StorageError> {
+        let mut count = 0;
+        for quad in self.inner.reader().quads_for_pattern(
+            None,
+            None,
+            None,
+            Some(&EncodedTerm::from(graph_name)),
+        ) {
+            quad?;
+            count += 1;
+            if count > limit {
+                break;
+            }
+        }
+        Ok(count)
+    }
+
     /// Returns the number of quads in the store.
     ///
     /// <div class="warning">this function executes a full scan.</div>
