@@ -220,13 +220,82 @@ impl StrLookup for DatasetView<'_> {
         if let Some(value) = self.extra.borrow().get(key) {
             return Ok(Some(value.clone()));
         }
+        // Ponte patch: a string another query decoded is not read again.
+        if let Some(value) = shared_strings::get(key) {
+            return Ok(Some(value));
+        }
         let value = self.reader.get_str(key)?;
-        // Ponte patch: kept for the next time this query decodes it.
         if let Some(value) = &value {
+            shared_strings::put(key, value);
+            // Ponte patch: kept for the next time this query decodes it.
             if self.keep(value) {
                 self.extra.borrow_mut().insert(*key, value.clone());
             }
         }
         Ok(value)
+    }
+}
+
+/// Ponte patch: the strings decoded by every query of the process, least recently used first
+/// out, up to [`shared_strings::BYTES`]. A string's key is the SipHash of its content (fixed
+/// keys) and the store never deletes a string, so a key names the same string in every store
+/// at every moment: a kept string is never stale. Reading one from RocksDB (memtable, then each
+/// level's bloom filter and block) was a sixth of a ten-row SELECT's CPU, and the same IRIs
+/// (classes, predicates, popular subjects) are decoded by query after query.
+mod shared_strings {
+    use super::{StrHash, StrHashHasher};
+    use lru::LruCache;
+    use std::hash::BuildHasherDefault;
+    use std::sync::{LazyLock, Mutex, PoisonError};
+
+    /// Bytes of strings kept, over all shards.
+    pub const BYTES: usize = 16 << 20;
+    /// Locks taken by concurrent queries are spread over this many shards.
+    const SHARDS: usize = 16;
+    /// Longer strings (descriptions, big literals) are not kept: one would push out hundreds
+    /// of IRIs.
+    const LONGEST: usize = 1024;
+
+    struct Shard {
+        strings: LruCache<StrHash, Box<str>, BuildHasherDefault<StrHashHasher>>,
+        bytes: usize,
+    }
+
+    static CACHE: LazyLock<[Mutex<Shard>; SHARDS]> = LazyLock::new(|| {
+        std::array::from_fn(|_| {
+            Mutex::new(Shard {
+                strings: LruCache::unbounded_with_hasher(BuildHasherDefault::default()),
+                bytes: 0,
+            })
+        })
+    });
+
+    fn shard(key: &StrHash) -> &'static Mutex<Shard> {
+        &CACHE[usize::from(key.to_be_bytes()[15]) % SHARDS]
+    }
+
+    /// The string of `key`, if a query decoded it lately.
+    pub fn get(key: &StrHash) -> Option<String> {
+        let mut shard = shard(key).lock().unwrap_or_else(PoisonError::into_inner);
+        shard.strings.get(key).map(|value| String::from(&**value))
+    }
+
+    /// Keeps `value`, the string of `key`, pushing out the least recently used past the budget.
+    pub fn put(key: &StrHash, value: &str) {
+        if value.len() > LONGEST {
+            return;
+        }
+        let mut shard = shard(key).lock().unwrap_or_else(PoisonError::into_inner);
+        let cost = value.len() + size_of::<StrHash>() + 32;
+        if let Some(old) = shard.strings.put(*key, value.into()) {
+            shard.bytes -= old.len() + size_of::<StrHash>() + 32;
+        }
+        shard.bytes += cost;
+        while shard.bytes > BYTES / SHARDS {
+            let Some((_, old)) = shard.strings.pop_lru() else {
+                break;
+            };
+            shard.bytes -= old.len() + size_of::<StrHash>() + 32;
+        }
     }
 }
