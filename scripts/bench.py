@@ -1029,7 +1029,7 @@ def parse_args(argv: list[str]):
     ap.add_argument("--connections", type=int, default=4, help="concurrent client connections")
     ap.add_argument("--threads", type=int, default=1, help="wrk threads (<= connections)")
     ap.add_argument("--request-timeout", type=float, default=30, help="seconds before a request times out")
-    ap.add_argument("--per-query-reps", type=int, default=50, help="sequential repetitions per query (0: skip)")
+    ap.add_argument("--per-query-reps", type=int, default=200, help="sequential repetitions per query (0: skip)")
     ap.add_argument("--client", choices=["wrk", "python"], default=None,
                     help="load generator (default: wrk if installed, else the Python fallback)")
     ap.add_argument("--large-reps", type=int, default=3,
