@@ -101,10 +101,15 @@ mod tests {
         let seed = Seed::actor(&p, alpha);
         let suggestions = suggest(&p, &seed, &Weights::default(), 10, &|_| true);
         let ranked = names(&p, &suggestions);
-        // Beta shares both topics; the hospital a topic and the cluster; the loner only AI.
-        let mut top = ranked[..2].to_vec();
+        // Beta shares both topics; the hospital a topic and the cluster; Boston-co the mission,
+        // the rarest link (two took part); the loner only AI, a link of three.
+        let mut top = ranked[..3].to_vec();
         top.sort();
-        assert_eq!(top, ["urn:beta", "urn:hospital"], "{ranked:?}");
+        assert_eq!(
+            top,
+            ["urn:beta", "urn:boston-co", "urn:hospital"],
+            "{ranked:?}"
+        );
         assert!(
             ranked.iter().position(|n| n == "urn:hospital")
                 < ranked.iter().position(|n| n == "urn:loner")

@@ -595,9 +595,10 @@ async fn place_counts_when_partners_are_sought_at_home_and_is_never_a_filter() {
             .map(|i| i["scoreParts"]["place"].as_f64().unwrap())
             .unwrap_or_else(|| panic!("{id} not in {:?}", ids(&at_home)))
     };
-    assert_eq!(place_of("comecer"), 0.05);
+    // The documented place weight, 0.075, fully and half.
+    assert_eq!(place_of("comecer"), 0.075);
     assert!(
-        at_home.iter().any(|i| i["scoreParts"]["place"] == 0.025),
+        at_home.iter().any(|i| i["scoreParts"]["place"] == 0.0375),
         "{at_home:?}"
     );
 }
