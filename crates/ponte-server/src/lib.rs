@@ -276,8 +276,8 @@ pub fn app(state: AppState) -> Router {
 /// otherwise, returned with the answer and written on every log line of the request.
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// `GET /health`: the server is up, and how many evaluations are running (cancelled ones
-/// included until they have really stopped).
+/// `GET /health`: the server is up, how many evaluations are running (cancelled ones
+/// included until they have really stopped), and what the result and string caches hold.
 async fn health(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> axum::Json<serde_json::Value> {
@@ -285,7 +285,21 @@ async fn health(
         "status": "ok",
         "evaluations_running": state.executor.running(),
         "result_cache": state.results.stats(),
+        "string_cache": string_cache(),
     }))
+}
+
+/// The strings decoded by queries and kept for later ones (process-wide, see
+/// `vendor/README.md`): how often they spared a read of the store, and how much is kept.
+fn string_cache() -> serde_json::Value {
+    let stats = oxigraph::sparql::shared_string_stats();
+    serde_json::json!({
+        "hits": stats.hits,
+        "misses": stats.misses,
+        "strings": stats.strings,
+        "bytes": stats.bytes,
+        "max_bytes": stats.max_bytes,
+    })
 }
 
 /// Serves `app(state)` on `listener` until `shutdown` completes, then finishes in-flight

@@ -81,3 +81,42 @@ async fn another_dataset_is_another_answer_and_a_budget_of_zero_keeps_nothing() 
     }
     assert_eq!(cache_counts(&off).await, (0, 0));
 }
+
+#[tokio::test]
+async fn health_shows_the_strings_a_query_decoded_kept_for_the_next() {
+    // Each test runs in its own process (nextest), and the string cache is the process's.
+    let router = app(seeded_state(ServerConfig {
+        result_cache_bytes: 0,
+        ..config()
+    }));
+    let strings = |health: &serde_json::Value, field: &str| {
+        health["string_cache"][field]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{health}"))
+    };
+    let health = || async {
+        let (_, _, body) = send(&router, get("/health")).await;
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()
+    };
+    let names = "SELECT ?s ?label WHERE { ?s a <https://w3id.org/ponte/ontology#University> ; \
+        <http://www.w3.org/2000/01/rdf-schema#label> ?label }";
+    let (status, _, first) = send(&router, get_accept(&query_uri(names), "text/csv")).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let after_first = health().await;
+    assert!(strings(&after_first, "strings") > 0, "{after_first}");
+    assert!(strings(&after_first, "bytes") <= strings(&after_first, "max_bytes"));
+    // The result cache is off: the same query is evaluated again, and its names come from the
+    // kept strings, not the store.
+    let (_, _, second) = send(&router, get_accept(&query_uri(names), "text/csv")).await;
+    assert_eq!(second, first);
+    let after_second = health().await;
+    assert!(
+        strings(&after_second, "hits") >= strings(&after_first, "hits") + 2,
+        "{after_first} then {after_second}"
+    );
+    assert_eq!(
+        strings(&after_second, "misses"),
+        strings(&after_first, "misses"),
+        "{after_first} then {after_second}"
+    );
+}

@@ -242,11 +242,51 @@ impl StrLookup for DatasetView<'_> {
 /// at every moment: a kept string is never stale. Reading one from RocksDB (memtable, then each
 /// level's bloom filter and block) was a sixth of a ten-row SELECT's CPU, and the same IRIs
 /// (classes, predicates, popular subjects) are decoded by query after query.
+/// Ponte patch: what the cache of strings kept between queries holds and how often it helped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SharedStringStats {
+    /// Strings found in the cache.
+    pub hits: u64,
+    /// Strings read from the store instead (then kept, if not too long).
+    pub misses: u64,
+    /// Strings kept now.
+    pub strings: usize,
+    /// What they count against the budget, in bytes.
+    pub bytes: usize,
+    /// The budget.
+    pub max_bytes: usize,
+}
+
+/// Ponte patch: the counts of the process's cache of decoded strings.
+pub fn shared_string_stats() -> SharedStringStats {
+    shared_strings::stats()
+}
+
 mod shared_strings {
-    use super::{StrHash, StrHashHasher};
+    use super::{SharedStringStats, StrHash, StrHashHasher};
     use lru::LruCache;
     use std::hash::BuildHasherDefault;
+    use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::{LazyLock, Mutex, PoisonError};
+
+    static HITS: AtomicU64 = AtomicU64::new(0);
+    static MISSES: AtomicU64 = AtomicU64::new(0);
+
+    /// The counts `/health` shows.
+    pub fn stats() -> SharedStringStats {
+        let mut stats = SharedStringStats {
+            hits: HITS.load(Ordering::Relaxed),
+            misses: MISSES.load(Ordering::Relaxed),
+            max_bytes: BYTES,
+            ..SharedStringStats::default()
+        };
+        for shard in CACHE.iter() {
+            let shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+            stats.strings += shard.strings.len();
+            stats.bytes += shard.bytes;
+        }
+        stats
+    }
 
     /// Bytes of strings kept, over all shards.
     pub const BYTES: usize = 16 << 20;
@@ -277,7 +317,10 @@ mod shared_strings {
     /// The string of `key`, if a query decoded it lately.
     pub fn get(key: &StrHash) -> Option<String> {
         let mut shard = shard(key).lock().unwrap_or_else(PoisonError::into_inner);
-        shard.strings.get(key).map(|value| String::from(&**value))
+        let found = shard.strings.get(key).map(|value| String::from(&**value));
+        let counter = if found.is_some() { &HITS } else { &MISSES };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
     }
 
     /// Keeps `value`, the string of `key`, pushing out the least recently used past the budget.

@@ -13,6 +13,8 @@ mod update;
 use crate::model::{NamedNode, Term};
 #[expect(deprecated)]
 pub use crate::sparql::algebra::{Query, Update};
+/// Ponte patch: the counts of the strings kept between queries.
+pub use crate::sparql::dataset::{SharedStringStats, shared_string_stats};
 use crate::sparql::dataset::DatasetView;
 pub use crate::sparql::error::UpdateEvaluationError;
 #[cfg(feature = "http-client")]
