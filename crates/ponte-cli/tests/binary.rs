@@ -591,8 +591,6 @@ fn half_sent_requests_beyond_the_connection_cap_do_not_keep_a_new_client_out() {
     );
 }
 
-/// A request whose head stops coming is answered 408 with a problem, then closed; hyper alone
-/// closed it without a word.
 /// Reads the answer `stream` gets, which must be a 408 problem that comes `timeout` (give or
 /// take half a second) from now, and then the end of the connection; answers the problem.
 fn answered_408_after(stream: &mut std::net::TcpStream, timeout: Duration) -> serde_json::Value {
@@ -614,6 +612,8 @@ fn answered_408_after(stream: &mut std::net::TcpStream, timeout: Duration) -> se
     serde_json::from_str(body).unwrap()
 }
 
+/// A request whose head stops coming is answered 408 with a problem, then closed; hyper alone
+/// closed it without a word.
 #[test]
 fn a_request_head_that_stops_coming_is_answered_408() {
     let server = Server::start(&["--memory"]);

@@ -123,15 +123,15 @@ pub(crate) fn record_hashes(
     transaction: &mut Transaction<'_>,
     graphs: &HashSet<GraphName>,
 ) -> Result<(), StoreError> {
-    record_hashes_up_to(transaction, graphs, usize::MAX)
+    record_hashes_up_to(transaction, graphs, None)
 }
 
-/// [`record_hashes`] for the graphs of at most `max_quads` quads; a larger one loses its
-/// recorded hash (so none is stale), and `ponte check` lists it as unhashed.
+/// [`record_hashes`] for the graphs of at most `max_quads` quads (all with `None`); a larger
+/// one loses its recorded hash (so none is stale), and `ponte check` lists it as unhashed.
 pub(crate) fn record_hashes_up_to(
     transaction: &mut Transaction<'_>,
     graphs: &HashSet<GraphName>,
-    max_quads: usize,
+    max_quads: Option<usize>,
 ) -> Result<(), StoreError> {
     for graph in graphs.iter().filter_map(is_hashed) {
         for quad in hash_quads(transaction, graph)? {
@@ -142,8 +142,8 @@ pub(crate) fn record_hashes_up_to(
         }
         // Counted from the index keys first: reading a graph too large to hash term by term
         // cost more than a bulk load of it (and the reads made RocksDB compact the new files).
-        if max_quads < usize::MAX
-            && transaction.len_of_graph_up_to(graph.as_ref().into(), max_quads)? > max_quads
+        if let Some(max) = max_quads
+            && transaction.len_of_graph_up_to(graph.as_ref().into(), max)? > max
         {
             continue;
         }
@@ -279,7 +279,7 @@ mod tests {
                     graph.clone(),
                 ));
             }
-            record_hashes_up_to(&mut transaction, &graphs, 3).unwrap();
+            record_hashes_up_to(&mut transaction, &graphs, Some(3)).unwrap();
             transaction.commit().unwrap();
         };
         add(3);

@@ -153,7 +153,7 @@ impl PonteStore {
         self.wrote();
         if record_hashes && !written.is_empty() {
             let mut transaction = self.store.start_transaction()?;
-            canonical::record_hashes_up_to(&mut transaction, &written, MAX_HASHED_QUADS)?;
+            canonical::record_hashes_up_to(&mut transaction, &written, Some(MAX_HASHED_QUADS))?;
             transaction.commit()?;
         }
         Ok(LoadReport {
@@ -273,9 +273,7 @@ fn graphs_written(
         {
             let quad =
                 quad.map_err(|e| StoreError::from(e).in_file(&path.display().to_string()))?;
-            if !written.contains(&quad.graph_name) {
-                written.insert(quad.graph_name);
-            }
+            written.insert(quad.graph_name);
         }
     }
     Ok(written)

@@ -236,12 +236,6 @@ impl StrLookup for DatasetView<'_> {
     }
 }
 
-/// Ponte patch: the strings decoded by every query of the process, least recently used first
-/// out, up to [`shared_strings::BYTES`]. A string's key is the SipHash of its content (fixed
-/// keys) and the store never deletes a string, so a key names the same string in every store
-/// at every moment: a kept string is never stale. Reading one from RocksDB (memtable, then each
-/// level's bloom filter and block) was a sixth of a ten-row SELECT's CPU, and the same IRIs
-/// (classes, predicates, popular subjects) are decoded by query after query.
 /// Ponte patch: what the cache of strings kept between queries holds and how often it helped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SharedStringStats {
@@ -262,6 +256,12 @@ pub fn shared_string_stats() -> SharedStringStats {
     shared_strings::stats()
 }
 
+/// Ponte patch: the strings decoded by every query of the process, least recently used first
+/// out, up to [`shared_strings::BYTES`]. A string's key is the SipHash of its content (fixed
+/// keys) and the store never deletes a string, so a key names the same string in every store
+/// at every moment: a kept string is never stale. Reading one from RocksDB (memtable, then each
+/// level's bloom filter and block) was a sixth of a ten-row SELECT's CPU, and the same IRIs
+/// (classes, predicates, popular subjects) are decoded by query after query.
 mod shared_strings {
     use super::{SharedStringStats, StrHash, StrHashHasher};
     use lru::LruCache;
@@ -329,16 +329,21 @@ mod shared_strings {
             return;
         }
         let mut shard = shard(key).lock().unwrap_or_else(PoisonError::into_inner);
-        let cost = value.len() + size_of::<StrHash>() + 32;
         if let Some(old) = shard.strings.put(*key, value.into()) {
-            shard.bytes -= old.len() + size_of::<StrHash>() + 32;
+            shard.bytes -= cost(&old);
         }
-        shard.bytes += cost;
+        shard.bytes += cost(value);
         while shard.bytes > BYTES / SHARDS {
             let Some((_, old)) = shard.strings.pop_lru() else {
                 break;
             };
-            shard.bytes -= old.len() + size_of::<StrHash>() + 32;
+            shard.bytes -= cost(&old);
         }
+    }
+
+    /// What a kept string counts against the budget: its bytes, its key, and about what the
+    /// cache's list and table spend on an entry.
+    fn cost(value: &str) -> usize {
+        value.len() + size_of::<StrHash>() + 32
     }
 }
