@@ -1,0 +1,240 @@
+//! The algebra of the few queries and updates Ponte sends to a store, built from terms (never
+//! from text), so spargebra's serializer escapes every IRI and literal.
+
+use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode, Quad, Term, Variable};
+use spargebra::algebra::GraphPattern;
+use spargebra::term::{
+    GraphNamePattern, GroundQuadPattern, GroundTermPattern, NamedNodePattern, QuadPattern,
+    TermPattern, TriplePattern,
+};
+use spargebra::{GraphUpdateOperation, Query, Update};
+
+/// The pattern `GRAPH <graph> { subject predicate object }`; `None` terms are the variables
+/// named `s`, `p`, `o`.
+pub fn in_graph(
+    graph: &NamedNode,
+    subject: Option<&NamedNode>,
+    predicate: Option<&NamedNode>,
+    object: Option<&Term>,
+) -> GraphPattern {
+    let variable = |name: &str| Variable::new_unchecked(name);
+    GraphPattern::Graph {
+        name: NamedNodePattern::NamedNode(graph.clone()),
+        inner: Box::new(GraphPattern::Bgp {
+            patterns: vec![TriplePattern {
+                subject: subject.map_or_else(|| variable("s").into(), |s| s.clone().into()),
+                predicate: predicate.map_or_else(|| variable("p").into(), |p| p.clone().into()),
+                object: object.map_or_else(|| variable("o").into(), |o| o.clone().into()),
+            }],
+        }),
+    }
+}
+
+/// `SELECT vars WHERE pattern`.
+pub fn select(pattern: GraphPattern, variables: &[&str]) -> Query {
+    Query::Select {
+        dataset: None,
+        pattern: GraphPattern::Project {
+            inner: Box::new(pattern),
+            variables: variables
+                .iter()
+                .map(|name| Variable::new_unchecked(*name))
+                .collect(),
+        },
+        base_iri: None,
+    }
+}
+
+/// `ASK WHERE pattern`.
+pub fn ask(pattern: GraphPattern) -> Query {
+    Query::Ask {
+        dataset: None,
+        pattern,
+        base_iri: None,
+    }
+}
+
+/// `INSERT DATA { quads }`: unconditional, and idempotent (a store holds a set of quads).
+pub fn insert_data(quads: &[Quad]) -> Update {
+    use spargebra::term::GraphName as AlgebraGraphName;
+    let data = quads
+        .iter()
+        .map(|quad| spargebra::term::Quad {
+            subject: quad.subject.clone(),
+            predicate: quad.predicate.clone(),
+            object: quad.object.clone(),
+            graph_name: match &quad.graph_name {
+                GraphName::NamedNode(n) => AlgebraGraphName::NamedNode(n.clone()),
+                GraphName::BlankNode(_) | GraphName::DefaultGraph => AlgebraGraphName::DefaultGraph,
+            },
+        })
+        .collect();
+    Update {
+        operations: vec![GraphUpdateOperation::InsertData { data }],
+        base_iri: None,
+    }
+}
+
+/// One `DELETE { delete } INSERT { insert } WHERE { condition }` operation: applied whole
+/// when `condition` has one solution, not at all when it has none. Quads without variables
+/// only (blank nodes cannot be deleted by a template, so `delete` must have none).
+pub fn conditional_update(
+    delete: &[Quad],
+    insert: &[Quad],
+    condition: GraphPattern,
+) -> Result<Update, BlankNodeInDelete> {
+    let delete = delete
+        .iter()
+        .map(ground_quad_pattern)
+        .collect::<Option<Vec<_>>>()
+        .ok_or(BlankNodeInDelete)?;
+    Ok(Update {
+        operations: vec![GraphUpdateOperation::DeleteInsert {
+            delete,
+            insert: insert.iter().map(quad_pattern).collect(),
+            using: None,
+            pattern: Box::new(condition),
+        }],
+        base_iri: None,
+    })
+}
+
+/// A quad to delete held a blank node, which no delete template can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a quad to delete holds a blank node, which a SPARQL delete template cannot name")]
+pub struct BlankNodeInDelete;
+
+fn graph_pattern(graph: &GraphName) -> GraphNamePattern {
+    match graph {
+        GraphName::NamedNode(n) => n.clone().into(),
+        // Ponte writes no quad in a blank-node graph; the default graph stands in.
+        GraphName::BlankNode(_) | GraphName::DefaultGraph => GraphNamePattern::DefaultGraph,
+    }
+}
+
+fn quad_pattern(quad: &Quad) -> QuadPattern {
+    QuadPattern {
+        subject: TermPattern::from(quad.subject.clone()),
+        predicate: quad.predicate.clone().into(),
+        object: quad.object.clone().into(),
+        graph_name: graph_pattern(&quad.graph_name),
+    }
+}
+
+fn ground_quad_pattern(quad: &Quad) -> Option<GroundQuadPattern> {
+    let subject = match &quad.subject {
+        NamedOrBlankNode::NamedNode(n) => GroundTermPattern::from(n.clone()),
+        NamedOrBlankNode::BlankNode(_) => return None,
+    };
+    let object = GroundTermPattern::try_from(TermPattern::from(quad.object.clone())).ok()?;
+    Some(GroundQuadPattern {
+        subject,
+        predicate: quad.predicate.clone().into(),
+        object,
+        graph_name: graph_pattern(&quad.graph_name),
+    })
+}
+
+/// The text of `update` as Ponte sends it: a `DELETE … INSERT … WHERE` with its quads grouped
+/// by graph in one `GRAPH` block each (shorter, and Virtuoso 7.2 refuses the `GRAPH <g> { … } .`
+/// spargebra writes between blocks); other operations as spargebra writes them. Every term is
+/// written by its own serializer.
+pub fn update_text(update: &Update) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    if let Some(base) = &update.base_iri {
+        let _ = writeln!(out, "BASE <{}>", base.as_str());
+    }
+    for (i, operation) in update.operations.iter().enumerate() {
+        if i > 0 {
+            out.push_str(" ;\n");
+        }
+        match operation {
+            GraphUpdateOperation::DeleteInsert {
+                delete,
+                insert,
+                using: None,
+                pattern,
+            } => {
+                if !delete.is_empty() {
+                    out.push_str("DELETE {\n");
+                    write_grouped(
+                        &mut out,
+                        delete.iter().map(|q| {
+                            (
+                                q.graph_name.clone(),
+                                format!("{} {} {}", q.subject, q.predicate, q.object),
+                            )
+                        }),
+                    );
+                    out.push_str("}\n");
+                }
+                if !insert.is_empty() {
+                    out.push_str("INSERT {\n");
+                    write_grouped(
+                        &mut out,
+                        insert.iter().map(|q| {
+                            (
+                                q.graph_name.clone(),
+                                format!("{} {} {}", q.subject, q.predicate, q.object),
+                            )
+                        }),
+                    );
+                    out.push_str("}\n");
+                }
+                let _ = write!(out, "WHERE {{ {pattern} }}");
+            }
+            GraphUpdateOperation::InsertData { data } => {
+                out.push_str("INSERT DATA {\n");
+                write_grouped(
+                    &mut out,
+                    data.iter().map(|q| {
+                        let graph = match &q.graph_name {
+                            spargebra::term::GraphName::NamedNode(n) => {
+                                GraphNamePattern::NamedNode(n.clone())
+                            }
+                            spargebra::term::GraphName::DefaultGraph => {
+                                GraphNamePattern::DefaultGraph
+                            }
+                        };
+                        (graph, format!("{} {} {}", q.subject, q.predicate, q.object))
+                    }),
+                );
+                out.push('}');
+            }
+            other => {
+                let single = Update {
+                    operations: vec![other.clone()],
+                    base_iri: None,
+                };
+                let _ = write!(out, "{single}");
+            }
+        }
+    }
+    out
+}
+
+/// Writes triples grouped by graph: the default graph's bare, each named graph's in one block.
+fn write_grouped(out: &mut String, triples: impl Iterator<Item = (GraphNamePattern, String)>) {
+    let mut graphs: Vec<(GraphNamePattern, Vec<String>)> = Vec::new();
+    for (graph, triple) in triples {
+        match graphs.iter_mut().find(|(g, _)| *g == graph) {
+            Some((_, list)) => list.push(triple),
+            None => graphs.push((graph, vec![triple])),
+        }
+    }
+    for (graph, list) in graphs {
+        let open = !matches!(graph, GraphNamePattern::DefaultGraph);
+        if open {
+            out.push_str(&format!("  GRAPH {graph} {{\n"));
+        }
+        for triple in list {
+            out.push_str("    ");
+            out.push_str(&triple);
+            out.push_str(" .\n");
+        }
+        if open {
+            out.push_str("  }\n");
+        }
+    }
+}
