@@ -213,6 +213,15 @@ pub struct ServeArgs {
     /// Use an in-memory store instead of `--location` (lost at exit).
     #[arg(long, env = "PONTE_MEMORY", conflicts_with = "read_only")]
     pub memory: bool,
+    /// Keep the data in another triple store instead of `--location`:
+    /// `sparql:QUERY_URL,UPDATE_URL[,GSP_URL]` (credentials from PONTE_STORE_USER and
+    /// PONTE_STORE_PASSWORD). Ponte answers from an in-memory copy of the graphs it keeps there
+    /// and sends every write to it first (see docs/REMOTE.md).
+    #[arg(long = "store", env = "PONTE_STORE", conflicts_with_all = ["memory", "read_only"])]
+    pub remote: Option<String>,
+    /// Seconds between two looks at the remote store for other processes' writes.
+    #[arg(long, env = "PONTE_REMOTE_POLL", default_value_t = 0.5)]
+    pub remote_poll: f64,
     /// Address to listen on.
     #[arg(long, env = "PONTE_BIND", default_value = "127.0.0.1:7878")]
     pub bind: String,

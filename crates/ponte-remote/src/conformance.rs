@@ -91,6 +91,10 @@ fn expect<T: PartialEq + std::fmt::Debug>(what: &str, got: T, wanted: T) -> Resu
     }
 }
 
+fn xsd(local: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("http://www.w3.org/2001/XMLSchema#{local}"))
+}
+
 fn terms_round_trip(backend: &dyn Backend, prefix: &str) -> Result<(), String> {
     let objects: Vec<Term> = vec![
         iri(prefix, "o").into(),
@@ -103,6 +107,12 @@ fn terms_round_trip(backend: &dyn Backend, prefix: &str) -> Result<(), String> {
         )
         .into(),
         Literal::from(42).into(),
+        Literal::new_typed_literal("P3D", xsd("duration")).into(),
+        // Canonical forms: oxigraph itself keeps "1.50" as 1.5 (Ponte's local copy is oxigraph).
+        Literal::new_typed_literal("1.5", xsd("decimal")).into(),
+        Literal::new_typed_literal("true", xsd("boolean")).into(),
+        Literal::new_typed_literal("2026-12-04T22:31:07.123456789Z", xsd("dateTime")).into(),
+        Literal::new_typed_literal("2024", xsd("gYear")).into(),
         NamedNode::new_unchecked(format!("{prefix}with%20escape/é")).into(),
     ];
     let quads: Vec<Quad> = objects

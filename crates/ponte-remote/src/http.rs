@@ -95,7 +95,8 @@ impl Endpoint {
 pub enum Dialect {
     /// The SPARQL 1.1 Protocol as written.
     Standard,
-    /// OpenLink Virtuoso: takes a `timeout` parameter in milliseconds, may answer ASK as a
+    /// OpenLink Virtuoso: keeps typed literals under a datatype of its own
+    /// ([`virtuoso::VERBATIM_PREFIX`]), takes a `timeout` parameter in milliseconds, may answer ASK as a
     /// one-row table (see [`virtuoso::ask_answer`]), writes blank nodes in JSON results as
     /// `nodeID://…` ([`virtuoso::json_blank_nodes_fixed`]).
     Virtuoso,
@@ -228,8 +229,16 @@ impl HttpBackend {
             SliceQueryResultsParserOutput::Solutions(solutions) => {
                 let variables = solutions.variables().to_vec();
                 let mut rows = Vec::new();
+                let virtuoso = self.dialect() == Some(Dialect::Virtuoso);
                 for solution in solutions {
-                    rows.push(solution.map_err(|e| bad(e.to_string()))?.values().to_vec());
+                    let mut row = solution.map_err(|e| bad(e.to_string()))?.values().to_vec();
+                    if virtuoso {
+                        row = row
+                            .into_iter()
+                            .map(|value| value.map(virtuoso::decode_term))
+                            .collect();
+                    }
+                    rows.push(row);
                 }
                 Ok(SliceAnswer::Solutions(Solutions { variables, rows }))
             }
@@ -274,6 +283,20 @@ impl Backend for HttpBackend {
     }
 
     fn update(&self, update: &Update) -> Result<(), RemoteError> {
+        if self.dialect().is_none() {
+            // How literals are written depends on the store: ask it first.
+            let empty = spargebra::algebra::GraphPattern::Bgp {
+                patterns: Vec::new(),
+            };
+            self.ask(&crate::ops::ask(empty))?;
+        }
+        let encoded;
+        let update = if self.dialect() == Some(Dialect::Virtuoso) {
+            encoded = virtuoso::encode_update(update);
+            &encoded
+        } else {
+            update
+        };
         self.post_form(
             &self.endpoint.update,
             "update",
@@ -299,7 +322,15 @@ impl Backend for HttpBackend {
         let format = RdfFormat::from_media_type(&media_type).unwrap_or(RdfFormat::NTriples);
         RdfParser::from_format(format)
             .for_slice(&body)
-            .map(|quad| quad.map(Triple::from))
+            .map(|quad| {
+                quad.map(|quad| {
+                    let mut triple = Triple::from(quad);
+                    if self.dialect() == Some(Dialect::Virtuoso) {
+                        triple.object = virtuoso::decode_term(triple.object);
+                    }
+                    triple
+                })
+            })
             .collect::<Result<_, _>>()
             .map_err(|e| RemoteError::BadAnswer {
                 url: url.clone(),

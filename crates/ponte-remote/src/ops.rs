@@ -238,3 +238,87 @@ fn write_grouped(out: &mut String, triples: impl Iterator<Item = (GraphNamePatte
         }
     }
 }
+
+/// The one operation that applies a staged write: with `index` listing staging graphs, each
+/// `stage ponte:removeFrom target` or `stage ponte:addTo target` (`remove_from` and `add_to`),
+/// deletes every staged removal from its target and inserts every staged addition into its
+/// target, together with the ground quads `delete` and `insert`, when `condition` holds, and
+/// does nothing otherwise. Its templates are a few quads whatever the write's size (Virtuoso
+/// compiles a template of thousands of quads into more SQL than it allows).
+pub fn staged_update(
+    index: &NamedNode,
+    remove_from: &NamedNode,
+    add_to: &NamedNode,
+    delete: &[Quad],
+    insert: &[Quad],
+    condition: GraphPattern,
+) -> Result<Update, BlankNodeInDelete> {
+    let variable = |name: &str| Variable::new_unchecked(name);
+    let branch = |link: &NamedNode, [stage, target, s, p, o]: [&str; 5]| GraphPattern::Join {
+        left: Box::new(GraphPattern::Graph {
+            name: index.clone().into(),
+            inner: Box::new(GraphPattern::Bgp {
+                patterns: vec![TriplePattern {
+                    subject: variable(stage).into(),
+                    predicate: link.clone().into(),
+                    object: variable(target).into(),
+                }],
+            }),
+        }),
+        right: Box::new(GraphPattern::Graph {
+            name: variable(stage).into(),
+            inner: Box::new(GraphPattern::Bgp {
+                patterns: vec![TriplePattern {
+                    subject: variable(s).into(),
+                    predicate: variable(p).into(),
+                    object: variable(o).into(),
+                }],
+            }),
+        }),
+    };
+    let staged = GraphPattern::Union {
+        left: Box::new(branch(remove_from, ["rs", "rt", "s", "p", "o"])),
+        right: Box::new(branch(add_to, ["as", "at", "s2", "p2", "o2"])),
+    };
+    let mut delete = delete
+        .iter()
+        .map(ground_quad_pattern)
+        .collect::<Option<Vec<_>>>()
+        .ok_or(BlankNodeInDelete)?;
+    delete.push(GroundQuadPattern {
+        subject: variable("s").into(),
+        predicate: variable("p").into(),
+        object: variable("o").into(),
+        graph_name: variable("rt").into(),
+    });
+    let mut insert: Vec<QuadPattern> = insert.iter().map(quad_pattern).collect();
+    insert.push(QuadPattern {
+        subject: variable("s2").into(),
+        predicate: variable("p2").into(),
+        object: variable("o2").into(),
+        graph_name: variable("at").into(),
+    });
+    Ok(Update {
+        operations: vec![GraphUpdateOperation::DeleteInsert {
+            delete,
+            insert,
+            using: None,
+            pattern: Box::new(GraphPattern::Join {
+                left: Box::new(condition),
+                right: Box::new(staged),
+            }),
+        }],
+        base_iri: None,
+    })
+}
+
+/// `DROP SILENT GRAPH <graph>`.
+pub fn drop_graph(graph: &NamedNode) -> Update {
+    Update {
+        operations: vec![GraphUpdateOperation::Drop {
+            silent: true,
+            graph: spargebra::algebra::GraphTarget::NamedNode(graph.clone()),
+        }],
+        base_iri: None,
+    }
+}

@@ -2,7 +2,9 @@
 //! and benchmarks (`scripts/virtuoso`).
 
 use crate::{Endpoint, RemoteError, Solutions};
-use oxigraph::model::Term;
+use oxigraph::model::{Literal, NamedNode, Term};
+use spargebra::term::{GroundTerm, GroundTermPattern, TermPattern};
+use spargebra::{GraphUpdateOperation, Update};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -46,6 +48,93 @@ pub fn json_blank_nodes_fixed(body: Vec<u8>) -> Vec<u8> {
     }
     out.extend_from_slice(rest);
     out
+}
+
+/// Typed literals travel to Virtuoso under a datatype of this prefix followed by their own
+/// (`"P3D"^^<https://w3id.org/ponte/verbatim/http://www.w3.org/2001/XMLSchema#duration>`):
+/// Virtuoso 7.2 refuses `xsd:duration` and rewrites other lexical forms (`"1.50"` decimal as
+/// `1.5`, `true` as `1`, nanoseconds cut to microseconds, `+00:00` as `Z`), which would break
+/// Ponte's deletes (they name exact terms) and content hashes. A datatype it does not know it
+/// keeps verbatim. Plain strings, language strings and canonical integers go as they are.
+pub const VERBATIM_PREFIX: &str = "https://w3id.org/ponte/verbatim/";
+
+/// A term as it is kept in Virtuoso (see [`VERBATIM_PREFIX`]).
+pub fn encode_term(term: Term) -> Term {
+    let Term::Literal(literal) = &term else {
+        return term;
+    };
+    let datatype = literal.datatype().as_str();
+    let kept = literal.language().is_some()
+        || datatype == "http://www.w3.org/2001/XMLSchema#string"
+        || (datatype == "http://www.w3.org/2001/XMLSchema#integer"
+            && literal
+                .value()
+                .parse::<i64>()
+                .is_ok_and(|n| n.to_string() == literal.value()));
+    if kept {
+        return term;
+    }
+    Literal::new_typed_literal(
+        literal.value(),
+        NamedNode::new_unchecked(format!("{VERBATIM_PREFIX}{datatype}")),
+    )
+    .into()
+}
+
+/// A term read from Virtuoso as Ponte wrote it.
+pub fn decode_term(term: Term) -> Term {
+    let Term::Literal(literal) = &term else {
+        return term;
+    };
+    match literal.datatype().as_str().strip_prefix(VERBATIM_PREFIX) {
+        Some(datatype) => match NamedNode::new(datatype) {
+            Ok(datatype) => Literal::new_typed_literal(literal.value(), datatype).into(),
+            Err(_) => term,
+        },
+        None => term,
+    }
+}
+
+/// `update` with every literal of its data and templates encoded (its `WHERE` patterns are
+/// Ponte's own and hold IRIs only).
+pub fn encode_update(update: &Update) -> Update {
+    let mut update = update.clone();
+    for operation in &mut update.operations {
+        match operation {
+            GraphUpdateOperation::InsertData { data } => {
+                for quad in data {
+                    quad.object = encode_term(quad.object.clone());
+                }
+            }
+            GraphUpdateOperation::DeleteData { data } => {
+                for quad in data {
+                    if let GroundTerm::Literal(l) = &quad.object
+                        && let Term::Literal(encoded) = encode_term(l.clone().into())
+                    {
+                        quad.object = GroundTerm::Literal(encoded);
+                    }
+                }
+            }
+            GraphUpdateOperation::DeleteInsert { delete, insert, .. } => {
+                for quad in delete {
+                    if let GroundTermPattern::Literal(l) = &quad.object
+                        && let Term::Literal(encoded) = encode_term(l.clone().into())
+                    {
+                        quad.object = GroundTermPattern::Literal(encoded);
+                    }
+                }
+                for quad in insert {
+                    if let TermPattern::Literal(l) = &quad.object
+                        && let Term::Literal(encoded) = encode_term(l.clone().into())
+                    {
+                        quad.object = TermPattern::Literal(encoded);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    update
 }
 
 /// A Virtuoso server on loopback with its data in a temporary directory, stopped and removed
@@ -169,6 +258,30 @@ mod tests {
             "{fixed}"
         );
         assert!(fixed.contains(r#"\"nodeID://x"#), "{fixed}");
+    }
+
+    #[test]
+    fn literals_virtuoso_would_rewrite_travel_verbatim_and_come_back() {
+        let xsd = |local: &str| {
+            NamedNode::new_unchecked(format!("http://www.w3.org/2001/XMLSchema#{local}"))
+        };
+        for literal in [
+            Literal::new_typed_literal("P3D", xsd("duration")),
+            Literal::new_typed_literal("1.50", xsd("decimal")),
+            Literal::new_typed_literal("007", xsd("integer")),
+            Literal::new_typed_literal("2026-12-04T22:31:07.123456789+00:00", xsd("dateTime")),
+        ] {
+            let encoded = encode_term(literal.clone().into());
+            assert_ne!(encoded, Term::from(literal.clone()));
+            assert_eq!(decode_term(encoded), Term::from(literal));
+        }
+        for kept in [
+            Literal::new_simple_literal("plain"),
+            Literal::new_language_tagged_literal_unchecked("ciao", "it"),
+            Literal::new_typed_literal("42", xsd("integer")),
+        ] {
+            assert_eq!(encode_term(kept.clone().into()), Term::from(kept));
+        }
     }
 
     #[test]

@@ -218,6 +218,7 @@ impl From<StoreError> for Problem {
                     None => problem,
                 }
             }
+            StoreError::Conflict(_) => Self::new(StatusCode::CONFLICT, "Conflict", detail),
             StoreError::Remote(_) => {
                 Self::new(StatusCode::BAD_GATEWAY, "Remote endpoint failed", detail)
             }

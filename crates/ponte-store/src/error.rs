@@ -75,6 +75,10 @@ pub enum StoreError {
         /// The entity's current tag, `None` when it does not exist.
         current: Option<String>,
     },
+    /// Another process changed the remote store since this one last read it; nothing was
+    /// written, and the copy has been read again.
+    #[error("{0}")]
+    Conflict(String),
     /// Any other evaluation failure that is not the client's fault.
     #[error("{0}")]
     Internal(String),

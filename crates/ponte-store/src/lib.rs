@@ -23,6 +23,8 @@ mod graph_view;
 mod import;
 mod load;
 mod rdf_xml;
+mod replica;
+pub use replica::{SKOLEM_PREFIX, VERSIONS_GRAPH};
 mod seed;
 pub mod sparql;
 mod validation;
@@ -58,6 +60,9 @@ pub struct PonteStore {
     write_lock: Arc<Mutex<()>>,
     /// Counts committed writes, so derived views (the search index) know when to refresh.
     generation: Arc<AtomicU64>,
+    /// The remote store this one is a copy of, when Ponte runs over one
+    /// ([`PonteStore::over_remote`]).
+    remote: Option<Arc<replica::Replica>>,
 }
 
 /// What `ponte check` found.
@@ -98,6 +103,7 @@ impl PonteStore {
             on_disk,
             write_lock: Arc::new(Mutex::new(())),
             generation: Arc::new(AtomicU64::new(0)),
+            remote: None,
         }
     }
 
@@ -118,16 +124,23 @@ impl PonteStore {
     }
 
     /// Refuses writes on a read-only store; otherwise waits for the write lock, held until the
-    /// returned guard is dropped.
+    /// returned guard is dropped. Over a remote store, the copy is first brought up to date, so
+    /// the write starts from the latest state.
     fn lock_for_writing(&self) -> Result<MutexGuard<'_, ()>, StoreError> {
         if self.read_only {
             return Err(StoreError::ReadOnly);
         }
         // A writer that panicked left no partial commit behind (transactions are atomic).
-        Ok(self
+        let guard = self
             .write_lock
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner))
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(replica) = &self.remote
+            && replica.sync(&self.store)?
+        {
+            self.wrote();
+        }
+        Ok(guard)
     }
 
     /// Number of quads in the store.

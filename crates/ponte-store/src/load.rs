@@ -115,6 +115,13 @@ impl PonteStore {
         validation: Validation,
         record_hashes: bool,
     ) -> Result<LoadReport, StoreError> {
+        if self.remote.is_some() {
+            return Err(StoreError::Refused(
+                "a bulk load writes the embedded store; over a remote store, load the remote \
+                 store with its own tools, or import through Ponte"
+                    .into(),
+            ));
+        }
         let _writing = self.lock_for_writing()?;
         let graph = graph
             .map(|iri| {

@@ -9,6 +9,7 @@
 //! every node.
 
 use crate::canonical::{self, record_hashes};
+use crate::replica::Replica;
 use crate::sparql::ensure_alive;
 use crate::{PonteStore, StoreError};
 use oxigraph::model::vocab::{rdf, rdfs};
@@ -444,6 +445,23 @@ impl PonteStore {
         record_hashes(&mut transaction, &changed)?;
         if let Some(token) = token {
             ensure_alive(token)?;
+        }
+        if let Some(replica) = &self.remote {
+            let graphs = match scope {
+                Scope::Graphs(graphs) => Some(graphs),
+                Scope::All => None,
+            };
+            let delta = Replica::delta(&self.store, &transaction, graphs)?;
+            if let Err(error) = replica.ship(&delta) {
+                if matches!(error, StoreError::Conflict(_)) {
+                    // Read what the other process wrote, so a retry starts from it.
+                    drop(transaction);
+                    if replica.sync(&self.store)? {
+                        self.wrote();
+                    }
+                }
+                return Err(error);
+            }
         }
         transaction.commit()?;
         self.wrote();

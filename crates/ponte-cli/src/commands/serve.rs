@@ -14,7 +14,9 @@ const MIN_REMOTE_ANSWER_BYTES: usize = 256 << 20;
 
 /// Serves the store until a signal asks to stop.
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let store = if args.memory {
+    let store = if let Some(spec) = &args.remote {
+        over_remote(spec, &args)?
+    } else if args.memory {
         seeded(PonteStore::in_memory()?)?
     } else if args.read_only {
         open_existing(&args.store)?
@@ -104,6 +106,31 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         info!("stopped");
         Ok(())
     })
+}
+
+/// Copies the graphs Ponte keeps in the remote store `spec`, seeds it (again, when another
+/// process seeding at the same time won the race), and starts watching it for other writers.
+fn over_remote(spec: &str, args: &ServeArgs) -> anyhow::Result<PonteStore> {
+    if !args.remote_poll.is_finite() || args.remote_poll <= 0.0 {
+        bail!("--remote-poll must be a positive number of seconds");
+    }
+    let endpoint = ponte_remote::Endpoint::parse(spec)?;
+    let backend =
+        ponte_remote::HttpBackend::new(endpoint, Duration::from_secs_f64(args.write_timeout));
+    let store = PonteStore::over_remote(std::sync::Arc::new(backend))
+        .context("reading the remote store failed")?;
+    let store = match store.seed(ponte_store::SEED_FILES) {
+        Err(ponte_store::StoreError::Conflict(_)) => seeded(store)?,
+        other => {
+            other.context("seeding the remote store failed")?;
+            store
+        }
+    };
+    info!(store = %store.remote().unwrap_or_default(), quads = store.len()?, "remote store copied");
+    store.poll_remote(Duration::from_secs_f64(args.remote_poll), |error| {
+        tracing::warn!(%error, "reading the remote store's changes failed; retrying");
+    })?;
+    Ok(store)
 }
 
 async fn shutdown_signal() {

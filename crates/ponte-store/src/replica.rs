@@ -1,0 +1,508 @@
+//! Ponte over a remote triple store: the store Ponte reads from is an in-memory copy of the
+//! graphs it keeps in the remote one, and every write is shipped there as one conditional
+//! update before it is committed here.
+//!
+//! The remote store holds, beside the data, a versions graph: the store's current version and
+//! each graph's. A write is `DELETE { removed quads, old versions } INSERT { added quads, new
+//! versions } WHERE { the store's version is the one this copy was read at }`: applied whole or
+//! not at all, so writes from several Ponte processes are serialized by the remote store, and a
+//! write made on a stale copy changes nothing and is answered as a conflict. Its outcome is read
+//! back (the protocol returns no counts): each write also inserts `new ponte:follows old`.
+//! Another process's writes are seen by polling the versions graph (one small SELECT) and
+//! reading again the graphs whose version moved.
+//!
+//! Blank nodes are sent as skolem IRIs under [`SKOLEM_PREFIX`] (RDF 1.1 §3.5), since a delete
+//! template cannot name a blank node, and read back as the blank nodes they were.
+
+use crate::validation::{Pattern, QuadSource};
+use crate::{PonteStore, StoreError};
+use oxigraph::model::{BlankNode, GraphName, NamedNode, NamedOrBlankNode, Quad, Term, Triple};
+use oxigraph::store::{Store, Transaction};
+use ponte_remote::{Backend, RemoteError, ops};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+/// The remote graph that holds the versions (never copied into the local store).
+pub const VERSIONS_GRAPH: &str = "https://w3id.org/ponte/graph/versions";
+/// The subject whose `ponte:version` is the store's version.
+const STORE_NODE: &str = "https://w3id.org/ponte/graph/versions#store";
+/// The store's version before Ponte's first write.
+const ORIGIN: &str = "https://w3id.org/ponte/version/origin";
+/// Where new versions are minted.
+const VERSION_PREFIX: &str = "https://w3id.org/ponte/version/";
+/// `ponte:version`: a graph's or the store's current version.
+const VERSION: &str = "https://w3id.org/ponte/ontology#version";
+/// `ponte:follows`: a version and the one it replaced, the record a write reads back.
+const FOLLOWS: &str = "https://w3id.org/ponte/ontology#follows";
+/// Where a write's changes wait before the operation that applies them.
+const STAGE_PREFIX: &str = "https://w3id.org/ponte/graph/versions/stage/";
+/// `ponte:removeFrom`: a staging graph's quads are to be removed from the object graph.
+const REMOVE_FROM: &str = "https://w3id.org/ponte/ontology#removeFrom";
+/// `ponte:addTo`: a staging graph's quads are to be added to the object graph.
+const ADD_TO: &str = "https://w3id.org/ponte/ontology#addTo";
+/// Quads staged per request: Virtuoso 7.2 compiles an `INSERT DATA` into SQL and refuses one
+/// of 5,000 triples (2,000 pass).
+const STAGE_CHUNK: usize = 1_000;
+/// Blank nodes travel to the remote store as IRIs under this prefix.
+pub const SKOLEM_PREFIX: &str = "https://w3id.org/ponte/.well-known/genid/";
+
+/// Most quads one write may change over a remote store: about 20 MB of update text, under
+/// Virtuoso's default `TransactionAfterImageLimit` (50 MB).
+pub const MAX_QUADS_PER_WRITE: usize = 100_000;
+
+fn iri(text: &str) -> NamedNode {
+    NamedNode::new_unchecked(text)
+}
+
+/// The versions this copy was read at.
+#[derive(Debug, Clone, Default)]
+struct Known {
+    /// The store's version (`None` before the first read).
+    store: Option<NamedNode>,
+    /// Each copied graph's version.
+    graphs: HashMap<NamedNode, NamedNode>,
+}
+
+/// The link between the local copy and the remote store.
+pub(crate) struct Replica {
+    backend: Arc<dyn Backend>,
+    known: Mutex<Known>,
+}
+
+/// What a write changes, as the remote store will see it.
+#[derive(Debug, Default)]
+pub(crate) struct Delta {
+    removed: Vec<Quad>,
+    added: Vec<Quad>,
+    /// The graphs changed, each with whether it is empty afterwards.
+    graphs: HashMap<NamedNode, bool>,
+}
+
+impl Delta {
+    /// The quads in `before` and not in `after` are removed, the others added.
+    fn record(&mut self, before: Vec<Quad>, after: Vec<Quad>) {
+        let before_set: HashSet<&Quad> = before.iter().collect();
+        let after_set: HashSet<&Quad> = after.iter().collect();
+        self.removed
+            .extend(before.iter().filter(|q| !after_set.contains(q)).cloned());
+        self.added
+            .extend(after.iter().filter(|q| !before_set.contains(q)).cloned());
+    }
+
+    fn is_empty(&self) -> bool {
+        self.removed.is_empty() && self.added.is_empty()
+    }
+}
+
+impl Replica {
+    /// Reads nothing yet: [`PonteStore::over_remote`] copies the store.
+    pub(crate) fn new(backend: Arc<dyn Backend>) -> Self {
+        Self {
+            backend,
+            known: Mutex::new(Known::default()),
+        }
+    }
+
+    /// Where the remote store is.
+    pub(crate) fn describe(&self) -> String {
+        self.backend.describe()
+    }
+
+    fn known(&self) -> std::sync::MutexGuard<'_, Known> {
+        self.known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Gives an empty remote store its first version (inserting a triple twice keeps one, so
+    /// two processes starting together agree).
+    pub(crate) fn initialize(&self) -> Result<(), StoreError> {
+        let (store, _) = self.versions()?;
+        if store.is_none() {
+            let origin = Quad::new(
+                iri(STORE_NODE),
+                iri(VERSION),
+                iri(ORIGIN),
+                iri(VERSIONS_GRAPH),
+            );
+            self.backend
+                .update(&ops::insert_data(&[origin]))
+                .map_err(remote)?;
+        }
+        Ok(())
+    }
+
+    /// The remote store's version and each graph's, by one SELECT.
+    fn versions(&self) -> Result<(Option<NamedNode>, HashMap<NamedNode, NamedNode>), StoreError> {
+        let query = ops::select(
+            ops::in_graph(&iri(VERSIONS_GRAPH), None, Some(&iri(VERSION)), None),
+            &["s", "o"],
+        );
+        let answer = self.backend.select(&query).map_err(remote)?;
+        let mut store = None;
+        let mut graphs = HashMap::new();
+        for row in 0..answer.rows.len() {
+            let (Some(Term::NamedNode(subject)), Some(Term::NamedNode(version))) =
+                (answer.get(row, "s"), answer.get(row, "o"))
+            else {
+                continue;
+            };
+            if subject.as_str() == STORE_NODE {
+                // A stray origin beside a real version (two first starts racing a first
+                // write) is ignored, and deleted by the next write.
+                if store.is_none() || version.as_str() != ORIGIN {
+                    store = Some(version.clone());
+                }
+            } else {
+                graphs.insert(subject.clone(), version.clone());
+            }
+        }
+        Ok((store, graphs))
+    }
+
+    /// Brings the local copy to the remote store's version: reads the graphs whose version
+    /// moved, drops those gone. The caller holds the write lock. Answers whether anything
+    /// changed.
+    pub(crate) fn sync(&self, local: &Store) -> Result<bool, StoreError> {
+        let (store, graphs) = self.versions()?;
+        let mut known = self.known();
+        if store.is_some() && store == known.store {
+            return Ok(false);
+        }
+        let mut transaction = local.start_transaction()?;
+        for (graph, version) in &graphs {
+            if known.graphs.get(graph) == Some(version) {
+                continue;
+            }
+            let triples = self.backend.graph(graph).map_err(remote)?;
+            transaction.clear_graph(graph)?;
+            for triple in triples {
+                transaction.insert(&deskolemized(triple).in_graph(graph.clone()));
+            }
+        }
+        for graph in known.graphs.keys() {
+            if !graphs.contains_key(graph) {
+                transaction.clear_graph(graph)?;
+            }
+        }
+        transaction.commit()?;
+        known.store = store;
+        known.graphs = graphs;
+        Ok(true)
+    }
+
+    /// What `transaction` changes in `graphs` (every graph when `None`) and the meta graph,
+    /// against the committed `store`.
+    pub(crate) fn delta(
+        store: &Store,
+        transaction: &Transaction<'_>,
+        graphs: Option<&HashSet<GraphName>>,
+    ) -> Result<Delta, StoreError> {
+        let mut delta = Delta::default();
+        match graphs {
+            Some(graphs) => {
+                let meta = GraphName::from(crate::vocab::META_GRAPH.into_owned());
+                for graph in graphs.iter().chain(std::iter::once(&meta)) {
+                    let pattern = Pattern::in_graph(Some(graph.as_ref()));
+                    delta.record(store.matching(pattern)?, transaction.matching(pattern)?);
+                }
+            }
+            None => delta.record(
+                store.matching(Pattern::default())?,
+                transaction.matching(Pattern::default())?,
+            ),
+        }
+        let changed: HashSet<NamedNode> = delta
+            .removed
+            .iter()
+            .chain(&delta.added)
+            .filter_map(|q| match &q.graph_name {
+                GraphName::NamedNode(n) => Some(n.clone()),
+                _ => None,
+            })
+            .collect();
+        for graph in changed {
+            let empty = transaction
+                .quads_for_pattern(None, None, None, Some((&graph).into()))
+                .next()
+                .is_none();
+            delta.graphs.insert(graph, empty);
+        }
+        if delta
+            .removed
+            .iter()
+            .chain(&delta.added)
+            .any(|q| !matches!(q.graph_name, GraphName::NamedNode(_)))
+        {
+            return Err(StoreError::BadRequest(
+                "over a remote store, facts live in named graphs only: this write touches the \
+                 default graph"
+                    .into(),
+            ));
+        }
+        Ok(delta)
+    }
+
+    /// Sends `delta` as one conditional update on the version this copy was read at, and
+    /// reads its outcome back. A write that lost a race to another process changes nothing
+    /// and is a conflict. An empty delta sends nothing.
+    pub(crate) fn ship(&self, delta: &Delta) -> Result<(), StoreError> {
+        if delta.is_empty() {
+            return Ok(());
+        }
+        let quads = delta.removed.len() + delta.added.len();
+        if quads > MAX_QUADS_PER_WRITE {
+            return Err(StoreError::BadRequest(format!(
+                "this write changes {quads} quads; over a remote store one write changes at most \
+                 {MAX_QUADS_PER_WRITE} (stores bound a transaction's size: Virtuoso's is 50 MB \
+                 by default); split it into several graphs or imports"
+            )));
+        }
+        let mut known = self.known();
+        let old = known.store.clone().unwrap_or_else(|| iri(ORIGIN));
+        let token = uuid::Uuid::new_v4();
+        let new = iri(&format!("{VERSION_PREFIX}{token}"));
+        let versions = iri(VERSIONS_GRAPH);
+        let version_quad = |subject: &NamedNode, version: &NamedNode| {
+            Quad::new(
+                subject.clone(),
+                iri(VERSION),
+                version.clone(),
+                versions.clone(),
+            )
+        };
+        let store_node = iri(STORE_NODE);
+        let mut delete = vec![version_quad(&store_node, &old)];
+        if old.as_str() != ORIGIN {
+            delete.push(version_quad(&store_node, &iri(ORIGIN)));
+        }
+        let mut insert = vec![
+            version_quad(&store_node, &new),
+            Quad::new(new.clone(), iri(FOLLOWS), old.clone(), versions.clone()),
+        ];
+        for (graph, empty) in &delta.graphs {
+            if let Some(previous) = known.graphs.get(graph) {
+                delete.push(version_quad(graph, previous));
+            }
+            if !empty {
+                insert.push(version_quad(graph, &new));
+            }
+        }
+        // The changed quads wait in staging graphs no one reads, then one conditional
+        // operation moves them (see `ops::staged_update`).
+        let index = iri(&format!("{STAGE_PREFIX}{token}"));
+        let (staged, stage_graphs) = stage(&index, delta);
+        let result = self.commit_staged(&staged, &index, &delete, &insert, &old, &new);
+        for graph in stage_graphs.iter().chain(std::iter::once(&index)) {
+            // Left-over staging graphs are harmless (never copied); the next write goes on.
+            let _ = self.backend.update(&ops::drop_graph(graph));
+        }
+        result?;
+        known.store = Some(new.clone());
+        for (graph, empty) in &delta.graphs {
+            if *empty {
+                known.graphs.remove(graph);
+            } else {
+                known.graphs.insert(graph.clone(), new.clone());
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Replica {
+    /// Stages `staged`, sends the one conditional operation, and reads back whether it applied.
+    fn commit_staged(
+        &self,
+        staged: &[Quad],
+        index: &NamedNode,
+        delete: &[Quad],
+        insert: &[Quad],
+        old: &NamedNode,
+        new: &NamedNode,
+    ) -> Result<(), StoreError> {
+        for chunk in staged.chunks(STAGE_CHUNK) {
+            self.backend
+                .update(&ops::insert_data(chunk))
+                .map_err(remote)?;
+        }
+        let versions = iri(VERSIONS_GRAPH);
+        let condition = ops::in_graph(
+            &versions,
+            Some(&iri(STORE_NODE)),
+            Some(&iri(VERSION)),
+            Some(&old.clone().into()),
+        );
+        let update = ops::staged_update(
+            index,
+            &iri(REMOVE_FROM),
+            &iri(ADD_TO),
+            delete,
+            insert,
+            condition,
+        )
+        .map_err(|e| StoreError::Internal(e.to_string()))?;
+        let sent = self.backend.update(&update);
+        // Whether the update was applied, even when its answer was lost on the way back.
+        let applied = self
+            .backend
+            .ask(&ops::ask(ops::in_graph(
+                &versions,
+                Some(new),
+                Some(&iri(FOLLOWS)),
+                Some(&old.clone().into()),
+            )))
+            .map_err(remote)?;
+        if applied {
+            return Ok(());
+        }
+        sent.map_err(remote)?;
+        Err(StoreError::Conflict(
+            "another Ponte process wrote to the store first; nothing was written, read again \
+             and retry"
+                .into(),
+        ))
+    }
+}
+
+/// The staging graphs of a write under `index`: one per changed graph and direction, each
+/// listed in `index` with the graph it goes to. Answers the quads to insert and the graphs.
+fn stage(index: &NamedNode, delta: &Delta) -> (Vec<Quad>, Vec<NamedNode>) {
+    let mut staged = Vec::with_capacity(delta.removed.len() + delta.added.len() + 8);
+    let mut graphs = Vec::new();
+    for (direction, link, quads) in [
+        ("remove", REMOVE_FROM, &delta.removed),
+        ("add", ADD_TO, &delta.added),
+    ] {
+        let mut by_graph: HashMap<&GraphName, NamedNode> = HashMap::new();
+        for quad in quads {
+            let stage_graph = by_graph.entry(&quad.graph_name).or_insert_with(|| {
+                let stage_graph = iri(&format!("{}/{direction}/{}", index.as_str(), graphs.len()));
+                graphs.push(stage_graph.clone());
+                if let GraphName::NamedNode(target) = &quad.graph_name {
+                    staged.push(Quad::new(
+                        stage_graph.clone(),
+                        iri(link),
+                        target.clone(),
+                        index.clone(),
+                    ));
+                }
+                stage_graph
+            });
+            let quad = skolemized(quad);
+            staged.push(Quad::new(
+                quad.subject,
+                quad.predicate,
+                quad.object,
+                stage_graph.clone(),
+            ));
+        }
+    }
+    (staged, graphs)
+}
+
+fn remote(error: RemoteError) -> StoreError {
+    StoreError::Remote(error.to_string())
+}
+
+/// A blank node as the IRI it travels as.
+fn skolem(node: &BlankNode) -> NamedNode {
+    iri(&format!("{SKOLEM_PREFIX}{}", node.as_str()))
+}
+
+fn skolemized(quad: &Quad) -> Quad {
+    let subject = match &quad.subject {
+        NamedOrBlankNode::BlankNode(b) => NamedOrBlankNode::from(skolem(b)),
+        other => other.clone(),
+    };
+    let object = match &quad.object {
+        Term::BlankNode(b) => Term::from(skolem(b)),
+        other => other.clone(),
+    };
+    Quad::new(
+        subject,
+        quad.predicate.clone(),
+        object,
+        quad.graph_name.clone(),
+    )
+}
+
+/// The skolem IRI back to its blank node.
+fn unskolem(node: &NamedNode) -> Option<BlankNode> {
+    BlankNode::new(node.as_str().strip_prefix(SKOLEM_PREFIX)?).ok()
+}
+
+fn deskolemized(triple: Triple) -> Triple {
+    let subject = match triple.subject {
+        NamedOrBlankNode::NamedNode(n) => {
+            unskolem(&n).map_or(NamedOrBlankNode::from(n), Into::into)
+        }
+        other => other,
+    };
+    let object = match triple.object {
+        Term::NamedNode(n) => unskolem(&n).map_or(Term::from(n), Into::into),
+        other => other,
+    };
+    Triple::new(subject, triple.predicate, object)
+}
+
+impl PonteStore {
+    /// An in-memory copy of the graphs Ponte keeps in the remote store `backend`, read now;
+    /// every write goes to the remote store first. Seed it with [`Self::seed`] as any store.
+    pub fn over_remote(backend: Arc<dyn Backend>) -> Result<Self, StoreError> {
+        let mut store = Self::in_memory()?;
+        let replica = Arc::new(Replica::new(backend));
+        replica.initialize()?;
+        replica.sync(&store.store)?;
+        store.remote = Some(replica);
+        Ok(store)
+    }
+
+    /// Where the remote store is, when this store is a copy of one.
+    pub fn remote(&self) -> Option<String> {
+        self.remote.as_ref().map(|r| r.describe())
+    }
+
+    /// Reads what other processes wrote to the remote store since the last look (nothing to
+    /// do for an embedded store); answers whether the copy changed. Views rebuild on their
+    /// next use, as after a local write.
+    pub fn sync_remote(&self) -> Result<bool, StoreError> {
+        let Some(replica) = &self.remote else {
+            return Ok(false);
+        };
+        let _writing = self
+            .write_lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let changed = replica.sync(&self.store)?;
+        if changed {
+            self.wrote();
+        }
+        Ok(changed)
+    }
+
+    /// Polls the remote store every `interval` on a thread of its own, for as long as the
+    /// process runs; a failed poll is logged by `on_error` and retried at the next tick.
+    pub fn poll_remote(
+        &self,
+        interval: std::time::Duration,
+        on_error: impl Fn(&StoreError) + Send + 'static,
+    ) -> Result<(), StoreError> {
+        if self.remote.is_none() {
+            return Ok(());
+        }
+        let store = self.clone();
+        std::thread::Builder::new()
+            .name("ponte-remote-poll".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(interval);
+                    if let Err(error) = store.sync_remote() {
+                        on_error(&error);
+                    }
+                }
+            })
+            .map(|_| ())
+            .map_err(|e| StoreError::Internal(format!("cannot start the remote poll: {e}")))
+    }
+}
