@@ -8,6 +8,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+#[path = "binary/remote.rs"]
+mod remote;
+
 const BIN: &str = env!("CARGO_BIN_EXE_ponte");
 
 /// What a finished `ponte` command said.
