@@ -43,6 +43,28 @@ const ADD_TO: &str = "https://w3id.org/ponte/ontology#addTo";
 /// Quads staged per request: Virtuoso 7.2 compiles an `INSERT DATA` into SQL and refuses one
 /// of 5,000 triples (2,000 pass).
 const STAGE_CHUNK: usize = 1_000;
+/// The remote store's named graph that holds Ponte's default graph (stores disagree on what
+/// their default graph is: Virtuoso's is the union of all).
+pub const DEFAULT_GRAPH: &str = "https://w3id.org/ponte/graph/default";
+
+/// Where the remote store keeps the local graph `graph`.
+fn remote_graph(graph: &GraphName) -> NamedNode {
+    match graph {
+        GraphName::NamedNode(n) => n.clone(),
+        // Ponte writes no quad in a blank-node graph.
+        GraphName::BlankNode(_) | GraphName::DefaultGraph => iri(DEFAULT_GRAPH),
+    }
+}
+
+/// The local graph of the remote store's graph `graph`.
+fn local_graph(graph: &NamedNode) -> GraphName {
+    if graph.as_str() == DEFAULT_GRAPH {
+        GraphName::DefaultGraph
+    } else {
+        graph.clone().into()
+    }
+}
+
 /// Blank nodes travel to the remote store as IRIs under this prefix.
 pub const SKOLEM_PREFIX: &str = "https://w3id.org/ponte/.well-known/genid/";
 
@@ -79,14 +101,20 @@ pub(crate) struct Delta {
 }
 
 impl Delta {
-    /// The quads in `before` and not in `after` are removed, the others added.
+    /// The quads in `before` and not in `after` are removed, the others added; the default
+    /// graph's as the remote store keeps them, in [`DEFAULT_GRAPH`].
     fn record(&mut self, before: Vec<Quad>, after: Vec<Quad>) {
         let before_set: HashSet<&Quad> = before.iter().collect();
         let after_set: HashSet<&Quad> = after.iter().collect();
+        let remote = |quad: &Quad| {
+            let mut quad = quad.clone();
+            quad.graph_name = remote_graph(&quad.graph_name).into();
+            quad
+        };
         self.removed
-            .extend(before.iter().filter(|q| !after_set.contains(q)).cloned());
+            .extend(before.iter().filter(|q| !after_set.contains(q)).map(remote));
         self.added
-            .extend(after.iter().filter(|q| !before_set.contains(q)).cloned());
+            .extend(after.iter().filter(|q| !before_set.contains(q)).map(remote));
     }
 
     fn is_empty(&self) -> bool {
@@ -175,14 +203,15 @@ impl Replica {
                 continue;
             }
             let triples = self.backend.graph(graph).map_err(remote)?;
-            transaction.clear_graph(graph)?;
+            let local = local_graph(graph);
+            transaction.clear_graph(local.as_ref())?;
             for triple in triples {
-                transaction.insert(&deskolemized(triple).in_graph(graph.clone()));
+                transaction.insert(&deskolemized(triple).in_graph(local.clone()));
             }
         }
         for graph in known.graphs.keys() {
             if !graphs.contains_key(graph) {
-                transaction.clear_graph(graph)?;
+                transaction.clear_graph(local_graph(graph).as_ref())?;
             }
         }
         transaction.commit()?;
@@ -223,22 +252,10 @@ impl Replica {
             .collect();
         for graph in changed {
             let empty = transaction
-                .quads_for_pattern(None, None, None, Some((&graph).into()))
+                .quads_for_pattern(None, None, None, Some(local_graph(&graph).as_ref()))
                 .next()
                 .is_none();
             delta.graphs.insert(graph, empty);
-        }
-        if delta
-            .removed
-            .iter()
-            .chain(&delta.added)
-            .any(|q| !matches!(q.graph_name, GraphName::NamedNode(_)))
-        {
-            return Err(StoreError::BadRequest(
-                "over a remote store, facts live in named graphs only: this write touches the \
-                 default graph"
-                    .into(),
-            ));
         }
         Ok(delta)
     }

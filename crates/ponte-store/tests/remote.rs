@@ -131,21 +131,43 @@ fn a_write_the_shapes_refuse_leaves_the_remote_store_unchanged() {
 }
 
 #[test]
-fn writes_to_the_default_graph_are_refused_over_a_remote_store() {
+fn the_default_graph_lives_in_a_named_graph_of_the_remote_store() {
     let remote = EmbeddedBackend::new().unwrap();
     let store = PonteStore::over_remote(Arc::new(remote.clone())).unwrap();
-    let before = quads(remote.store());
-    let error = store
-        .write_graph(
+    let default = || {
+        store.write_graph(
             &GraphTarget::Default,
             false,
             &[(RdfFormat::Turtle, b"<urn:a> <urn:b> <urn:c> .".as_slice())],
             None,
             &CancellationToken::new(),
         )
-        .unwrap_err();
-    assert!(matches!(error, StoreError::BadRequest(_)), "{error}");
-    assert_eq!(quads(remote.store()), before);
+    };
+    default().unwrap();
+    let held = NamedNode::new(ponte_store::DEFAULT_GRAPH).unwrap();
+    assert_eq!(
+        remote
+            .store()
+            .quads_for_pattern(None, None, None, Some(GraphNameRef::from(&held)))
+            .count(),
+        1
+    );
+    assert_eq!(
+        remote
+            .store()
+            .quads_for_pattern(None, None, None, Some(GraphNameRef::DefaultGraph))
+            .count(),
+        0
+    );
+    let other = PonteStore::over_remote(Arc::new(remote.clone())).unwrap();
+    let mut dump = Vec::new();
+    other.dump(RdfFormat::NQuads, &mut dump).unwrap();
+    assert!(
+        String::from_utf8(dump)
+            .unwrap()
+            .contains("<urn:a> <urn:b> <urn:c> .\n"),
+        "the other process reads it into its default graph"
+    );
 }
 
 /// A backend that lets another process write just before this one's first update lands.
