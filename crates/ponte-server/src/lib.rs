@@ -277,7 +277,8 @@ pub fn app(state: AppState) -> Router {
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// `GET /health`: the server is up, how many evaluations are running (cancelled ones
-/// included until they have really stopped), and what the result and string caches hold.
+/// included until they have really stopped), what the result and string caches hold, and
+/// which store it answers from.
 async fn health(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> axum::Json<serde_json::Value> {
@@ -286,7 +287,23 @@ async fn health(
         "evaluations_running": state.executor.running(),
         "result_cache": state.results.stats(),
         "string_cache": string_cache(),
+        "store": store_status(&state.store),
     }))
+}
+
+/// Which store the server answers from; over a remote store, how current its copy is.
+fn store_status(store: &PonteStore) -> serde_json::Value {
+    match store.remote_status() {
+        None => serde_json::json!({"kind": "embedded"}),
+        Some(status) => serde_json::json!({
+            "kind": "remote",
+            "at": status.store,
+            "version": status.version,
+            "graphs": status.graphs,
+            "seconds_since_read": status.seconds_since_read,
+            "last_error": status.last_error,
+        }),
+    }
 }
 
 /// The strings decoded by queries and kept for later ones (process-wide, see

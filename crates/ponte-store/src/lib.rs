@@ -24,7 +24,7 @@ mod import;
 mod load;
 mod rdf_xml;
 mod replica;
-pub use replica::{DEFAULT_GRAPH, SKOLEM_PREFIX, VERSIONS_GRAPH};
+pub use replica::{DEFAULT_GRAPH, RemoteStatus, SKOLEM_PREFIX, VERSIONS_GRAPH};
 mod seed;
 pub mod sparql;
 mod validation;

@@ -89,6 +89,23 @@ struct Known {
 pub(crate) struct Replica {
     backend: Arc<dyn Backend>,
     known: Mutex<Known>,
+    /// When the copy was last found up to date, and why the last look failed, if it did.
+    looked: Mutex<(Option<std::time::Instant>, Option<String>)>,
+}
+
+/// How the copy of a remote store stands, for `/health`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteStatus {
+    /// Where the remote store is.
+    pub store: String,
+    /// The store's version the copy was read at.
+    pub version: Option<String>,
+    /// How many graphs the copy holds.
+    pub graphs: usize,
+    /// Seconds since the copy was last found up to date.
+    pub seconds_since_read: Option<f64>,
+    /// Why the last look at the store failed, when it did (the copy is then older).
+    pub last_error: Option<String>,
 }
 
 /// What a write changes, as the remote store will see it.
@@ -128,6 +145,24 @@ impl Replica {
         Self {
             backend,
             known: Mutex::new(Known::default()),
+            looked: Mutex::new((None, None)),
+        }
+    }
+
+    /// How the copy stands.
+    pub(crate) fn status(&self) -> RemoteStatus {
+        let known = self.known().clone();
+        let (read, error) = self
+            .looked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        RemoteStatus {
+            store: self.backend.describe(),
+            version: known.store.map(|v| v.into_string()),
+            graphs: known.graphs.len(),
+            seconds_since_read: read.map(|at| at.elapsed().as_secs_f64()),
+            last_error: error,
         }
     }
 
@@ -192,6 +227,19 @@ impl Replica {
     /// moved, drops those gone. The caller holds the write lock. Answers whether anything
     /// changed.
     pub(crate) fn sync(&self, local: &Store) -> Result<bool, StoreError> {
+        let result = self.read_changes(local);
+        let mut looked = self
+            .looked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &result {
+            Ok(_) => *looked = (Some(std::time::Instant::now()), None),
+            Err(error) => looked.1 = Some(error.to_string()),
+        }
+        result
+    }
+
+    fn read_changes(&self, local: &Store) -> Result<bool, StoreError> {
         let (store, graphs) = self.versions()?;
         let mut known = self.known();
         if store.is_some() && store == known.store {
@@ -478,6 +526,11 @@ impl PonteStore {
     /// Where the remote store is, when this store is a copy of one.
     pub fn remote(&self) -> Option<String> {
         self.remote.as_ref().map(|r| r.describe())
+    }
+
+    /// How the copy of the remote store stands, when this store is one.
+    pub fn remote_status(&self) -> Option<RemoteStatus> {
+        self.remote.as_ref().map(|r| r.status())
     }
 
     /// Reads what other processes wrote to the remote store since the last look (nothing to

@@ -270,3 +270,75 @@ fn the_remote_store_answers_what_the_local_copy_holds() {
     };
     assert!(found);
 }
+
+/// A backend whose updates fail: either before reaching the store, or after it applied them
+/// (the answer lost on the way back).
+struct Flaky {
+    inner: EmbeddedBackend,
+    apply: bool,
+}
+
+impl Backend for Flaky {
+    fn describe(&self) -> String {
+        "flaky".into()
+    }
+    fn select(&self, query: &Query) -> Result<Solutions, RemoteError> {
+        self.inner.select(query)
+    }
+    fn ask(&self, query: &Query) -> Result<bool, RemoteError> {
+        self.inner.ask(query)
+    }
+    fn update(&self, update: &Update) -> Result<(), RemoteError> {
+        // Staging (INSERT DATA) and clean-up (DROP) go through; the one conditional operation
+        // that applies the write is the one that fails.
+        let applies_the_write = matches!(
+            update.operations.as_slice(),
+            [spargebra::GraphUpdateOperation::DeleteInsert { .. }]
+        );
+        if applies_the_write && self.apply {
+            self.inner.update(update)?;
+        } else if !applies_the_write {
+            return self.inner.update(update);
+        }
+        Err(RemoteError::Unreachable {
+            url: "flaky".into(),
+            message: "connection reset".into(),
+        })
+    }
+}
+
+#[test]
+fn a_write_whose_answer_is_lost_is_read_back_and_one_that_never_arrived_changes_nothing() {
+    let remote = EmbeddedBackend::new().unwrap();
+    PonteStore::over_remote(Arc::new(remote.clone()))
+        .unwrap()
+        .seed(SEED_FILES)
+        .unwrap();
+    let lost_answer = PonteStore::over_remote(Arc::new(Flaky {
+        inner: remote.clone(),
+        apply: true,
+    }))
+    .unwrap();
+    assert!(
+        put(&lost_answer, "acme", ACME).unwrap(),
+        "applied, so a success"
+    );
+    assert_eq!(
+        local_labels(&lost_answer, "https://w3id.org/ponte/id/acme"),
+        BTreeSet::from(["\"Acme\"@en".to_owned()])
+    );
+    let never_arrived = PonteStore::over_remote(Arc::new(Flaky {
+        inner: remote.clone(),
+        apply: false,
+    }))
+    .unwrap();
+    let before = quads(remote.store());
+    let error = put(&never_arrived, "acme", "").unwrap_err();
+    assert!(matches!(error, StoreError::Remote(_)), "{error}");
+    assert_eq!(quads(remote.store()), before, "nothing written there");
+    assert_eq!(
+        local_labels(&never_arrived, "https://w3id.org/ponte/id/acme"),
+        BTreeSet::from(["\"Acme\"@en".to_owned()]),
+        "nor here"
+    );
+}

@@ -88,6 +88,19 @@ fn virtuoso_quads(virtuoso: &TestServer) -> u64 {
 fn two_processes_over_one_virtuoso_see_each_others_writes_and_refusals_change_nothing() {
     let virtuoso = TestServer::start().unwrap();
     let (one, two) = start_pair(&virtuoso);
+    // /health says where the data is and how current the copy is.
+    let (_, _, body) = two.request("GET", "/health", &[], "").unwrap();
+    let health: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["store"]["kind"], "remote", "{body}");
+    assert!(
+        health["store"]["at"]
+            .as_str()
+            .unwrap()
+            .contains(&virtuoso.sparql_url()),
+        "{body}"
+    );
+    assert!(health["store"]["graphs"].as_u64().unwrap() > 5, "{body}");
+    assert!(health["store"]["last_error"].is_null(), "{body}");
     // Both copies hold the seed data, written once by whichever seeded first.
     let (status, _, body) = two.request("GET", "/api/actors/holostem", &[], "").unwrap();
     assert_eq!(status, 200, "{body}");
