@@ -7,33 +7,6 @@ use tower::ServiceExt;
 
 const OURS: &str = "http://127.0.0.1:7878/api/context.jsonld";
 
-/// Runs a write test on the embedded store and on Ponte over a real Virtuoso
-/// (`PonteStore::over_remote`): the same requests, the same answers.
-macro_rules! on_both_stores {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test]
-            async fn on_the_embedded_store() {
-                super::$name(super::router()).await;
-            }
-
-            #[tokio::test]
-            async fn over_virtuoso() {
-                let virtuoso = ponte_remote::virtuoso::TestServer::start().unwrap();
-                let backend = ponte_remote::HttpBackend::new(
-                    virtuoso.endpoint(),
-                    std::time::Duration::from_secs(60),
-                );
-                let store = super::PonteStore::over_remote(std::sync::Arc::new(backend)).unwrap();
-                store.seed(super::SEED_FILES).unwrap();
-                let router = super::app(super::AppState::new(store, super::config()));
-                super::$name(router).await;
-                drop(virtuoso);
-            }
-        }
-    };
-}
-
 /// Sends `request`; returns the status, the `ETag` and `Location` headers, and the body.
 async fn send_tagged(
     router: &Router,
@@ -83,7 +56,7 @@ async fn quads(router: &Router) -> u64 {
     count(router, "GRAPH ?g { ?s ?p ?o }").await
 }
 
-on_both_stores!(an_entity_is_created_read_replaced_patched_and_deleted_with_versions);
+crate::on_both_stores!(an_entity_is_created_read_replaced_patched_and_deleted_with_versions);
 async fn an_entity_is_created_read_replaced_patched_and_deleted_with_versions(router: Router) {
     let write_alfa = async |method: &str, body: &Value, if_match: Option<&str>| {
         let request = json_write(method, "/api/actors/alfa-biotech", body, if_match);
@@ -223,7 +196,7 @@ async fn an_entity_is_created_read_replaced_patched_and_deleted_with_versions(ro
     );
 }
 
-on_both_stores!(writes_keep_the_source_of_unchanged_facts_and_refuse_dangling_links);
+crate::on_both_stores!(writes_keep_the_source_of_unchanged_facts_and_refuse_dangling_links);
 async fn writes_keep_the_source_of_unchanged_facts_and_refuse_dangling_links(router: Router) {
     // KAIST from the seed data: its names replaced by a patch; its other seed facts stay put.
     let seed_facts = "GRAPH ?g { <https://w3id.org/ponte/id/kaist> ?p ?o FILTER(STRSTARTS(STR(?g), \"https://w3id.org/ponte/graph/seed-data/\")) }";
@@ -264,7 +237,7 @@ async fn writes_keep_the_source_of_unchanged_facts_and_refuse_dangling_links(rou
     assert_eq!(quads(&router).await, total);
 }
 
-on_both_stores!(bad_entity_writes_are_4xx_problems_naming_the_fault_and_change_nothing);
+crate::on_both_stores!(bad_entity_writes_are_4xx_problems_naming_the_fault_and_change_nothing);
 async fn bad_entity_writes_are_4xx_problems_naming_the_fault_and_change_nothing(router: Router) {
     let total = quads(&router).await;
     let cases: Vec<(&str, &str, Value, StatusCode, &str)> = vec![
@@ -416,7 +389,7 @@ const MAPPING: &str = r#"{"id": "id:{slug}", "type": "{kind}",
                 "founded": {"property": "foundingDate"},
                 "topics": {"property": "hasCompetence", "link": "topic:{}", "separator": ";"}}}"#;
 
-on_both_stores!(a_csv_import_with_a_mapping_writes_every_row_or_names_the_bad_one);
+crate::on_both_stores!(a_csv_import_with_a_mapping_writes_every_row_or_names_the_bad_one);
 async fn a_csv_import_with_a_mapping_writes_every_row_or_names_the_bad_one(router: Router) {
     let total = quads(&router).await;
     // The fourth line has an impossible date: nothing of the file is written, and the
@@ -502,7 +475,7 @@ async fn a_csv_import_with_a_mapping_writes_every_row_or_names_the_bad_one(route
     );
 }
 
-on_both_stores!(rdf_imports_are_atomic_and_name_the_bad_line);
+crate::on_both_stores!(rdf_imports_are_atomic_and_name_the_bad_line);
 async fn rdf_imports_are_atomic_and_name_the_bad_line(router: Router) {
     let total = quads(&router).await;
     let turtle = "@prefix id: <https://w3id.org/ponte/id/> .\n\
@@ -703,7 +676,7 @@ async fn an_entity_iri_is_http_in_normal_form_or_a_400_that_changes_nothing() {
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
 
-on_both_stores!(a_graph_imported_again_with_other_blank_node_labels_is_unchanged);
+crate::on_both_stores!(a_graph_imported_again_with_other_blank_node_labels_is_unchanged);
 async fn a_graph_imported_again_with_other_blank_node_labels_is_unchanged(router: Router) {
     // A project with two budgets, each a blank node; the second file says the same thing with
     // other labels, in another order.

@@ -139,3 +139,35 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 ";
 pub const ID: &str = "https://w3id.org/ponte/id/";
+
+/// Runs a test (an async fn taking the router) on the seeded embedded store and on Ponte over
+/// a real, throw-away Virtuoso (`PonteStore::over_remote`): the same requests, the same answers.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn on_the_embedded_store() {
+                super::$name($crate::common::router()).await;
+            }
+
+            #[tokio::test]
+            async fn over_virtuoso() {
+                let virtuoso = ponte_remote::virtuoso::TestServer::start().unwrap();
+                let backend = ponte_remote::HttpBackend::new(
+                    virtuoso.endpoint(),
+                    std::time::Duration::from_secs(60),
+                );
+                let store =
+                    $crate::common::PonteStore::over_remote(std::sync::Arc::new(backend)).unwrap();
+                store.seed($crate::common::SEED_FILES).unwrap();
+                let router = $crate::common::app($crate::common::AppState::new(
+                    store,
+                    $crate::common::config(),
+                ));
+                super::$name(router).await;
+                drop(virtuoso);
+            }
+        }
+    };
+}

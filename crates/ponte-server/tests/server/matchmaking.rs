@@ -183,9 +183,8 @@ async fn filters_narrow_the_suggestions_and_connected_partners_can_be_left_out()
     }
 }
 
-#[tokio::test]
-async fn a_write_shows_up_in_the_next_suggestions_without_a_restart() {
-    let router = router();
+crate::on_both_stores!(a_write_shows_up_in_the_next_suggestions_without_a_restart);
+async fn a_write_shows_up_in_the_next_suggestions_without_a_restart(router: Router) {
     let before = ids(&suggestions(&router, "actor=holostem&limit=10").await);
     assert!(!before.contains(&"cell-lab-bologna".to_owned()));
     // A new company on Holostem's topic and mission stage.
@@ -381,9 +380,12 @@ async fn brokers_bridge_the_region_and_each_ecosystem_and_gaps_name_topics_witho
     }
 }
 
-#[tokio::test]
-async fn an_advanced_therapy_company_gets_the_gene_therapy_company_its_mission_visited() {
-    let router = router();
+crate::on_both_stores!(
+    an_advanced_therapy_company_gets_the_gene_therapy_company_its_mission_visited
+);
+async fn an_advanced_therapy_company_gets_the_gene_therapy_company_its_mission_visited(
+    router: Router,
+) {
     let items = suggestions(&router, "actor=holostem&country=US").await;
     let ranked = ids(&items);
     let spark = ranked
