@@ -3,11 +3,14 @@
 //! update before it is committed here.
 //!
 //! The remote store holds, beside the data, a versions graph: the store's current version and
-//! each graph's. A write is `DELETE { removed quads, old versions } INSERT { added quads, new
-//! versions } WHERE { the store's version is the one this copy was read at }`: applied whole or
-//! not at all, so writes from several Ponte processes are serialized by the remote store, and a
-//! write made on a stale copy changes nothing and is answered as a conflict. Its outcome is read
-//! back (the protocol returns no counts): each write also inserts `new ponte:follows old`.
+//! each graph's. A write's removed and added quads are first staged in graphs of their own
+//! (listed in an index graph, read by no one), then one operation applies them: `DELETE {
+//! staged removals, old versions } INSERT { staged additions, new versions } WHERE { the store's
+//! version is the one this copy was read at }`, applied whole or not at all, so writes from
+//! several Ponte processes are serialized by the remote store, and a write made on a stale copy
+//! changes nothing and is answered as a conflict. The staging graphs are dropped after. Its
+//! outcome is read back (the protocol returns no counts): each write also inserts
+//! `new ponte:follows old`.
 //! Another process's writes are seen by polling the versions graph (one small SELECT) and
 //! reading again the graphs whose version moved.
 //!

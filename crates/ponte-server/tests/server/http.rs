@@ -122,9 +122,8 @@ async fn bare_get_returns_the_service_description() {
     assert!(body.contains("<http://127.0.0.1:7878/sparql>"), "{body}");
 }
 
-#[tokio::test]
-async fn protocol_dataset_parameters_select_the_graphs() {
-    let router = router();
+crate::on_both_stores!(protocol_dataset_parameters_select_the_graphs);
+async fn protocol_dataset_parameters_select_the_graphs(router: Router) {
     let update =
         "INSERT DATA { GRAPH <urn:g1> { <urn:a> <urn:p> 1 } GRAPH <urn:g2> { <urn:b> <urn:p> 2 } }";
     let (status, _, body) = send(
@@ -314,9 +313,8 @@ async fn no_write_succeeds_without_the_token() {
     }
 }
 
-#[tokio::test]
-async fn an_update_with_the_token_is_applied_atomically() {
-    let router = router();
+crate::on_both_stores!(an_update_with_the_token_is_applied_atomically);
+async fn an_update_with_the_token_is_applied_atomically(router: Router) {
     let (status, _, _) = send(
         &router,
         post(
@@ -466,9 +464,8 @@ async fn a_dropped_request_stops_its_evaluation() {
     assert_eq!(status, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn hostile_nesting_is_a_400_and_the_server_lives_on() {
-    let router = router();
+crate::on_both_stores!(hostile_nesting_is_a_400_and_the_server_lives_on);
+async fn hostile_nesting_is_a_400_and_the_server_lives_on(router: Router) {
     for (open, close) in [("{", "}"), ("{ OPTIONAL {", "}}"), ("{ {} UNION {", "}}")] {
         let query = format!(
             "SELECT * WHERE {}{}",
@@ -543,9 +540,8 @@ async fn oversized_bodies_are_413() {
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
 }
 
-#[tokio::test]
-async fn malformed_rdf_bodies_name_the_line_and_change_nothing() {
-    let router = router();
+crate::on_both_stores!(malformed_rdf_bodies_name_the_line_and_change_nothing);
+async fn malformed_rdf_bodies_name_the_line_and_change_nothing(router: Router) {
     let before = count(&router, "GRAPH ?g { ?s ?p ?o }").await;
     let bodies = [
         (

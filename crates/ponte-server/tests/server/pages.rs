@@ -125,9 +125,8 @@ async fn an_entity_iri_answers_html_to_a_browser_and_data_to_rdf_clients() {
     );
 }
 
-#[tokio::test]
-async fn an_entity_page_shows_every_incoming_relation_and_the_source_of_each_fact() {
-    let router = router();
+crate::on_both_stores!(an_entity_page_shows_every_incoming_relation_and_the_source_of_each_fact);
+async fn an_entity_page_shows_every_incoming_relation_and_the_source_of_each_fact(router: Router) {
     // Every distinct subject that points at KAIST, whatever the relation.
     let query = "SELECT DISTINCT ?s ?p WHERE { ?s ?p <https://w3id.org/ponte/id/kaist> \
                  FILTER(?p != <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>) }";
@@ -170,9 +169,8 @@ async fn an_entity_page_shows_every_incoming_relation_and_the_source_of_each_fac
     );
 }
 
-#[tokio::test]
-async fn the_match_view_shows_the_api_suggestions_in_the_same_order() {
-    let router = router();
+crate::on_both_stores!(the_match_view_shows_the_api_suggestions_in_the_same_order);
+async fn the_match_view_shows_the_api_suggestions_in_the_same_order(router: Router) {
     for query in [
         "actor=holostem",
         "actor=holostem&country=US",
@@ -245,9 +243,8 @@ async fn the_language_comes_from_the_query_then_the_cookie_then_accept_language(
     );
 }
 
-#[tokio::test]
-async fn lists_filter_as_the_api_does_and_bad_input_is_an_error_page() {
-    let router = router();
+crate::on_both_stores!(lists_filter_as_the_api_does_and_bad_input_is_an_error_page);
+async fn lists_filter_as_the_api_does_and_bad_input_is_an_error_page(router: Router) {
     let api = get_json_ld(&router, "/api/actors?country=IT&kind=University").await;
     let total = api["totalItems"].as_u64().unwrap();
     assert!(total >= 3, "{api}");
