@@ -61,14 +61,15 @@ def rss_mib(pid: int) -> float:
 
 
 class Ponte:
-    """A `ponte serve --store` process."""
+    """A `ponte serve --store` process (`--memory` for the embedded peer)."""
 
     def __init__(self, binary: str, store: str, workdir: Path, name: str):
         self.port = bench.free_port()
         self.log = workdir / f"{name}.log"
         started = time.time()
+        where = ["--memory"] if store == "memory" else ["--store", store]
         self.proc = subprocess.Popen(
-            [binary, "serve", "--store", store, "--bind", f"127.0.0.1:{self.port}",
+            [binary, "serve", *where, "--bind", f"127.0.0.1:{self.port}",
              "--write-token", "bench", "--max-concurrent-queries", "8",
              # Every query evaluated, as in scripts/bench (the result cache would answer the
              # repeated mix from memory).
@@ -85,6 +86,28 @@ class Ponte:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait()
+
+
+def write_latencies(port: int, n: int) -> list[float]:
+    """Milliseconds of `n` sequential REST writes: a company created, then patched n - 1 times."""
+    def send(method: str, path: str, body: dict) -> None:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(), method=method,
+            headers={"Content-Type": "application/ld+json", "Authorization": "Bearer bench"})
+        urllib.request.urlopen(request, timeout=60).read()
+
+    context = "https://w3id.org/ponte/context.jsonld"
+    times = []
+    started = time.perf_counter()
+    send("POST", "/api/actors", {"@context": context, "@id": "id:bench-writes", "type": "Startup",
+                                 "label": {"en": "Bench Writes"}, "location": "id:bologna"})
+    times.append((time.perf_counter() - started) * 1000)
+    for i in range(n - 1):
+        started = time.perf_counter()
+        send("PATCH", "/api/actors/bench-writes",
+             {"@context": context, "altLabel": {"en": [f"name {i}"]}})
+        times.append((time.perf_counter() - started) * 1000)
+    return sorted(times)
 
 
 def wrk(side: bench.Side, mix, seconds: float, conns: int, workdir: Path) -> dict:
@@ -172,6 +195,10 @@ def main() -> int:
         for t in threads:
             t.join()
         pair_rps = results["a"]["rps"] + results["b"]["rps"]
+        remote_writes = write_latencies(one.port, 50)
+        embedded = Ponte(binary, "memory", workdir, "embedded")
+        processes.append(embedded)
+        embedded_writes = write_latencies(embedded.port, 50)
 
         def best(key):
             return max(rows[key], key=lambda r: r["rps"])
@@ -185,6 +212,8 @@ def main() -> int:
 | ratio Ponte / Virtuoso | {p['rps'] / v['rps']:.2f} | {p['p50_ms'] / v['p50_ms']:.2f} | {p['p99_ms'] / v['p99_ms']:.2f} |
 | one Ponte process, {args.connections} connections | {alone['rps']:.0f} | {alone['p50_ms']:.1f} | {alone['p99_ms']:.1f} |
 | two Ponte processes, {half} connections each, together | {pair_rps:.0f} | | |
+
+| a REST write (create, then PATCH of one entity), 50 in a row, p50 / p90 ms | over Virtuoso {bench.percentile(remote_writes, 50):.1f} / {bench.percentile(remote_writes, 90):.1f} | embedded (`--memory`) {bench.percentile(embedded_writes, 50):.1f} / {bench.percentile(embedded_writes, 90):.1f} | |
 
 Errors (non-200 or socket) over the Virtuoso/Ponte runs: {errors}. Queries of the mix whose
 answer has as many rows (or the same boolean) from both: {same}.

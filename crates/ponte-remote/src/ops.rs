@@ -312,12 +312,48 @@ pub fn staged_update(
     })
 }
 
-/// `DROP SILENT GRAPH <graph>`.
-pub fn drop_graph(graph: &NamedNode) -> Update {
+/// Deletes a staged write in one operation: every quad of the staging graphs `index` lists,
+/// and the list itself.
+pub fn delete_staged(index: &NamedNode) -> Update {
+    let variable = |name: &str| Variable::new_unchecked(name);
+    let listed = TriplePattern {
+        subject: variable("stage").into(),
+        predicate: variable("link").into(),
+        object: variable("target").into(),
+    };
+    let staged = TriplePattern {
+        subject: variable("s").into(),
+        predicate: variable("p").into(),
+        object: variable("o").into(),
+    };
+    let template = |[s, p, o]: [&str; 3], graph: GraphNamePattern| GroundQuadPattern {
+        subject: variable(s).into(),
+        predicate: variable(p).into(),
+        object: variable(o).into(),
+        graph_name: graph,
+    };
     Update {
-        operations: vec![GraphUpdateOperation::Drop {
-            silent: true,
-            graph: spargebra::algebra::GraphTarget::NamedNode(graph.clone()),
+        operations: vec![GraphUpdateOperation::DeleteInsert {
+            delete: vec![
+                template(["s", "p", "o"], variable("stage").into()),
+                template(["stage", "link", "target"], index.clone().into()),
+            ],
+            insert: Vec::new(),
+            using: None,
+            pattern: Box::new(GraphPattern::Join {
+                left: Box::new(GraphPattern::Graph {
+                    name: index.clone().into(),
+                    inner: Box::new(GraphPattern::Bgp {
+                        patterns: vec![listed],
+                    }),
+                }),
+                right: Box::new(GraphPattern::Graph {
+                    name: variable("stage").into(),
+                    inner: Box::new(GraphPattern::Bgp {
+                        patterns: vec![staged],
+                    }),
+                }),
+            }),
         }],
         base_iri: None,
     }

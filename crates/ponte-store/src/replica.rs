@@ -359,12 +359,10 @@ impl Replica {
         // The changed quads wait in staging graphs no one reads, then one conditional
         // operation moves them (see `ops::staged_update`).
         let index = iri(&format!("{STAGE_PREFIX}{token}"));
-        let (staged, stage_graphs) = stage(&index, delta);
+        let staged = stage(&index, delta);
         let result = self.commit_staged(&staged, &index, &delete, &insert, &old, &new);
-        for graph in stage_graphs.iter().chain(std::iter::once(&index)) {
-            // Left-over staging graphs are harmless (never copied); the next write goes on.
-            let _ = self.backend.update(&ops::drop_graph(graph));
-        }
+        // Left-over staging graphs are harmless (never copied); the next write goes on.
+        let _ = self.backend.update(&ops::delete_staged(&index));
         result?;
         known.store = Some(new.clone());
         for (graph, empty) in &delta.graphs {
@@ -434,10 +432,10 @@ impl Replica {
 }
 
 /// The staging graphs of a write under `index`: one per changed graph and direction, each
-/// listed in `index` with the graph it goes to. Answers the quads to insert and the graphs.
-fn stage(index: &NamedNode, delta: &Delta) -> (Vec<Quad>, Vec<NamedNode>) {
+/// listed in `index` with the graph it goes to. Answers the quads to insert.
+fn stage(index: &NamedNode, delta: &Delta) -> Vec<Quad> {
     let mut staged = Vec::with_capacity(delta.removed.len() + delta.added.len() + 8);
-    let mut graphs = Vec::new();
+    let mut stages = 0;
     for (direction, link, quads) in [
         ("remove", REMOVE_FROM, &delta.removed),
         ("add", ADD_TO, &delta.added),
@@ -445,8 +443,8 @@ fn stage(index: &NamedNode, delta: &Delta) -> (Vec<Quad>, Vec<NamedNode>) {
         let mut by_graph: HashMap<&GraphName, NamedNode> = HashMap::new();
         for quad in quads {
             let stage_graph = by_graph.entry(&quad.graph_name).or_insert_with(|| {
-                let stage_graph = iri(&format!("{}/{direction}/{}", index.as_str(), graphs.len()));
-                graphs.push(stage_graph.clone());
+                let stage_graph = iri(&format!("{}/{direction}/{stages}", index.as_str()));
+                stages += 1;
                 if let GraphName::NamedNode(target) = &quad.graph_name {
                     staged.push(Quad::new(
                         stage_graph.clone(),
@@ -466,7 +464,7 @@ fn stage(index: &NamedNode, delta: &Delta) -> (Vec<Quad>, Vec<NamedNode>) {
             ));
         }
     }
-    (staged, graphs)
+    staged
 }
 
 fn remote(error: RemoteError) -> StoreError {

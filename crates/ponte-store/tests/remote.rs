@@ -109,6 +109,15 @@ fn a_write_through_one_process_reaches_the_other_at_its_next_sync() {
         BTreeSet::from(["\"Acme\"@en".to_owned()])
     );
     assert!(!other.sync_remote().unwrap(), "nothing new the second time");
+    // The staging graphs of the writes are gone.
+    assert!(
+        remote.store().iter().all(|q| !q
+            .unwrap()
+            .graph_name
+            .to_string()
+            .contains("/graph/versions/stage/")),
+        "a staging graph was left behind"
+    );
     // A graph deleted through one is gone from the other.
     let target = graph("acme");
     assert!(
@@ -289,11 +298,11 @@ impl Backend for Flaky {
         self.inner.ask(query)
     }
     fn update(&self, update: &Update) -> Result<(), RemoteError> {
-        // Staging (INSERT DATA) and clean-up (DROP) go through; the one conditional operation
-        // that applies the write is the one that fails.
+        // Staging (INSERT DATA) and clean-up (a delete only) go through; the one conditional
+        // operation that applies the write (it inserts the new version) is the one that fails.
         let applies_the_write = matches!(
             update.operations.as_slice(),
-            [spargebra::GraphUpdateOperation::DeleteInsert { .. }]
+            [spargebra::GraphUpdateOperation::DeleteInsert { insert, .. }] if !insert.is_empty()
         );
         if applies_the_write && self.apply {
             self.inner.update(update)?;

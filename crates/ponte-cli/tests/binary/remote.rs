@@ -69,8 +69,16 @@ fn visible(what: &str, mut check: impl FnMut() -> bool) -> Duration {
 
 /// How many quads Virtuoso holds in Ponte's graphs, asked directly.
 fn virtuoso_quads(virtuoso: &TestServer) -> u64 {
-    let query = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } \
-                 FILTER(STRSTARTS(STR(?g), \"https://w3id.org/ponte/graph/\") || STRSTARTS(STR(?g), \"https://example.org/\")) }";
+    virtuoso_count(
+        virtuoso,
+        "STRSTARTS(STR(?g), \"https://w3id.org/ponte/graph/\") || STRSTARTS(STR(?g), \"https://example.org/\")",
+    )
+}
+
+/// How many quads Virtuoso holds in the graphs `?g` that pass `filter`, asked directly.
+fn virtuoso_count(virtuoso: &TestServer, filter: &str) -> u64 {
+    let query =
+        format!("SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({filter}) }}");
     let encoded: String = form_urlencoded::byte_serialize(query.as_bytes()).collect();
     let (status, _, body) = request_to(
         &format!("127.0.0.1:{}", virtuoso.http_port),
@@ -169,6 +177,12 @@ fn two_processes_over_one_virtuoso_see_each_others_writes_and_refusals_change_no
         status == 200 && body.contains("through Virtuoso")
     });
     assert!(virtuoso_quads(&virtuoso) > before);
+    // Every write's staging graphs are gone.
+    let staged = virtuoso_count(
+        &virtuoso,
+        "STRSTARTS(STR(?g), \"https://w3id.org/ponte/graph/versions/stage/\")",
+    );
+    assert_eq!(staged, 0);
 }
 
 #[test]
