@@ -1,7 +1,9 @@
 //! The conformance suite every [`Backend`] runs: what Ponte relies on a store for, each case
 //! named. `tests/conformance.rs` runs it on the embedded store and on Virtuoso.
 
-use crate::ops::{ask, conditional_update, in_graph, insert_data, select};
+use crate::ops::{
+    ask, conditional_update, delete_staged, in_graph, insert_data, select, staged_update,
+};
 use crate::{Backend, RemoteError};
 use oxigraph::model::{
     BlankNode, GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term, Triple,
@@ -36,6 +38,10 @@ const CASES: &[Case] = &[
     (
         "a blank node written comes back as a blank node",
         blank_node_inserted,
+    ),
+    (
+        "a staged write applies whole on its version, and not at all on another",
+        staged_write,
     ),
 ];
 
@@ -293,4 +299,81 @@ fn blank_node_inserted(backend: &dyn Backend, prefix: &str) -> Result<(), String
         (triples.len(), inside),
         (2, true),
     )
+}
+
+fn staged_write(backend: &dyn Backend, prefix: &str) -> Result<(), String> {
+    let old = quad(prefix, "s", "p", Literal::new_simple_literal("old"), "a");
+    let kept = quad(prefix, "s", "q", Literal::new_simple_literal("kept"), "a");
+    insert(backend, &[old.clone(), kept.clone(), version(prefix, "v1")])?;
+    let new = quad(prefix, "s", "p", Literal::new_simple_literal("new"), "b");
+    let (index, remove, add) = (
+        iri(prefix, "index"),
+        iri(prefix, "remove"),
+        iri(prefix, "add"),
+    );
+    let (remove_from, add_to) = (iri(prefix, "removeFrom"), iri(prefix, "addTo"));
+    let in_stage = |q: &Quad, stage: &NamedNode| {
+        Quad::new(
+            q.subject.clone(),
+            q.predicate.clone(),
+            q.object.clone(),
+            stage.clone(),
+        )
+    };
+    insert(
+        backend,
+        &[
+            Quad::new(
+                remove.clone(),
+                remove_from.clone(),
+                iri(prefix, "a"),
+                index.clone(),
+            ),
+            Quad::new(add.clone(), add_to.clone(), iri(prefix, "b"), index.clone()),
+            in_stage(&old, &remove),
+            in_stage(&new, &add),
+        ],
+    )?;
+    let write = |from: &str, to: &str| {
+        staged_update(
+            &index,
+            &remove_from,
+            &add_to,
+            &[version(prefix, from)],
+            &[version(prefix, to)],
+            version_is(prefix, from),
+        )
+        .map_err(|e| e.to_string())
+    };
+    // On a version the store is not at: nothing.
+    backend.update(&write("v0", "v9")?).map_err(text)?;
+    expect(
+        "graph a after the refused write",
+        triples_of(backend, &iri(prefix, "a"))?,
+        HashSet::from([Triple::from(old.clone()), Triple::from(kept.clone())]),
+    )?;
+    // On its version: every staged removal and addition, and the new version.
+    backend.update(&write("v1", "v2")?).map_err(text)?;
+    expect(
+        "graph a",
+        triples_of(backend, &iri(prefix, "a"))?,
+        HashSet::from([Triple::from(kept)]),
+    )?;
+    expect(
+        "graph b",
+        triples_of(backend, &iri(prefix, "b"))?,
+        HashSet::from([Triple::from(new)]),
+    )?;
+    expect(
+        "version",
+        current_version(backend, prefix)?,
+        vec![iri(prefix, "v2").to_string()],
+    )?;
+    // The staging goes in one operation.
+    backend.update(&delete_staged(&index)).map_err(text)?;
+    let mut left = 0;
+    for graph in [&index, &remove, &add] {
+        left += triples_of(backend, graph)?.len();
+    }
+    expect("staged quads left", left, 0)
 }

@@ -156,51 +156,27 @@ pub fn update_text(update: &Update) -> String {
                 using: None,
                 pattern,
             } => {
-                if !delete.is_empty() {
-                    out.push_str("DELETE {\n");
-                    write_grouped(
-                        &mut out,
-                        delete.iter().map(|q| {
-                            (
-                                q.graph_name.clone(),
-                                format!("{} {} {}", q.subject, q.predicate, q.object),
-                            )
-                        }),
-                    );
-                    out.push_str("}\n");
-                }
-                if !insert.is_empty() {
-                    out.push_str("INSERT {\n");
-                    write_grouped(
-                        &mut out,
-                        insert.iter().map(|q| {
-                            (
-                                q.graph_name.clone(),
-                                format!("{} {} {}", q.subject, q.predicate, q.object),
-                            )
-                        }),
-                    );
-                    out.push_str("}\n");
-                }
+                let delete = delete.iter().map(|q| {
+                    let triple = format!("{} {} {}", q.subject, q.predicate, q.object);
+                    (q.graph_name.clone(), triple)
+                });
+                write_block(&mut out, "DELETE", delete);
+                let insert = insert.iter().map(|q| {
+                    let triple = format!("{} {} {}", q.subject, q.predicate, q.object);
+                    (q.graph_name.clone(), triple)
+                });
+                write_block(&mut out, "INSERT", insert);
                 let _ = write!(out, "WHERE {{ {pattern} }}");
             }
             GraphUpdateOperation::InsertData { data } => {
-                out.push_str("INSERT DATA {\n");
-                write_grouped(
-                    &mut out,
-                    data.iter().map(|q| {
-                        let graph = match &q.graph_name {
-                            spargebra::term::GraphName::NamedNode(n) => {
-                                GraphNamePattern::NamedNode(n.clone())
-                            }
-                            spargebra::term::GraphName::DefaultGraph => {
-                                GraphNamePattern::DefaultGraph
-                            }
-                        };
-                        (graph, format!("{} {} {}", q.subject, q.predicate, q.object))
-                    }),
-                );
-                out.push('}');
+                let data = data.iter().map(|q| {
+                    let graph = match &q.graph_name {
+                        spargebra::term::GraphName::NamedNode(n) => n.clone().into(),
+                        spargebra::term::GraphName::DefaultGraph => GraphNamePattern::DefaultGraph,
+                    };
+                    (graph, format!("{} {} {}", q.subject, q.predicate, q.object))
+                });
+                write_block(&mut out, "INSERT DATA", data);
             }
             other => {
                 let single = Update {
@@ -212,6 +188,22 @@ pub fn update_text(update: &Update) -> String {
         }
     }
     out
+}
+
+/// Writes `keyword { … }` around `triples` grouped by graph; nothing when there is none.
+fn write_block(
+    out: &mut String,
+    keyword: &str,
+    triples: impl Iterator<Item = (GraphNamePattern, String)>,
+) {
+    let mut triples = triples.peekable();
+    if triples.peek().is_none() {
+        return;
+    }
+    out.push_str(keyword);
+    out.push_str(" {\n");
+    write_grouped(out, triples);
+    out.push_str("}\n");
 }
 
 /// Writes triples grouped by graph: the default graph's bare, each named graph's in one block.
