@@ -171,15 +171,18 @@ impl HttpBackend {
         url: &str,
         mut response: ureq::http::Response<ureq::Body>,
     ) -> Result<(String, Vec<u8>), RemoteError> {
-        let server = header(&response, "server");
-        self.dialect.get_or_init(|| {
-            if server.contains("Virtuoso") {
-                Dialect::Virtuoso
-            } else {
-                Dialect::Standard
-            }
-        });
         let status = response.status().as_u16();
+        // Only the store itself says what it is: a proxy's error page says nothing.
+        if (200..300).contains(&status) {
+            let server = header(&response, "server");
+            self.dialect.get_or_init(|| {
+                if server.contains("Virtuoso") {
+                    Dialect::Virtuoso
+                } else {
+                    Dialect::Standard
+                }
+            });
+        }
         let media_type = header(&response, "content-type");
         let body = response
             .body_mut()

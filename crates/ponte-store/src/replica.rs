@@ -22,7 +22,7 @@ use crate::{PonteStore, StoreError};
 use oxigraph::model::{BlankNode, GraphName, NamedNode, NamedOrBlankNode, Quad, Term, Triple};
 use oxigraph::store::{Store, Transaction};
 use ponte_remote::{Backend, RemoteError, ops};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 /// The remote graph that holds the versions (never copied into the local store).
@@ -59,6 +59,40 @@ fn remote_graph(graph: &GraphName) -> NamedNode {
     }
 }
 
+/// Refuses what the remote store cannot keep as Ponte would read it back: a quad in one of
+/// the graphs Ponte keeps there for itself (the versions, the staging, the default graph's
+/// home), an IRI that would read back as a blank node, a triple term (its blank nodes could
+/// not be named again, and Virtuoso 7.2 does not parse them).
+fn writable(quad: &Quad) -> Result<(), StoreError> {
+    let refuse = |what: String| {
+        Err(StoreError::BadRequest(format!(
+            "over a remote store, {what}; nothing was written"
+        )))
+    };
+    if let GraphName::NamedNode(graph) = &quad.graph_name
+        && (graph.as_str() == DEFAULT_GRAPH || graph.as_str().starts_with(VERSIONS_GRAPH))
+    {
+        return refuse(format!("the graph <{}> is Ponte's own", graph.as_str()));
+    }
+    let skolem =
+        |term: &Term| matches!(term, Term::NamedNode(n) if n.as_str().starts_with(SKOLEM_PREFIX));
+    if skolem(&quad.subject.clone().into())
+        || skolem(&quad.object)
+        || quad.predicate.as_str().starts_with(SKOLEM_PREFIX)
+    {
+        return refuse(format!(
+            "IRIs under <{SKOLEM_PREFIX}> stand for blank nodes"
+        ));
+    }
+    if !matches!(
+        quad.object,
+        Term::NamedNode(_) | Term::BlankNode(_) | Term::Literal(_)
+    ) {
+        return refuse("triple terms cannot be kept".into());
+    }
+    Ok(())
+}
+
 /// The local graph of the remote store's graph `graph`.
 fn local_graph(graph: &NamedNode) -> GraphName {
     if graph.as_str() == DEFAULT_GRAPH {
@@ -79,13 +113,15 @@ fn iri(text: &str) -> NamedNode {
     NamedNode::new_unchecked(text)
 }
 
-/// The versions this copy was read at.
-#[derive(Debug, Clone, Default)]
-struct Known {
-    /// The store's version (`None` before the first read).
-    store: Option<NamedNode>,
-    /// Each copied graph's version.
-    graphs: HashMap<NamedNode, NamedNode>,
+/// The versions this copy was read at. Each is a set: one version normally; two when writes
+/// forked it (two first starts racing, or a store that does not serialize conditional
+/// updates), which the next write heals by replacing them all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Known {
+    /// The store's versions (empty before the first read).
+    store: BTreeSet<NamedNode>,
+    /// Each copied graph's versions.
+    graphs: HashMap<NamedNode, BTreeSet<NamedNode>>,
 }
 
 /// The link between the local copy and the remote store.
@@ -123,18 +159,22 @@ pub(crate) struct Delta {
 impl Delta {
     /// The quads in `before` and not in `after` are removed, the others added; the default
     /// graph's as the remote store keeps them, in [`DEFAULT_GRAPH`].
-    fn record(&mut self, before: Vec<Quad>, after: Vec<Quad>) {
+    fn record(&mut self, before: Vec<Quad>, after: Vec<Quad>) -> Result<(), StoreError> {
         let before_set: HashSet<&Quad> = before.iter().collect();
         let after_set: HashSet<&Quad> = after.iter().collect();
         let remote = |quad: &Quad| {
+            writable(quad)?;
             let mut quad = quad.clone();
             quad.graph_name = remote_graph(&quad.graph_name).into();
-            quad
+            Ok::<_, StoreError>(quad)
         };
-        self.removed
-            .extend(before.iter().filter(|q| !after_set.contains(q)).map(remote));
-        self.added
-            .extend(after.iter().filter(|q| !before_set.contains(q)).map(remote));
+        for quad in before.iter().filter(|q| !after_set.contains(q)) {
+            self.removed.push(remote(quad)?);
+        }
+        for quad in after.iter().filter(|q| !before_set.contains(q)) {
+            self.added.push(remote(quad)?);
+        }
+        Ok(())
     }
 
     fn is_empty(&self) -> bool {
@@ -154,6 +194,7 @@ impl Replica {
 
     /// How the copy stands.
     pub(crate) fn status(&self) -> RemoteStatus {
+        // Never waits for a sync or a write in progress (they hold it only to swap it).
         let known = self.known().clone();
         let (read, error) = self
             .looked
@@ -162,7 +203,10 @@ impl Replica {
             .clone();
         RemoteStatus {
             store: self.backend.describe(),
-            version: known.store.map(|v| v.into_string()),
+            version: (!known.store.is_empty()).then(|| {
+                let versions: Vec<&str> = known.store.iter().map(NamedNode::as_str).collect();
+                versions.join(" ")
+            }),
             graphs: known.graphs.len(),
             seconds_since_read: read.map(|at| at.elapsed().as_secs_f64()),
             last_error: error,
@@ -183,8 +227,8 @@ impl Replica {
     /// Gives an empty remote store its first version (inserting a triple twice keeps one, so
     /// two processes starting together agree).
     pub(crate) fn initialize(&self) -> Result<(), StoreError> {
-        let (store, _) = self.versions()?;
-        if store.is_none() {
+        let versions = self.versions()?;
+        if versions.store.is_empty() {
             let origin = Quad::new(
                 iri(STORE_NODE),
                 iri(VERSION),
@@ -199,14 +243,13 @@ impl Replica {
     }
 
     /// The remote store's version and each graph's, by one SELECT.
-    fn versions(&self) -> Result<(Option<NamedNode>, HashMap<NamedNode, NamedNode>), StoreError> {
+    fn versions(&self) -> Result<Known, StoreError> {
         let query = ops::select(
             ops::in_graph(&iri(VERSIONS_GRAPH), None, Some(&iri(VERSION)), None),
             &["s", "o"],
         );
         let answer = self.backend.select(&query).map_err(remote)?;
-        let mut store = None;
-        let mut graphs = HashMap::new();
+        let mut known = Known::default();
         for row in 0..answer.rows.len() {
             let (Some(Term::NamedNode(subject)), Some(Term::NamedNode(version))) =
                 (answer.get(row, "s"), answer.get(row, "o"))
@@ -214,16 +257,21 @@ impl Replica {
                 continue;
             };
             if subject.as_str() == STORE_NODE {
-                // A stray origin beside a real version (two first starts racing a first
-                // write) is ignored, and deleted by the next write.
-                if store.is_none() || version.as_str() != ORIGIN {
-                    store = Some(version.clone());
-                }
+                known.store.insert(version.clone());
             } else {
-                graphs.insert(subject.clone(), version.clone());
+                known
+                    .graphs
+                    .entry(subject.clone())
+                    .or_default()
+                    .insert(version.clone());
             }
         }
-        Ok((store, graphs))
+        // A stray origin beside a real version (a first start inserting it after another
+        // process's first write) is ignored, and deleted by the next write.
+        if known.store.len() > 1 {
+            known.store.remove(&iri(ORIGIN));
+        }
+        Ok(known)
     }
 
     /// Brings the local copy to the remote store's version: reads the graphs whose version
@@ -243,14 +291,15 @@ impl Replica {
     }
 
     fn read_changes(&self, local: &Store) -> Result<bool, StoreError> {
-        let (store, graphs) = self.versions()?;
-        let mut known = self.known();
-        if store.is_some() && store == known.store {
+        let now = self.versions()?;
+        // The lock is held only to copy and to swap, never across a call to the store.
+        let known = self.known().clone();
+        if now == known {
             return Ok(false);
         }
         let mut transaction = local.start_transaction()?;
-        for (graph, version) in &graphs {
-            if known.graphs.get(graph) == Some(version) {
+        for (graph, versions) in &now.graphs {
+            if known.graphs.get(graph) == Some(versions) {
                 continue;
             }
             let triples = self.backend.graph(graph).map_err(remote)?;
@@ -261,13 +310,15 @@ impl Replica {
             }
         }
         for graph in known.graphs.keys() {
-            if !graphs.contains_key(graph) {
-                transaction.clear_graph(local_graph(graph).as_ref())?;
+            if !now.graphs.contains_key(graph) {
+                match local_graph(graph) {
+                    GraphName::NamedNode(named) => transaction.remove_named_graph(&named)?,
+                    other => transaction.clear_graph(other.as_ref())?,
+                }
             }
         }
         transaction.commit()?;
-        known.store = store;
-        known.graphs = graphs;
+        *self.known() = now;
         Ok(true)
     }
 
@@ -284,13 +335,13 @@ impl Replica {
                 let meta = GraphName::from(crate::vocab::META_GRAPH.into_owned());
                 for graph in graphs.iter().chain(std::iter::once(&meta)) {
                     let pattern = Pattern::in_graph(Some(graph.as_ref()));
-                    delta.record(store.matching(pattern)?, transaction.matching(pattern)?);
+                    delta.record(store.matching(pattern)?, transaction.matching(pattern)?)?;
                 }
             }
             None => delta.record(
                 store.matching(Pattern::default())?,
                 transaction.matching(Pattern::default())?,
-            ),
+            )?,
         }
         let changed: HashSet<NamedNode> = delta
             .removed
@@ -311,12 +362,13 @@ impl Replica {
         Ok(delta)
     }
 
-    /// Sends `delta` as one conditional update on the version this copy was read at, and
-    /// reads its outcome back. A write that lost a race to another process changes nothing
-    /// and is a conflict. An empty delta sends nothing.
-    pub(crate) fn ship(&self, delta: &Delta) -> Result<(), StoreError> {
+    /// Sends `delta` as one conditional update on the versions this copy was read at, and
+    /// reads its outcome back; answers the versions the copy is at once the write is
+    /// committed here too (then [`Self::advance`]). A write that lost a race to another
+    /// process changes nothing and is a conflict. An empty delta sends nothing.
+    pub(crate) fn ship(&self, delta: &Delta) -> Result<Option<Known>, StoreError> {
         if delta.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         let quads = delta.removed.len() + delta.added.len();
         if quads > MAX_QUADS_PER_WRITE {
@@ -326,8 +378,10 @@ impl Replica {
                  by default); split it into several graphs or imports"
             )));
         }
-        let mut known = self.known();
-        let old = known.store.clone().unwrap_or_else(|| iri(ORIGIN));
+        let mut known = self.known().clone();
+        if known.store.is_empty() {
+            known.store.insert(iri(ORIGIN));
+        }
         let token = uuid::Uuid::new_v4();
         let new = iri(&format!("{VERSION_PREFIX}{token}"));
         let versions = iri(VERSIONS_GRAPH);
@@ -340,16 +394,25 @@ impl Replica {
             )
         };
         let store_node = iri(STORE_NODE);
-        let mut delete = vec![version_quad(&store_node, &old)];
-        if old.as_str() != ORIGIN {
-            delete.push(version_quad(&store_node, &iri(ORIGIN)));
-        }
-        let mut insert = vec![
-            version_quad(&store_node, &new),
-            Quad::new(new.clone(), iri(FOLLOWS), old.clone(), versions.clone()),
-        ];
+        // Every version the copy was read at is replaced (which heals a fork), and a stray
+        // origin with them.
+        let mut delete: Vec<Quad> = known
+            .store
+            .iter()
+            .chain(std::iter::once(&iri(ORIGIN)))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .map(|old| version_quad(&store_node, old))
+            .collect();
+        let mut insert = vec![version_quad(&store_node, &new)];
+        insert.extend(
+            known
+                .store
+                .iter()
+                .map(|old| Quad::new(new.clone(), iri(FOLLOWS), old.clone(), versions.clone())),
+        );
         for (graph, empty) in &delta.graphs {
-            if let Some(previous) = known.graphs.get(graph) {
+            for previous in known.graphs.get(graph).into_iter().flatten() {
                 delete.push(version_quad(graph, previous));
             }
             if !empty {
@@ -360,19 +423,29 @@ impl Replica {
         // operation moves them (see `ops::staged_update`).
         let index = iri(&format!("{STAGE_PREFIX}{token}"));
         let staged = stage(&index, delta);
-        let result = self.commit_staged(&staged, &index, &delete, &insert, &old, &new);
-        // Left-over staging graphs are harmless (never copied); the next write goes on.
-        let _ = self.backend.update(&ops::delete_staged(&index));
+        let result = self.commit_staged(&staged, &index, &delete, &insert, &known.store, &new);
+        // Left-over staging graphs are harmless (never copied); the next write goes on. When
+        // the outcome is unknown the operation may still be running there: leave them.
+        if !matches!(result, Err(StoreError::Remote(_))) {
+            let _ = self.backend.update(&ops::delete_staged(&index));
+        }
         result?;
-        known.store = Some(new.clone());
+        known.store = BTreeSet::from([new.clone()]);
         for (graph, empty) in &delta.graphs {
             if *empty {
                 known.graphs.remove(graph);
             } else {
-                known.graphs.insert(graph.clone(), new.clone());
+                known
+                    .graphs
+                    .insert(graph.clone(), BTreeSet::from([new.clone()]));
             }
         }
-        Ok(())
+        Ok(Some(known))
+    }
+
+    /// Records that the copy is at `known`, once the write shipped is committed here.
+    pub(crate) fn advance(&self, known: Known) {
+        *self.known() = known;
     }
 }
 
@@ -384,21 +457,35 @@ impl Replica {
         index: &NamedNode,
         delete: &[Quad],
         insert: &[Quad],
-        old: &NamedNode,
+        read_at: &BTreeSet<NamedNode>,
         new: &NamedNode,
     ) -> Result<(), StoreError> {
+        // The write records that it follows each of them: one is enough to read it back.
+        let old = read_at
+            .iter()
+            .next()
+            .cloned()
+            .unwrap_or_else(|| iri(ORIGIN));
         for chunk in staged.chunks(STAGE_CHUNK) {
             self.backend
                 .update(&ops::insert_data(chunk))
                 .map_err(remote)?;
         }
         let versions = iri(VERSIONS_GRAPH);
-        let condition = ops::in_graph(
-            &versions,
-            Some(&iri(STORE_NODE)),
-            Some(&iri(VERSION)),
-            Some(&old.clone().into()),
-        );
+        // Every version the copy was read at is still the store's.
+        let condition = spargebra::algebra::GraphPattern::Graph {
+            name: versions.clone().into(),
+            inner: Box::new(spargebra::algebra::GraphPattern::Bgp {
+                patterns: read_at
+                    .iter()
+                    .map(|version| spargebra::term::TriplePattern {
+                        subject: iri(STORE_NODE).into(),
+                        predicate: iri(VERSION).into(),
+                        object: version.clone().into(),
+                    })
+                    .collect(),
+            }),
+        };
         let update = ops::staged_update(
             index,
             &iri(REMOVE_FROM),

@@ -446,24 +446,33 @@ impl PonteStore {
         if let Some(token) = token {
             ensure_alive(token)?;
         }
+        let mut shipped = None;
         if let Some(replica) = &self.remote {
             let graphs = match scope {
                 Scope::Graphs(graphs) => Some(graphs),
                 Scope::All => None,
             };
             let delta = Replica::delta(&self.store, &transaction, graphs)?;
-            if let Err(error) = replica.ship(&delta) {
-                if matches!(error, StoreError::Conflict(_)) {
-                    // Read what the other process wrote, so a retry starts from it.
-                    drop(transaction);
-                    if replica.sync(&self.store)? {
-                        self.wrote();
+            match replica.ship(&delta) {
+                Ok(known) => shipped = known.map(|known| (replica, known)),
+                Err(error) => {
+                    if matches!(error, StoreError::Conflict(_)) {
+                        // Read what the other process wrote, so a retry starts from it.
+                        drop(transaction);
+                        if replica.sync(&self.store)? {
+                            self.wrote();
+                        }
                     }
+                    return Err(error);
                 }
-                return Err(error);
             }
         }
         transaction.commit()?;
+        // Only now is the copy at the new version: had the commit failed, the next sync
+        // would read the write back from the store.
+        if let Some((replica, known)) = shipped {
+            replica.advance(known);
+        }
         self.wrote();
         Ok(())
     }

@@ -341,13 +341,133 @@ fn a_write_whose_answer_is_lost_is_read_back_and_one_that_never_arrived_changes_
         apply: false,
     }))
     .unwrap();
+    // Its staging is left (the operation might still be running there): never read.
+    let unstaged = |quads: BTreeSet<String>| -> BTreeSet<String> {
+        quads
+            .into_iter()
+            .filter(|q| !q.contains("/graph/versions/stage/"))
+            .collect()
+    };
     let before = quads(remote.store());
     let error = put(&never_arrived, "acme", "").unwrap_err();
     assert!(matches!(error, StoreError::Remote(_)), "{error}");
-    assert_eq!(quads(remote.store()), before, "nothing written there");
+    assert_eq!(
+        unstaged(quads(remote.store())),
+        before,
+        "nothing written there"
+    );
     assert_eq!(
         local_labels(&never_arrived, "https://w3id.org/ponte/id/acme"),
         BTreeSet::from(["\"Acme\"@en".to_owned()]),
         "nor here"
     );
+}
+
+fn versions_of(remote: &EmbeddedBackend, subject: &str) -> BTreeSet<String> {
+    let versions = NamedNode::new(ponte_store::VERSIONS_GRAPH).unwrap();
+    let subject = NamedNode::new(subject).unwrap();
+    remote
+        .store()
+        .quads_for_pattern(
+            Some(subject.as_ref().into()),
+            Some(
+                NamedNode::new("https://w3id.org/ponte/ontology#version")
+                    .unwrap()
+                    .as_ref(),
+            ),
+            None,
+            Some(GraphNameRef::from(&versions)),
+        )
+        .map(|q| q.unwrap().object.to_string())
+        .collect()
+}
+
+fn insert_directly(remote: &EmbeddedBackend, nquads: &str) {
+    remote
+        .store()
+        .load_from_slice(RdfFormat::NQuads, nquads.as_bytes())
+        .unwrap();
+}
+
+#[test]
+fn a_forked_version_is_read_and_healed_by_the_next_write() {
+    let remote = EmbeddedBackend::new().unwrap();
+    let store = PonteStore::over_remote(Arc::new(remote.clone())).unwrap();
+    store.seed(SEED_FILES).unwrap();
+    let store_node = format!("{}#store", ponte_store::VERSIONS_GRAPH);
+    assert_eq!(versions_of(&remote, &store_node).len(), 1);
+    // A second version, as two writes that both passed their condition would leave.
+    insert_directly(
+        &remote,
+        &format!(
+            "<{store_node}> <https://w3id.org/ponte/ontology#version> <https://w3id.org/ponte/version/fork> <{}> .\n",
+            ponte_store::VERSIONS_GRAPH
+        ),
+    );
+    assert!(store.sync_remote().unwrap(), "the fork is a change");
+    assert!(put(&store, "acme", ACME).unwrap());
+    assert_eq!(versions_of(&remote, &store_node).len(), 1, "healed");
+    assert!(!store.sync_remote().unwrap());
+}
+
+#[test]
+fn a_graph_adopted_while_ponte_runs_is_read_at_the_next_look() {
+    let remote = EmbeddedBackend::new().unwrap();
+    let store = PonteStore::over_remote(Arc::new(remote.clone())).unwrap();
+    store.seed(SEED_FILES).unwrap();
+    // Loaded with the store's own tools, then listed in the versions graph; the store's
+    // version does not move.
+    insert_directly(
+        &remote,
+        &format!(
+            "<urn:adopted:s> <urn:adopted:p> \"adopted\" <https://example.org/adopted> .\n\
+             <https://example.org/adopted> <https://w3id.org/ponte/ontology#version> <https://w3id.org/ponte/version/adopted> <{}> .\n",
+            ponte_store::VERSIONS_GRAPH
+        ),
+    );
+    assert!(store.sync_remote().unwrap());
+    let mut dump = Vec::new();
+    store.dump(RdfFormat::NQuads, &mut dump).unwrap();
+    assert!(String::from_utf8(dump).unwrap().contains("\"adopted\""));
+}
+
+#[test]
+fn writes_to_ponte_s_own_graphs_or_skolem_iris_are_refused_and_send_nothing() {
+    let remote = EmbeddedBackend::new().unwrap();
+    let store = PonteStore::over_remote(Arc::new(remote.clone())).unwrap();
+    store.seed(SEED_FILES).unwrap();
+    let before = quads(remote.store());
+    for (graph, turtle) in [
+        (
+            ponte_store::VERSIONS_GRAPH.to_owned(),
+            "<urn:a> <urn:b> <urn:c> .",
+        ),
+        (
+            ponte_store::DEFAULT_GRAPH.to_owned(),
+            "<urn:a> <urn:b> <urn:c> .",
+        ),
+        (
+            format!("{}/stage/x", ponte_store::VERSIONS_GRAPH),
+            "<urn:a> <urn:b> <urn:c> .",
+        ),
+        (
+            "https://example.org/graph/skolem".to_owned(),
+            "<urn:a> <urn:b> <https://w3id.org/ponte/.well-known/genid/abc> .",
+        ),
+    ] {
+        let error = store
+            .write_graph(
+                &GraphTarget::Named(NamedNode::new(graph.clone()).unwrap()),
+                true,
+                &[(RdfFormat::Turtle, turtle.as_bytes())],
+                None,
+                &CancellationToken::new(),
+            )
+            .unwrap_err();
+        assert!(
+            matches!(error, StoreError::BadRequest(_)),
+            "{graph}: {error}"
+        );
+    }
+    assert_eq!(quads(remote.store()), before);
 }
