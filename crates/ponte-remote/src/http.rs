@@ -96,9 +96,11 @@ pub enum Dialect {
     /// The SPARQL 1.1 Protocol as written.
     Standard,
     /// OpenLink Virtuoso: keeps typed literals under a datatype of its own
-    /// ([`virtuoso::VERBATIM_PREFIX`]), takes a `timeout` parameter in milliseconds, may answer ASK as a
-    /// one-row table (see [`virtuoso::ask_answer`]), writes blank nodes in JSON results as
-    /// `nodeID://…` ([`virtuoso::json_blank_nodes_fixed`]).
+    /// ([`virtuoso::VERBATIM_PREFIX`]), may answer ASK as a one-row table (see
+    /// [`virtuoso::ask_answer`]), writes blank nodes in JSON results as `nodeID://…`
+    /// ([`virtuoso::json_blank_nodes_fixed`]). Its `timeout` parameter is not used: it makes an
+    /// "anytime" query, which answers in part when time is up, and a graph read in part would
+    /// silently cut the copy.
     Virtuoso,
 }
 
@@ -106,13 +108,12 @@ pub enum Dialect {
 pub struct HttpBackend {
     endpoint: Endpoint,
     agent: ureq::Agent,
-    timeout: Duration,
     dialect: OnceLock<Dialect>,
 }
 
 impl HttpBackend {
-    /// A client of `endpoint` whose every call ends within `timeout` (passed to the store
-    /// when it takes one, and enforced here in any case).
+    /// A client of `endpoint` whose every call ends within `timeout`, enforced here: a call
+    /// cut there is an error, never a partial answer.
     pub fn new(endpoint: Endpoint, timeout: Duration) -> Self {
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
@@ -123,7 +124,6 @@ impl HttpBackend {
         Self {
             endpoint,
             agent,
-            timeout,
             dialect: OnceLock::new(),
         }
     }
@@ -143,11 +143,7 @@ impl HttpBackend {
         text: &str,
         accept: &str,
     ) -> Result<(String, Vec<u8>), RemoteError> {
-        let timeout_ms = self.timeout.as_millis().to_string();
-        let mut form = vec![(field, text)];
-        if self.dialect() == Some(Dialect::Virtuoso) {
-            form.push(("timeout", &timeout_ms));
-        }
+        let form = [(field, text)];
         let request = self
             .authorized(self.agent.post(url))
             .header("Accept", accept);

@@ -25,3 +25,27 @@ fn virtuoso_conforms_and_is_recognised() {
     assert!(failures.is_empty(), "{failures:#?}");
     assert!(by_select.describe().contains(&server.sparql_url()));
 }
+
+#[test]
+fn a_store_that_never_answers_is_an_error_at_the_time_limit_not_a_hang() {
+    // Accepts connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/sparql", listener.local_addr().unwrap());
+    let endpoint = ponte_remote::Endpoint::parse(&format!("sparql:{url},{url}")).unwrap();
+    let backend = HttpBackend::new(endpoint, Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    let query = ponte_remote::ops::ask(spargebra::algebra::GraphPattern::Bgp {
+        patterns: Vec::new(),
+    });
+    let error = backend.ask(&query).unwrap_err();
+    assert!(
+        matches!(error, ponte_remote::RemoteError::Unreachable { .. }),
+        "{error}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(listener);
+}
