@@ -17,7 +17,7 @@
 //! Blank nodes are sent as skolem IRIs under [`SKOLEM_PREFIX`] (RDF 1.1 §3.5), since a delete
 //! template cannot name a blank node, and read back as the blank nodes they were.
 
-use crate::validation::{Pattern, QuadSource};
+use crate::validation::{Pattern, QuadSource, difference};
 use crate::{PonteStore, StoreError};
 use oxigraph::model::{BlankNode, GraphName, NamedNode, NamedOrBlankNode, Quad, Term, Triple};
 use oxigraph::store::{Store, Transaction};
@@ -159,19 +159,18 @@ pub(crate) struct Delta {
 impl Delta {
     /// The quads in `before` and not in `after` are removed, the others added; the default
     /// graph's as the remote store keeps them, in [`DEFAULT_GRAPH`].
-    fn record(&mut self, before: Vec<Quad>, after: Vec<Quad>) -> Result<(), StoreError> {
-        let before_set: HashSet<&Quad> = before.iter().collect();
-        let after_set: HashSet<&Quad> = after.iter().collect();
+    fn record(&mut self, before: &[Quad], after: &[Quad]) -> Result<(), StoreError> {
         let remote = |quad: &Quad| {
             writable(quad)?;
             let mut quad = quad.clone();
             quad.graph_name = remote_graph(&quad.graph_name).into();
             Ok::<_, StoreError>(quad)
         };
-        for quad in before.iter().filter(|q| !after_set.contains(q)) {
+        let (removed, added) = difference(before, after);
+        for quad in removed {
             self.removed.push(remote(quad)?);
         }
-        for quad in after.iter().filter(|q| !before_set.contains(q)) {
+        for quad in added {
             self.added.push(remote(quad)?);
         }
         Ok(())
@@ -335,12 +334,12 @@ impl Replica {
                 let meta = GraphName::from(crate::vocab::META_GRAPH.into_owned());
                 for graph in graphs.iter().chain(std::iter::once(&meta)) {
                     let pattern = Pattern::in_graph(Some(graph.as_ref()));
-                    delta.record(store.matching(pattern)?, transaction.matching(pattern)?)?;
+                    delta.record(&store.matching(pattern)?, &transaction.matching(pattern)?)?;
                 }
             }
             None => delta.record(
-                store.matching(Pattern::default())?,
-                transaction.matching(Pattern::default())?,
+                &store.matching(Pattern::default())?,
+                &transaction.matching(Pattern::default())?,
             )?,
         }
         let changed: HashSet<NamedNode> = delta

@@ -180,6 +180,18 @@ pub(crate) struct Changes {
     links: HashSet<(NamedNode, NamedOrBlankNode)>,
 }
 
+/// The quads of `before` not in `after` (removed), and those of `after` not in `before` (added).
+pub(crate) fn difference<'a>(
+    before: &'a [Quad],
+    after: &'a [Quad],
+) -> (Vec<&'a Quad>, Vec<&'a Quad>) {
+    let before_set: HashSet<&Quad> = before.iter().collect();
+    let after_set: HashSet<&Quad> = after.iter().collect();
+    let removed = before.iter().filter(|q| !after_set.contains(q)).collect();
+    let added = after.iter().filter(|q| !before_set.contains(q)).collect();
+    (removed, added)
+}
+
 impl Changes {
     /// Records one added or removed quad.
     pub(crate) fn record(&mut self, quad: QuadRef<'_>) {
@@ -199,12 +211,9 @@ impl Changes {
         before: &[Quad],
         after: &[Quad],
     ) -> HashSet<GraphName> {
-        let before_set: HashSet<&Quad> = before.iter().collect();
-        let after_set: HashSet<&Quad> = after.iter().collect();
         let mut graphs = HashSet::new();
-        let removed = before.iter().filter(|q| !after_set.contains(q));
-        let added = after.iter().filter(|q| !before_set.contains(q));
-        for quad in removed.chain(added) {
+        let (removed, added) = difference(before, after);
+        for quad in removed.into_iter().chain(added) {
             self.record(quad.as_ref());
             if !graphs.contains(&quad.graph_name) {
                 graphs.insert(quad.graph_name.clone());
