@@ -135,11 +135,7 @@ impl PonteStore {
             .write_lock
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(replica) = &self.remote
-            && replica.sync(&self.store)?
-        {
-            self.wrote();
-        }
+        self.catch_up()?;
         Ok(guard)
     }
 

@@ -212,11 +212,6 @@ impl Replica {
         }
     }
 
-    /// Where the remote store is.
-    pub(crate) fn describe(&self) -> String {
-        self.backend.describe()
-    }
-
     fn known(&self) -> std::sync::MutexGuard<'_, Known> {
         self.known
             .lock()
@@ -446,9 +441,7 @@ impl Replica {
     pub(crate) fn advance(&self, known: Known) {
         *self.known() = known;
     }
-}
 
-impl Replica {
     /// Stages `staged`, sends the one conditional operation, and reads back whether it applied.
     fn commit_staged(
         &self,
@@ -610,11 +603,6 @@ impl PonteStore {
         Ok(store)
     }
 
-    /// Where the remote store is, when this store is a copy of one.
-    pub fn remote(&self) -> Option<String> {
-        self.remote.as_ref().map(|r| r.describe())
-    }
-
     /// How the copy of the remote store stands, when this store is one.
     pub fn remote_status(&self) -> Option<RemoteStatus> {
         self.remote.as_ref().map(|r| r.status())
@@ -624,13 +612,22 @@ impl PonteStore {
     /// do for an embedded store); answers whether the copy changed. Views rebuild on their
     /// next use, as after a local write.
     pub fn sync_remote(&self) -> Result<bool, StoreError> {
-        let Some(replica) = &self.remote else {
+        if self.remote.is_none() {
             return Ok(false);
-        };
+        }
         let _writing = self
             .write_lock
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.catch_up()
+    }
+
+    /// Brings the copy up to date with the remote store, when this store is one; the caller
+    /// holds the write lock. A change counts as a write, so the views rebuild.
+    pub(crate) fn catch_up(&self) -> Result<bool, StoreError> {
+        let Some(replica) = &self.remote else {
+            return Ok(false);
+        };
         let changed = replica.sync(&self.store)?;
         if changed {
             self.wrote();

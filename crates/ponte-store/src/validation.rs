@@ -468,9 +468,7 @@ impl PonteStore {
                     if matches!(error, StoreError::Conflict(_)) {
                         // Read what the other process wrote, so a retry starts from it.
                         drop(transaction);
-                        if replica.sync(&self.store)? {
-                            self.wrote();
-                        }
+                        self.catch_up()?;
                     }
                     return Err(error);
                 }

@@ -126,7 +126,8 @@ fn over_remote(spec: &str, args: &ServeArgs) -> anyhow::Result<PonteStore> {
             store
         }
     };
-    info!(store = %store.remote().unwrap_or_default(), quads = store.len()?, "remote store copied");
+    let at = store.remote_status().map(|status| status.store);
+    info!(store = %at.unwrap_or_default(), quads = store.len()?, "remote store copied");
     store.poll_remote(Duration::from_secs_f64(args.remote_poll), |error| {
         tracing::warn!(%error, "reading the remote store's changes failed; retrying");
     })?;
