@@ -17,17 +17,15 @@ pub fn in_graph(
     predicate: Option<&NamedNode>,
     object: Option<&Term>,
 ) -> GraphPattern {
-    let variable = |name: &str| Variable::new_unchecked(name);
-    GraphPattern::Graph {
-        name: NamedNodePattern::NamedNode(graph.clone()),
-        inner: Box::new(GraphPattern::Bgp {
-            patterns: vec![TriplePattern {
-                subject: subject.map_or_else(|| variable("s").into(), |s| s.clone().into()),
-                predicate: predicate.map_or_else(|| variable("p").into(), |p| p.clone().into()),
-                object: object.map_or_else(|| variable("o").into(), |o| o.clone().into()),
-            }],
-        }),
-    }
+    graph_triple(
+        graph.clone(),
+        subject.map_or_else(|| variable("s").into(), |s| TermPattern::from(s.clone())),
+        predicate.map_or_else(
+            || variable("p").into(),
+            |p| NamedNodePattern::from(p.clone()),
+        ),
+        object.map_or_else(|| variable("o").into(), |o| TermPattern::from(o.clone())),
+    )
 }
 
 /// `SELECT vars WHERE pattern`.
@@ -36,10 +34,7 @@ pub fn select(pattern: GraphPattern, variables: &[&str]) -> Query {
         dataset: None,
         pattern: GraphPattern::Project {
             inner: Box::new(pattern),
-            variables: variables
-                .iter()
-                .map(|name| Variable::new_unchecked(*name))
-                .collect(),
+            variables: variables.iter().copied().map(variable).collect(),
         },
         base_iri: None,
     }
@@ -83,20 +78,94 @@ pub fn conditional_update(
     insert: &[Quad],
     condition: GraphPattern,
 ) -> Result<Update, BlankNodeInDelete> {
-    let delete = delete
+    Ok(delete_insert(
+        ground(delete)?,
+        insert.iter().map(quad_pattern).collect(),
+        condition,
+    ))
+}
+
+/// The quads of a delete template; a blank node cannot be named there.
+fn ground(delete: &[Quad]) -> Result<Vec<GroundQuadPattern>, BlankNodeInDelete> {
+    delete
         .iter()
         .map(ground_quad_pattern)
         .collect::<Option<Vec<_>>>()
-        .ok_or(BlankNodeInDelete)?;
-    Ok(Update {
+        .ok_or(BlankNodeInDelete)
+}
+
+/// One `DELETE { delete } INSERT { insert } WHERE { pattern }` operation.
+fn delete_insert(
+    delete: Vec<GroundQuadPattern>,
+    insert: Vec<QuadPattern>,
+    pattern: GraphPattern,
+) -> Update {
+    Update {
         operations: vec![GraphUpdateOperation::DeleteInsert {
             delete,
-            insert: insert.iter().map(quad_pattern).collect(),
+            insert,
             using: None,
-            pattern: Box::new(condition),
+            pattern: Box::new(pattern),
         }],
         base_iri: None,
-    })
+    }
+}
+
+/// `?name`.
+fn variable(name: &str) -> Variable {
+    Variable::new_unchecked(name)
+}
+
+/// `GRAPH name { subject predicate object }`.
+fn graph_triple(
+    name: impl Into<NamedNodePattern>,
+    subject: impl Into<TermPattern>,
+    predicate: impl Into<NamedNodePattern>,
+    object: impl Into<TermPattern>,
+) -> GraphPattern {
+    GraphPattern::Graph {
+        name: name.into(),
+        inner: Box::new(GraphPattern::Bgp {
+            patterns: vec![TriplePattern {
+                subject: subject.into(),
+                predicate: predicate.into(),
+                object: object.into(),
+            }],
+        }),
+    }
+}
+
+/// The template quad `GRAPH ?graph { ?s ?p ?o }`, of variables named as given.
+fn variable_quad([s, p, o, graph]: [&str; 4]) -> GroundQuadPattern {
+    GroundQuadPattern {
+        subject: variable(s).into(),
+        predicate: variable(p).into(),
+        object: variable(o).into(),
+        graph_name: variable(graph).into(),
+    }
+}
+
+/// The staging graphs `index` lists with `link`, joined with their quads: `GRAPH <index> {
+/// ?stage link ?target } GRAPH ?stage { ?s ?p ?o }`, variables named as given.
+fn staged_quads(
+    index: &NamedNode,
+    link: impl Into<NamedNodePattern>,
+    [stage, target, s, p, o]: [&str; 5],
+) -> GraphPattern {
+    GraphPattern::Join {
+        left: Box::new(graph_triple(
+            index.clone(),
+            variable(stage),
+            link,
+            variable(target),
+        )),
+        right: Box::new(graph_triple(
+            variable(stage),
+            variable(s),
+            variable(p),
+            variable(o),
+        )),
+    }
 }
 
 /// A quad to delete held a blank node, which no delete template can name.
@@ -245,44 +314,20 @@ pub fn staged_update(
     insert: &[Quad],
     condition: GraphPattern,
 ) -> Result<Update, BlankNodeInDelete> {
-    let variable = |name: &str| Variable::new_unchecked(name);
-    let branch = |link: &NamedNode, [stage, target, s, p, o]: [&str; 5]| GraphPattern::Join {
-        left: Box::new(GraphPattern::Graph {
-            name: index.clone().into(),
-            inner: Box::new(GraphPattern::Bgp {
-                patterns: vec![TriplePattern {
-                    subject: variable(stage).into(),
-                    predicate: link.clone().into(),
-                    object: variable(target).into(),
-                }],
-            }),
-        }),
-        right: Box::new(GraphPattern::Graph {
-            name: variable(stage).into(),
-            inner: Box::new(GraphPattern::Bgp {
-                patterns: vec![TriplePattern {
-                    subject: variable(s).into(),
-                    predicate: variable(p).into(),
-                    object: variable(o).into(),
-                }],
-            }),
-        }),
-    };
     let staged = GraphPattern::Union {
-        left: Box::new(branch(remove_from, ["rs", "rt", "s", "p", "o"])),
-        right: Box::new(branch(add_to, ["as", "at", "s2", "p2", "o2"])),
+        left: Box::new(staged_quads(
+            index,
+            remove_from.clone(),
+            ["rs", "rt", "s", "p", "o"],
+        )),
+        right: Box::new(staged_quads(
+            index,
+            add_to.clone(),
+            ["as", "at", "s2", "p2", "o2"],
+        )),
     };
-    let mut delete = delete
-        .iter()
-        .map(ground_quad_pattern)
-        .collect::<Option<Vec<_>>>()
-        .ok_or(BlankNodeInDelete)?;
-    delete.push(GroundQuadPattern {
-        subject: variable("s").into(),
-        predicate: variable("p").into(),
-        object: variable("o").into(),
-        graph_name: variable("rt").into(),
-    });
+    let mut delete = ground(delete)?;
+    delete.push(variable_quad(["s", "p", "o", "rt"]));
     let mut insert: Vec<QuadPattern> = insert.iter().map(quad_pattern).collect();
     insert.push(QuadPattern {
         subject: variable("s2").into(),
@@ -290,63 +335,23 @@ pub fn staged_update(
         object: variable("o2").into(),
         graph_name: variable("at").into(),
     });
-    Ok(Update {
-        operations: vec![GraphUpdateOperation::DeleteInsert {
-            delete,
-            insert,
-            using: None,
-            pattern: Box::new(GraphPattern::Join {
-                left: Box::new(condition),
-                right: Box::new(staged),
-            }),
-        }],
-        base_iri: None,
-    })
+    let pattern = GraphPattern::Join {
+        left: Box::new(condition),
+        right: Box::new(staged),
+    };
+    Ok(delete_insert(delete, insert, pattern))
 }
 
 /// Deletes a staged write in one operation: every quad of the staging graphs `index` lists,
 /// and the list itself.
 pub fn delete_staged(index: &NamedNode) -> Update {
-    let variable = |name: &str| Variable::new_unchecked(name);
-    let listed = TriplePattern {
-        subject: variable("stage").into(),
-        predicate: variable("link").into(),
-        object: variable("target").into(),
-    };
-    let staged = TriplePattern {
-        subject: variable("s").into(),
-        predicate: variable("p").into(),
-        object: variable("o").into(),
-    };
-    let template = |[s, p, o]: [&str; 3], graph: GraphNamePattern| GroundQuadPattern {
-        subject: variable(s).into(),
-        predicate: variable(p).into(),
-        object: variable(o).into(),
-        graph_name: graph,
-    };
-    Update {
-        operations: vec![GraphUpdateOperation::DeleteInsert {
-            delete: vec![
-                template(["s", "p", "o"], variable("stage").into()),
-                template(["stage", "link", "target"], index.clone().into()),
-            ],
-            insert: Vec::new(),
-            using: None,
-            pattern: Box::new(GraphPattern::Join {
-                left: Box::new(GraphPattern::Graph {
-                    name: index.clone().into(),
-                    inner: Box::new(GraphPattern::Bgp {
-                        patterns: vec![listed],
-                    }),
-                }),
-                right: Box::new(GraphPattern::Graph {
-                    name: variable("stage").into(),
-                    inner: Box::new(GraphPattern::Bgp {
-                        patterns: vec![staged],
-                    }),
-                }),
-            }),
-        }],
-        base_iri: None,
-    }
+    let delete = vec![
+        variable_quad(["s", "p", "o", "stage"]),
+        GroundQuadPattern {
+            graph_name: index.clone().into(),
+            ..variable_quad(["stage", "link", "target", "stage"])
+        },
+    ];
+    let pattern = staged_quads(index, variable("link"), ["stage", "target", "s", "p", "o"]);
+    delete_insert(delete, Vec::new(), pattern)
 }
