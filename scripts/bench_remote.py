@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -188,7 +189,6 @@ def main() -> int:
 
         for name in ("a", "b"):
             (workdir / name).mkdir()
-        import threading
         threads = [threading.Thread(target=run, args=(n, p.side(n))) for n, p in (("a", one), ("b", two))]
         for t in threads:
             t.start()

@@ -218,11 +218,10 @@ impl Replica {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Gives an empty remote store its first version (inserting a triple twice keeps one, so
-    /// two processes starting together agree).
+    /// Gives a remote store that the copy, just read, found without a version its first one
+    /// (inserting a triple twice keeps one, so two processes starting together agree).
     pub(crate) fn initialize(&self) -> Result<(), StoreError> {
-        let versions = self.versions()?;
-        if versions.store.is_empty() {
+        if self.known().store.is_empty() {
             let origin = Quad::new(
                 iri(STORE_NODE),
                 iri(VERSION),
@@ -232,6 +231,7 @@ impl Replica {
             self.backend
                 .update(&ops::insert_data(&[origin]))
                 .map_err(remote)?;
+            self.known().store.insert(iri(ORIGIN));
         }
         Ok(())
     }
@@ -597,8 +597,8 @@ impl PonteStore {
     pub fn over_remote(backend: Arc<dyn Backend>) -> Result<Self, StoreError> {
         let mut store = Self::in_memory()?;
         let replica = Arc::new(Replica::new(backend));
-        replica.initialize()?;
         replica.sync(&store.store)?;
+        replica.initialize()?;
         store.remote = Some(replica);
         Ok(store)
     }
